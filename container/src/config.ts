@@ -1,0 +1,87 @@
+/**
+ * The container's settings, read from the environment once at start and validated there, so that a bad
+ * value stops the process with a clear message instead of surfacing mid-request. Every limit is a named
+ * constant with its unit in the name; the environment variable of the same name overrides it.
+ */
+
+import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+
+/** Port the service listens on: the Durable Object's `defaultPort`. */
+export const PORT = 8080;
+/** Largest accepted upload, in bytes (the reference's 5 MB, which is 5 MiB). */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** The analysed image's longer side, in pixels (the reference's thumbnail size). */
+export const ANALYSIS_MAX_SIDE_PX = 512;
+/** How long a client may take to send its request headers, in milliseconds (slowloris defence). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** How long a client may take to send a whole request, in milliseconds. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+/** After SIGTERM, how long in-flight requests may take before the process exits anyway, in milliseconds. */
+export const SHUTDOWN_GRACE_MS = 25_000;
+
+export interface ContainerConfig {
+  port: number;
+  maxUploadBytes: number;
+  analysisMaxSidePx: number;
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  shutdownGraceMs: number;
+  analysisConcurrency: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads one positive integer setting, or its default.
+ *
+ * @example
+ * positiveInt({ PORT: "9000" }, "PORT", 8080); // 9000
+ * positiveInt({ PORT: "x" }, "PORT", 8080); // throws "Expected a positive integer for PORT but received x"
+ */
+export function positiveInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
+    throw new Error(`Expected a positive integer up to ${max} for ${name} but received ${raw}`);
+  }
+  return value;
+}
+
+/**
+ * The CPU this process may really use: its cgroup v2 `cpu.max` quota rounded up, else
+ * `os.availableParallelism()`. A Cloudflare `basic` instance has 1/4 vCPU on a many-core host, so the
+ * host's core count would oversubscribe it many times over.
+ */
+export function availableCpus(cpuMaxPath = "/sys/fs/cgroup/cpu.max"): number {
+  try {
+    const [quota, period] = readFileSync(cpuMaxPath, "utf8").trim().split(/\s+/);
+    if (quota !== undefined && quota !== "max" && period !== undefined) {
+      const cpus = Math.ceil(Number(quota) / Number(period));
+      if (Number.isFinite(cpus) && cpus >= 1) return cpus;
+    }
+  } catch {
+    // No cgroup v2 file (macOS, cgroup v1): the OS's own answer is the best we have.
+  }
+  return availableParallelism();
+}
+
+/**
+ * Parses and validates the container's settings.
+ *
+ * @example
+ * const config = loadConfig(process.env);
+ * config.port; // 8080 unless PORT is set
+ */
+export function loadConfig(env: Env): ContainerConfig {
+  return {
+    port: positiveInt(env, "PORT", PORT, 65_535),
+    maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    analysisMaxSidePx: positiveInt(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, 4096),
+    headersTimeoutMs: positiveInt(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: positiveInt(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
+    shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
+    analysisConcurrency: positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64),
+  };
+}

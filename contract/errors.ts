@@ -1,0 +1,153 @@
+/**
+ * The one error type and the one error envelope of image-insights-api, shared by the Worker and the
+ * container so that a caller sees the same body whichever side answered.
+ *
+ * The envelope is the reference service's (FastAPI's `HTTPException(detail={...})`): `{"detail": {"error":
+ * "<message>", …}}`. We add a stable machine `code` and the `request_id` inside `detail`; messages stay
+ * byte-identical to image-insights-api 1.7 so existing clients that match on them keep working.
+ *
+ * Public text only: the message and `extra` are what the caller sees. The cause, a library's message or a
+ * stack, goes to the log and never into a response (see `ApiError.cause`).
+ */
+
+/** Stable, documented machine codes. Never renamed: clients branch on them. */
+export const ERROR_CODES = [
+  "invalid_image",
+  "empty_image",
+  "invalid_metrics",
+  "invalid_edge_mode",
+  "invalid_background",
+  "image_too_large",
+  "payload_too_large",
+  "unsupported_media_type",
+  "no_opaque_pixels",
+  "validation_error",
+  "unauthorized",
+  "rate_limited",
+  "not_found",
+  "container_unavailable",
+  "overloaded",
+  "processing_timeout",
+  "internal_error",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** Public fields that may accompany a message: numbers, strings and lists of strings, never objects with internals. */
+export type PublicExtra = Record<string, string | number | boolean | readonly string[] | null>;
+
+export interface ErrorDetail extends PublicExtra {
+  error: string;
+  code: ErrorCode;
+  request_id: string;
+}
+
+export interface ErrorEnvelope {
+  detail: ErrorDetail;
+}
+
+export interface ApiErrorOptions {
+  /** Public fields added to `detail` (e.g. `max_size_bytes`). */
+  extra?: PublicExtra;
+  /** Response headers the error needs (e.g. `Retry-After`). */
+  headers?: Record<string, string>;
+  /** The private cause, for the log only. */
+  cause?: unknown;
+}
+
+/**
+ * An error with a status, a stable code and a public message; everything else about it is private.
+ *
+ * @example
+ * throw new ApiError(400, "empty_image", "Empty image file");
+ * throw new ApiError(413, "payload_too_large", "Image exceeds maximum allowed size (5MB)", {
+ *   extra: { max_size_bytes: 5242880, received_size_bytes: 6000000 },
+ * });
+ */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: ErrorCode;
+  readonly extra: PublicExtra;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
+    super(message, { cause: options.cause });
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+
+  /**
+   * The body a caller receives. `error`, `code` and `request_id` come last so that `extra` can never
+   * overwrite them.
+   *
+   * @example
+   * new ApiError(400, "empty_image", "Empty image file").toEnvelope("req-1");
+   * // { detail: { error: "Empty image file", code: "empty_image", request_id: "req-1" } }
+   */
+  toEnvelope(requestId: string): ErrorEnvelope | ValidationEnvelope {
+    if (this.code === "validation_error") {
+      // FastAPI's request-validation errors put a list in `detail`; clients of the reference parse that shape.
+      return { detail: [{ ...this.extra, code: this.code, request_id: requestId }] } as ValidationEnvelope;
+    }
+    return { detail: { ...this.extra, error: this.message, code: this.code, request_id: requestId } };
+  }
+}
+
+/** The reference's 422 for a missing form field: `{"detail":[{"type":"missing","loc":["body","image"],…}]}`. */
+export interface ValidationEnvelope {
+  detail: Array<{ type: string; loc: string[]; msg: string; code: "validation_error"; request_id: string }>;
+}
+
+/**
+ * The 422 the reference service (FastAPI) gives when a required form field is absent.
+ *
+ * @example
+ * missingField("image").toEnvelope("r1");
+ * // { detail: [{ type: "missing", loc: ["body", "image"], msg: "Field required", code: "validation_error", request_id: "r1" }] }
+ */
+export function missingField(field: string): ApiError {
+  return new ApiError(422, "validation_error", "Field required", {
+    extra: { type: "missing", loc: ["body", field], msg: "Field required" },
+  });
+}
+
+/**
+ * What a program answers for any thrown value: an `ApiError` as itself, anything else as a bare 500.
+ *
+ * @example
+ * const { status, body, headers } = toErrorResponse(err, requestId);
+ */
+export function toErrorResponse(
+  err: unknown,
+  requestId: string,
+): { error: ApiError; status: number; body: ErrorEnvelope | ValidationEnvelope; headers: Record<string, string> } {
+  const error = err instanceof ApiError ? err : internalError(err);
+  return { error, status: error.status, body: error.toEnvelope(requestId), headers: error.headers };
+}
+
+/** How long a caller should wait before retrying when no container can take the request, in seconds. */
+export const RETRY_AFTER_UNAVAILABLE_S = 5;
+
+/**
+ * The 503 both sides give when the analysis cannot run now (no container, a container that does not
+ * answer). It carries `Retry-After` (RFC 9110 §10.2.3) so clients back off instead of hammering.
+ *
+ * @example
+ * throw unavailable({ cause: err });
+ */
+export function unavailable(options: { cause?: unknown; retryAfterS?: number } = {}): ApiError {
+  const retryAfterS = options.retryAfterS ?? RETRY_AFTER_UNAVAILABLE_S;
+  return new ApiError(503, "container_unavailable", "Service temporarily unavailable, please retry", {
+    extra: { retry_after_seconds: retryAfterS },
+    headers: { "Retry-After": String(retryAfterS) },
+    cause: options.cause,
+  });
+}
+
+/** The 500 for anything we did not foresee: the message says nothing about the cause. */
+export function internalError(cause: unknown): ApiError {
+  return new ApiError(500, "internal_error", "Internal server error", { cause });
+}

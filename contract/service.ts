@@ -1,0 +1,50 @@
+/**
+ * Facts about the service that both programs state: its name, the analysis route, the header that carries
+ * the request ID. Kept apart from errors so that each file has one subject.
+ */
+
+/** The name in `/health` answers, as the reference service reports it. */
+export const SERVICE_NAME = "image-insights-api";
+
+/** The route both the Worker and the container serve. */
+export const ANALYSIS_PATH = "/v1/image/analysis";
+
+/** The multipart field that carries the image, as in the reference service. */
+export const IMAGE_FIELD = "image";
+
+/** The luma formula every number is computed with: Rec. 709 (ITU-R BT.709) on 8-bit sRGB values. */
+export const ALGORITHM = "rec709";
+
+/** The header that carries a request's ID from the caller, through the Worker, into the container and back. */
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/** `GET /health` answer of either program. */
+export interface HealthResponse {
+  status: "healthy";
+  service: typeof SERVICE_NAME;
+  version: string;
+}
+
+/** The successful answer of `POST /v1/image/analysis` (the walking skeleton's subset of the v1 contract). */
+export interface AnalysisResponse {
+  brightness_score: number;
+  average_luminance: number;
+  width: number;
+  height: number;
+  algorithm: typeof ALGORITHM;
+  processing_time_ms: number;
+}
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The request ID to use: the caller's when it is a sane token (so it can be logged and echoed without
+ * escaping), a fresh UUID otherwise.
+ *
+ * @example
+ * requestIdFrom("abc-123"); // "abc-123"
+ * requestIdFrom("<script>"); // "6f1c…" (a new UUID)
+ */
+export function requestIdFrom(header: string | null | undefined): string {
+  return header && REQUEST_ID_PATTERN.test(header) ? header : crypto.randomUUID();
+}

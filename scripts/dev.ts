@@ -1,0 +1,87 @@
+/**
+ * `npm run dev`: the Worker on http://localhost:8787 (PORT overrides), in front of a container.
+ *
+ * - Where a Docker engine answers: plain `wrangler dev`, which builds ./Dockerfile and runs the real container.
+ * - Where none does (CI, this project's machines): the container program as a local Node process on
+ *   CONTAINER_PORT (default 8080), and `wrangler dev --enable-containers=false` with LOCAL_CONTAINER_URL
+ *   pointing at it (see worker/src/container/local-runtime.ts). A container process that dies is restarted,
+ *   as Cloudflare would start a new container.
+ *
+ * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started.
+ */
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
+
+const port = process.env.PORT ?? "8787";
+const containerPort = Number(process.env.CONTAINER_PORT ?? "8080");
+/** Pause before restarting a container process that exited, in milliseconds. */
+const RESTART_DELAY_MS = 500;
+/** How long children get to exit after SIGTERM before SIGKILL, in milliseconds. */
+const STOP_GRACE_MS = 5_000;
+
+const say = (msg: string) => console.log(`[dev] ${msg}`);
+let stopping = false;
+let container: ContainerProcess | undefined;
+
+function dockerEngineAnswers(): boolean {
+  if (process.env.DEV_CONTAINER_MODE === "local") return false;
+  return spawnSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 }).status === 0;
+}
+
+async function keepContainerRunning(): Promise<void> {
+  while (!stopping) {
+    try {
+      container = await startContainerProcess({ port: containerPort, stdio: "inherit" });
+    } catch (err) {
+      say(`the container process did not start: ${(err as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
+      continue;
+    }
+    const code = await container.exited;
+    if (stopping) return;
+    say(`the container process exited (code ${code}); restarting it in ${RESTART_DELAY_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
+  }
+}
+
+const wranglerArgs = [
+  "node_modules/wrangler/bin/wrangler.js",
+  "dev",
+  "--port",
+  port,
+  "--var",
+  "ENVIRONMENT:development",
+];
+let worker: ChildProcess;
+if (dockerEngineAnswers()) {
+  say("mode: docker (a Docker engine answers: wrangler dev builds and runs the real container)");
+} else {
+  const localUrl = `http://127.0.0.1:${containerPort}`;
+  say(`mode: local (no Docker engine: the container runs as a Node process at ${localUrl})`);
+  wranglerArgs.push("--enable-containers=false", "--var", `LOCAL_CONTAINER_URL:${localUrl}`);
+  void keepContainerRunning();
+}
+worker = spawn(process.execPath, wranglerArgs, {
+  stdio: "inherit",
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
+say(`the API will answer on http://localhost:${port}`);
+worker.on("exit", (code) => void shutdown(code ?? 1));
+
+async function shutdown(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say("stopping");
+  const force = setTimeout(() => {
+    worker.kill("SIGKILL");
+    container?.child.kill("SIGKILL");
+    process.exit(code);
+  }, STOP_GRACE_MS);
+  force.unref();
+  const workerExited = worker.exitCode !== null ? Promise.resolve() : new Promise((r) => worker.once("exit", r));
+  worker.kill("SIGTERM");
+  await Promise.all([workerExited, container?.stop("SIGTERM")]);
+  process.exit(code);
+}
+process.on("SIGINT", () => void shutdown(0));
+process.on("SIGTERM", () => void shutdown(0));

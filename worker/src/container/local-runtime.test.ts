@@ -1,0 +1,67 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import {
+  LocalContainerRuntime,
+  localContainerOrigin,
+  NOT_LISTENING_ERROR,
+  withLocalContainerRuntime,
+} from "./local-runtime.ts";
+
+describe("localContainerOrigin", () => {
+  it("accepts http on loopback hosts", () => {
+    expect(localContainerOrigin("http://127.0.0.1:8080").host).toBe("127.0.0.1:8080");
+    expect(localContainerOrigin("http://localhost:9000/").host).toBe("localhost:9000");
+    expect(localContainerOrigin("http://[::1]:8080").host).toBe("[::1]:8080");
+  });
+
+  it("refuses any other host or scheme, so it can never proxy to another machine", () => {
+    for (const url of ["http://10.0.0.5:8080", "http://example.com", "https://127.0.0.1:8080", "http://127.0.0.2"]) {
+      expect(() => localContainerOrigin(url), url).toThrow(/Expected an http URL on a loopback host/);
+    }
+  });
+});
+
+describe("withLocalContainerRuntime", () => {
+  it("leaves a context that has a real container untouched", () => {
+    const real = { running: true } as unknown as Container;
+    const ctx = { container: real } as unknown as DurableObjectState<{}>;
+    expect(withLocalContainerRuntime(ctx, "http://127.0.0.1:8080").container).toBe(real);
+  });
+
+  it("installs nothing without LOCAL_CONTAINER_URL", () => {
+    const ctx = {} as DurableObjectState<{}>;
+    expect(withLocalContainerRuntime(ctx, undefined).container).toBeUndefined();
+  });
+
+  it("installs the stand-in when the runtime has no container and a local URL is set", () => {
+    const ctx = {} as DurableObjectState<{}>;
+    expect(withLocalContainerRuntime(ctx, "http://127.0.0.1:8080").container).toBeInstanceOf(LocalContainerRuntime);
+  });
+});
+
+describe("LocalContainerRuntime", () => {
+  it("is stopped until started, and signal() ends what monitor() waits for", async () => {
+    const runtime = new LocalContainerRuntime(new URL(env.LOCAL_CONTAINER_URL as string));
+    expect(runtime.running).toBe(false);
+    await expect(runtime.monitor()).rejects.toThrow(/not running/);
+    runtime.start();
+    expect(runtime.running).toBe(true);
+    expect(() => runtime.start()).toThrow(/already running/);
+    const exited = runtime.monitor();
+    runtime.signal(15);
+    await expect(exited).resolves.toBeUndefined();
+    expect(runtime.running).toBe(false);
+  });
+
+  it("forwards getTcpPort().fetch() to the local process, keeping path and query", async () => {
+    const runtime = new LocalContainerRuntime(new URL(env.LOCAL_CONTAINER_URL as string));
+    const res = await runtime.getTcpPort(8080).fetch("http://container/health?x=1");
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ status: "healthy" });
+  });
+
+  it("reports a port nobody listens on in the runtime's own words", async () => {
+    const runtime = new LocalContainerRuntime(new URL("http://127.0.0.1:9"));
+    await expect(runtime.getTcpPort(8080).fetch("http://ping")).rejects.toThrow(NOT_LISTENING_ERROR);
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * A local stand-in for the Cloudflare container runtime (`ctx.container`), for `npm run dev` and the tests
+ * on machines with no Docker engine.
+ *
+ * `@cloudflare/containers` drives a container through `ctx.container`: `start()`, `running`, `monitor()`,
+ * `signal()`, `destroy()` and `getTcpPort(port).fetch()`. Under `wrangler dev --enable-containers=false`,
+ * plain Miniflare and vitest-pool-workers that object is undefined and `Container`'s constructor throws.
+ * This stand-in implements the same surface and forwards `getTcpPort().fetch()` to the container program
+ * running as a local Node process at `LOCAL_CONTAINER_URL`, so that the real `Container` start, readiness
+ * and proxy code runs unchanged in front of it.
+ *
+ * Why it cannot activate in production: it is installed only when `ctx.container` is undefined, and on
+ * Cloudflare every instance of a class named in `[[containers]]` has it defined, so the branch is
+ * unreachable there whatever the variables say. It also accepts only a loopback URL, which a deployed Worker
+ * could not reach anyway: it can never become a way to proxy requests to another host.
+ */
+import { describeCause } from "../log.ts";
+
+/**
+ * The runtime's own words for a port nobody listens on yet. `Container`'s start loop matches on them and
+ * keeps polling, so a local process that is down or still starting looks exactly like a container that is
+ * not listening yet.
+ */
+export const NOT_LISTENING_ERROR = "the container is not listening";
+
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+/**
+ * The stand-in itself. `signal()` and `destroy()` mark it stopped (the process belongs to whoever started
+ * it, `npm run dev` or the test harness); the next `start()` marks it running again, as a cold start would.
+ */
+export class LocalContainerRuntime implements Container {
+  readonly origin: URL;
+  #running = false;
+  #exited: Promise<void> | undefined;
+  #exit: (() => void) | undefined;
+
+  constructor(origin: URL) {
+    this.origin = origin;
+  }
+
+  get running(): boolean {
+    return this.#running;
+  }
+
+  start(_options?: ContainerStartupOptions): void {
+    if (this.#running) throw new Error("start() cannot be called on a container that is already running.");
+    this.#running = true;
+    this.#exited = new Promise((resolve) => {
+      this.#exit = resolve;
+    });
+  }
+
+  monitor(): Promise<void> {
+    return this.#exited ?? Promise.reject(new Error("monitor() cannot be called on a container that is not running."));
+  }
+
+  async destroy(): Promise<void> {
+    this.#stop();
+  }
+
+  signal(_signo: number): void {
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (!this.#running) return;
+    this.#running = false;
+    this.#exit?.();
+  }
+
+  getTcpPort(_port: number): Fetcher {
+    const fetchLocal = async (input: RequestInfo | URL, init?: RequestInit | Request): Promise<Response> => {
+      const incoming = new URL(input instanceof Request ? input.url : String(input));
+      const target = new URL(incoming.pathname + incoming.search, this.origin);
+      try {
+        return await fetch(new Request(target, init ?? (input instanceof Request ? input : undefined)));
+      } catch (cause) {
+        if (cause instanceof Error && cause.name === "AbortError") throw cause;
+        throw new Error(`${NOT_LISTENING_ERROR} (local container at ${this.origin.host}: ${describeCause(cause)})`, {
+          cause,
+        });
+      }
+    };
+    return {
+      fetch: fetchLocal,
+      connect: () => {
+        throw new Error("TCP sockets are not available in the local container stand-in");
+      },
+    } as unknown as Fetcher;
+  }
+
+  async setInactivityTimeout(_durationMs: number | bigint): Promise<void> {}
+
+  interceptOutboundHttp(): Promise<void> {
+    return unsupported("outbound interception");
+  }
+  interceptAllOutboundHttp(): Promise<void> {
+    return unsupported("outbound interception");
+  }
+  interceptOutboundHttps(): Promise<void> {
+    return unsupported("outbound interception");
+  }
+  snapshotDirectory(): Promise<ContainerDirectorySnapshot> {
+    return unsupported("snapshots");
+  }
+  snapshotContainer(): Promise<ContainerSnapshot> {
+    return unsupported("snapshots");
+  }
+}
+
+function unsupported<T>(what: string): Promise<T> {
+  return Promise.reject(new Error(`${what} is not available in the local container stand-in`));
+}
+
+/**
+ * Parses `LOCAL_CONTAINER_URL`, accepting only http on a loopback host.
+ *
+ * @example
+ * localContainerOrigin("http://127.0.0.1:8080"); // URL { host: "127.0.0.1:8080" }
+ * localContainerOrigin("http://10.0.0.5:8080"); // throws
+ */
+export function localContainerOrigin(raw: string): URL {
+  const url = new URL(raw);
+  if (url.protocol !== "http:" || !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new Error(`Expected an http URL on a loopback host for LOCAL_CONTAINER_URL but received ${url.origin}`);
+  }
+  return url;
+}
+
+/**
+ * Gives `ctx` the local stand-in when the runtime has no container for it and `LOCAL_CONTAINER_URL` says
+ * where the container process runs; otherwise returns `ctx` untouched.
+ *
+ * @example
+ * super(withLocalContainerRuntime(ctx, env.LOCAL_CONTAINER_URL), env);
+ */
+export function withLocalContainerRuntime<S extends DurableObjectState<{}>>(ctx: S, localUrl: string | undefined): S {
+  if (ctx.container !== undefined || !localUrl) return ctx;
+  Object.defineProperty(ctx, "container", { value: new LocalContainerRuntime(localContainerOrigin(localUrl)) });
+  return ctx;
+}

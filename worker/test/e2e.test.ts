@@ -1,0 +1,104 @@
+/**
+ * End to end inside workerd: the real Worker, the real Durable Object (`@cloudflare/containers`' start,
+ * readiness and proxy code) and the real container process behind the local stand-in.
+ */
+import { env, SELF } from "cloudflare:test";
+import { describe, expect, inject, it } from "vitest";
+
+/** An 8×8 mid-grey (128) PNG, the same image ../shared/tools/image-check sends. */
+const GREY_PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAD0lEQVR4nGNowAEYhpYEAILzYAGc7g8kAAAAAElFTkSuQmCC"),
+  (ch) => ch.charCodeAt(0),
+);
+
+function upload(bytes: Uint8Array = GREY_PNG): Promise<Response> {
+  const form = new FormData();
+  form.append("image", new Blob([bytes], { type: "image/png" }), "grey.png");
+  return SELF.fetch("https://api.test/v1/image/analysis", { method: "POST", body: form });
+}
+
+async function control(action: "stop" | "start"): Promise<void> {
+  const res = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST" });
+  expect(res.status).toBe(204);
+}
+
+describe("Worker → Durable Object → container process", () => {
+  it("analyses an upload: mid-grey 128 scores 50", async () => {
+    const res = await upload();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      brightness_score: 50,
+      average_luminance: 128,
+      width: 8,
+      height: 8,
+      algorithm: "rec709",
+    });
+    expect(res.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("passes the caller's request ID through to the container and back", async () => {
+    const form = new FormData();
+    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
+    const res = await SELF.fetch("https://api.test/v1/image/analysis", {
+      method: "POST",
+      body: form,
+      headers: { "X-Request-Id": "e2e-trace-1" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("X-Request-Id")).toBe("e2e-trace-1");
+  });
+
+  it("answers GET /health from the Worker with no container process running", async () => {
+    await control("stop");
+    try {
+      const res = await SELF.fetch("https://api.test/health");
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "healthy", service: "image-insights-api", version: "2.0.0" });
+    } finally {
+      await control("start");
+    }
+  });
+
+  it("gives 503 JSON with Retry-After when the container process is stopped, and 200 once it is back", async () => {
+    await control("stop");
+    const down = await upload();
+    expect(down.status).toBe(503);
+    expect(down.headers.get("Retry-After")).toBe("5");
+    expect(down.headers.get("Content-Type")).toMatch(/^application\/json/);
+    const body = (await down.json()) as { detail: { code: string; error: string; request_id: string } };
+    expect(body.detail).toMatchObject({ code: "container_unavailable" });
+    expect(body.detail.request_id).toBe(down.headers.get("X-Request-Id"));
+    expect(JSON.stringify(body)).not.toMatch(/proxying|disconnected|container instance/i);
+
+    await control("start");
+    const up = await upload();
+    expect(up.status).toBe(200);
+    expect(((await up.json()) as { brightness_score: number }).brightness_score).toBe(50);
+  });
+
+  it("answers an unknown path with a 404 envelope", async () => {
+    const res = await SELF.fetch("https://api.test/nope");
+    expect(res.status).toBe(404);
+    expect(await res.json()).toMatchObject({ detail: { error: "Not Found", code: "not_found" } });
+  });
+});
+
+describe("a cold start with no container process listening", () => {
+  it("polls until CONTAINER_START_TIMEOUT_MS, answers 503 JSON, then starts once the process is back", async () => {
+    await control("stop");
+    const stub = env.ANALYZER.getByName("cold-start-test");
+    const request = () => stub.fetch("http://container/health", { headers: { "X-Request-Id": "cold-1" } });
+    try {
+      const startedAt = Date.now();
+      const down = await request();
+      expect(down.status).toBe(503);
+      expect(Date.now() - startedAt).toBeGreaterThanOrEqual(2_500); // the 3 s start deadline of vitest.config.ts
+      expect(await down.json()).toMatchObject({ detail: { code: "container_unavailable", request_id: "cold-1" } });
+    } finally {
+      await control("start");
+    }
+    const up = await request();
+    expect(up.status).toBe(200);
+    expect(await up.json()).toMatchObject({ status: "healthy" });
+  });
+});
