@@ -1,0 +1,65 @@
+/**
+ * The real container process, as `npm run start:container` and the image run it.
+ */
+import { request } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { type ContainerProcess, startContainerProcess } from "../../scripts/container-process.ts";
+import { solidPng } from "./images.ts";
+
+let container: ContainerProcess | undefined;
+afterEach(async () => {
+  await container?.stop("SIGKILL");
+  container = undefined;
+});
+
+/** A multipart upload whose last bytes are sent only when `finish()` is called: a request held in flight. */
+function heldUpload(url: string, png: Uint8Array) {
+  const boundary = "----held-upload";
+  const head = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n`,
+  );
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const body = Buffer.concat([head, png, tail]);
+  const req = request(`${url}/v1/image/analysis`, {
+    method: "POST",
+    headers: { "Content-Type": `multipart/form-data; boundary=${boundary}`, "Content-Length": body.length },
+  });
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    req.on("response", (res) => {
+      let text = "";
+      res.on("data", (chunk) => {
+        text += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on("error", reject);
+  });
+  const split = body.length - 10;
+  req.write(body.subarray(0, split));
+  return { response, finish: () => req.end(body.subarray(split)) };
+}
+
+describe("the container process", () => {
+  it("answers /health with the service name", async () => {
+    container = await startContainerProcess();
+    const res = await fetch(`${container.url}/health`);
+    expect(await res.json()).toEqual({ status: "healthy", service: "image-insights-api", version: "2.0.0" });
+  });
+
+  it("on SIGTERM refuses new connections, finishes the request in flight with 200, and exits 0", async () => {
+    container = await startContainerProcess();
+    const { url } = container;
+    const upload = heldUpload(url, await solidPng(64, 64, [255, 255, 255]));
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the server has the request's first bytes
+
+    container.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(fetch(`${url}/health`)).rejects.toThrow(); // no longer listening
+
+    upload.finish();
+    const { status, body } = await upload.response;
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ brightness_score: 100 });
+    expect(await container.exited).toBe(0);
+  });
+});
