@@ -25,16 +25,6 @@ export interface HealthResponse {
   version: string;
 }
 
-/** The successful answer of `POST /v1/image/analysis` (the walking skeleton's subset of the v1 contract). */
-export interface AnalysisResponse {
-  brightness_score: number;
-  average_luminance: number;
-  width: number;
-  height: number;
-  algorithm: typeof ALGORITHM;
-  processing_time_ms: number;
-}
-
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**

@@ -4,11 +4,17 @@
  */
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import {
+  type AcceptedFormat,
+  type AnalysisParams,
+  type AnalysisResponse,
+  parseAnalysisParams,
+} from "../../contract/analysis.ts";
 import { ApiError, missingField, toErrorResponse } from "../../contract/errors.ts";
+import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
 import {
   ALGORITHM,
   ANALYSIS_PATH,
-  type AnalysisResponse,
   type HealthResponse,
   IMAGE_FIELD,
   REQUEST_ID_HEADER,
@@ -17,9 +23,12 @@ import {
 } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { ContainerConfig } from "./config.ts";
-import { decodeForAnalysis } from "./decode.ts";
+import { type DecodedImage, decodeForAnalysis, setDecodeThreads } from "./decode.ts";
+import { Limiter } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
-import { averageLuma, brightnessScore, round } from "./metrics/luminance.ts";
+import { type Analysis, analyse } from "./metrics/analyse.ts";
+import { BUCKET_LABELS } from "./metrics/histogram.ts";
+import { brightnessScore, round } from "./metrics/luminance.ts";
 
 /** Room for the multipart boundary and part headers around the file itself, in bytes. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -47,6 +56,8 @@ function tooLarge(maxBytes: number, receivedBytes: number): ApiError {
  */
 export function createApp(config: ContainerConfig): Hono<Env> {
   const app = new Hono<Env>();
+  const decodes = new Limiter(config.analysisConcurrency);
+  setDecodeThreads(config.analysisConcurrency);
 
   app.use(async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
@@ -85,21 +96,40 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       }
       const file = form[IMAGE_FIELD];
       if (!(file instanceof File)) throw missingField(IMAGE_FIELD);
+      const params = parseAnalysisParams(new URL(c.req.url).searchParams);
       if (file.size === 0) throw new ApiError(400, "empty_image", "Empty image file");
       if (file.size > config.maxUploadBytes) throw tooLarge(config.maxUploadBytes, file.size);
 
       const bytes = new Uint8Array(await file.arrayBuffer());
-      const image = await decodeForAnalysis(bytes, { maxSidePx: config.analysisMaxSidePx });
-      const average = averageLuma(image.pixels);
-      const body: AnalysisResponse = {
-        brightness_score: brightnessScore(average),
-        average_luminance: round(average, 2),
-        width: image.width,
-        height: image.height,
-        algorithm: ALGORITHM,
-        processing_time_ms: round(performance.now() - c.get("startedAt"), 2),
-      };
-      return c.json(body);
+      const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
+      const timings = { decode: 0, analyse: 0 };
+      const { image, analysis } = await decodes.run(async () => {
+        let t = performance.now();
+        const image = await decodeForAnalysis(bytes, {
+          format,
+          maxSidePx: config.analysisMaxSidePx,
+          maxInputPixels: config.maxInputPixels,
+          background: params.background,
+        });
+        timings.decode = performance.now() - t;
+        t = performance.now();
+        const analysis = analyse(image.pixels, {
+          median: params.metrics.includes("median"),
+          histogram: params.metrics.includes("histogram"),
+          edgeMode: params.edgeMode,
+        });
+        timings.analyse = performance.now() - t;
+        return { image, analysis };
+      });
+      if (analysis.totalWeight === 0) {
+        throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
+          extra: {
+            details: "Every pixel is fully transparent; pass background=RRGGBB to analyse it flattened onto a colour",
+          },
+        });
+      }
+      c.header("Server-Timing", `decode;dur=${round(timings.decode, 1)}, analyse;dur=${round(timings.analyse, 1)}`);
+      return c.json(toResponse(params, format, image, analysis, round(performance.now() - c.get("startedAt"), 2)));
     },
   );
 
@@ -122,4 +152,51 @@ export function createApp(config: ContainerConfig): Hono<Env> {
   });
 
   return app;
+}
+
+/**
+ * The response body, in the reference service's field order: the groups asked for, then the image's facts.
+ *
+ * @example
+ * toResponse(params, "jpeg", image, analysis, 12.5); // { brightness_score: 57, …, processing_time_ms: 12.5 }
+ */
+export function toResponse(
+  params: AnalysisParams,
+  format: AcceptedFormat,
+  image: DecodedImage,
+  analysis: Analysis,
+  processingTimeMs: number,
+): AnalysisResponse {
+  const body: Partial<AnalysisResponse> = {};
+  if (params.metrics.includes("brightness")) {
+    body.brightness_score = brightnessScore(analysis.averageLuma);
+    body.average_luminance = round(analysis.averageLuma, 2);
+  }
+  if (analysis.medianLuma !== undefined) body.median_luminance = round(analysis.medianLuma, 2);
+  if (analysis.histogramPercent) {
+    body.histogram = analysis.histogramPercent.map((percent, i) => ({
+      range: BUCKET_LABELS[i] as string,
+      percent: round(percent, 1),
+    }));
+  }
+  if (params.edgeMode && analysis.edgeAverageLuma !== undefined) {
+    // Bands that are wholly transparent have no brightness: null, not a made-up number.
+    const edge = Number.isNaN(analysis.edgeAverageLuma) ? null : analysis.edgeAverageLuma;
+    body.edge_brightness_score = edge === null ? null : brightnessScore(edge);
+    body.edge_average_luminance = edge === null ? null : round(edge, 2);
+    body.edge_mode = params.edgeMode;
+  }
+  return {
+    ...body,
+    width: image.width,
+    height: image.height,
+    algorithm: ALGORITHM,
+    cached: false,
+    processing_time_ms: processingTimeMs,
+    format,
+    oriented_width: image.orientedWidth,
+    oriented_height: image.orientedHeight,
+    analysed_width: image.pixels.width,
+    analysed_height: image.pixels.height,
+  };
 }

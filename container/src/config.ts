@@ -13,6 +13,8 @@ export const PORT = 8080;
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** The analysed image's longer side, in pixels (the reference's thumbnail size). */
 export const ANALYSIS_MAX_SIDE_PX = 512;
+/** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
+export const MAX_INPUT_PIXELS = 50_000_000;
 /** How long a client may take to send its request headers, in milliseconds (slowloris defence). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How long a client may take to send a whole request, in milliseconds. */
@@ -24,6 +26,7 @@ export interface ContainerConfig {
   port: number;
   maxUploadBytes: number;
   analysisMaxSidePx: number;
+  maxInputPixels: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
   shutdownGraceMs: number;
@@ -78,7 +81,9 @@ export function loadConfig(env: Env): ContainerConfig {
   return {
     port: positiveInt(env, "PORT", PORT, 65_535),
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
-    analysisMaxSidePx: positiveInt(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, 4096),
+    // 2048² pixels keep the weighted luma sums exact in a double (2048² × 2 550 000 × 255 < 2^53).
+    analysisMaxSidePx: positiveInt(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, 2048),
+    maxInputPixels: positiveInt(env, "MAX_INPUT_PIXELS", MAX_INPUT_PIXELS),
     headersTimeoutMs: positiveInt(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
     requestTimeoutMs: positiveInt(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
     shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),

@@ -40,31 +40,3 @@ export function round(value: number, decimals = 0): number {
 export function brightnessScore(averageLuma: number): number {
   return Math.round((averageLuma / 255) * 100);
 }
-
-/**
- * Integer luma (scaled by `LUMA_SCALE`) of pixel `i`. Grey images carry luma directly: a grey
- * value `v` is R = G = B = v, and the weights add up to `LUMA_SCALE`.
- *
- * @example
- * lumaAt({ data: Uint8Array.of(255, 0, 0), width: 1, height: 1, channels: 3 }, 0); // 2126 * 255
- */
-export function lumaAt(pixels: Pixels, i: number): number {
-  const { data, channels } = pixels;
-  const o = i * channels;
-  if (channels < 3) return (data[o] as number) * LUMA_SCALE;
-  return REC709_R * (data[o] as number) + REC709_G * (data[o + 1] as number) + REC709_B * (data[o + 2] as number);
-}
-
-/**
- * Average luma over every pixel, on the 0–255 scale.
- *
- * @example
- * averageLuma({ data: Uint8Array.of(100, 100, 100), width: 1, height: 1, channels: 3 }); // 100
- */
-export function averageLuma(pixels: Pixels): number {
-  const count = pixels.width * pixels.height;
-  if (count === 0) throw new RangeError("Expected at least one pixel but received 0");
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += lumaAt(pixels, i);
-  return sum / count / LUMA_SCALE;
-}

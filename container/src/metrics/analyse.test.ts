@@ -1,0 +1,143 @@
+import { describe, expect, it } from "vitest";
+import { analyse } from "./analyse.ts";
+import type { Pixels } from "./luminance.ts";
+
+const ALL = { median: true, histogram: true, edgeMode: null } as const;
+
+/** A width × height image whose every pixel is `value` (one entry per channel). */
+function uniform(width: number, height: number, value: readonly number[]): Pixels {
+  const channels = value.length;
+  const data = new Uint8Array(width * height * channels);
+  for (let i = 0; i < data.length; i++) data[i] = value[i % channels] as number;
+  return { data, width, height, channels };
+}
+
+/** A one-channel image from rows of grey values. */
+function greyRows(rows: number[][]): Pixels {
+  return { data: Uint8Array.from(rows.flat()), width: rows[0]?.length ?? 0, height: rows.length, channels: 1 };
+}
+
+describe("average luma", () => {
+  it("is 255 for pure white and 0 for pure black", () => {
+    expect(analyse(uniform(4, 3, [255, 255, 255]), ALL).averageLuma).toBe(255);
+    expect(analyse(uniform(4, 3, [0, 0, 0]), ALL).averageLuma).toBe(0);
+  });
+
+  it("is the grey value itself, in RGB and in one channel", () => {
+    expect(analyse(uniform(2, 2, [100, 100, 100]), ALL).averageLuma).toBe(100);
+    expect(analyse(uniform(2, 2, [100]), ALL).averageLuma).toBe(100);
+  });
+
+  it("weights channels as Rec. 709", () => {
+    expect(analyse(uniform(1, 1, [255, 0, 0]), ALL).averageLuma).toBeCloseTo(54.213, 10);
+    expect(analyse(uniform(1, 1, [0, 255, 0]), ALL).averageLuma).toBeCloseTo(182.376, 10);
+    expect(analyse(uniform(1, 1, [0, 0, 255]), ALL).averageLuma).toBeCloseTo(18.411, 10);
+  });
+
+  it("is 127.5 for half black, half white", () => {
+    expect(analyse(greyRows([[0, 255]]), ALL).averageLuma).toBe(127.5);
+  });
+
+  it("ignores fully transparent pixels and counts half-transparent ones half", () => {
+    // Grey + alpha: white opaque, black transparent → only white counts.
+    const grey = { data: Uint8Array.of(255, 255, 0, 0), width: 2, height: 1, channels: 2 };
+    expect(analyse(grey, ALL).averageLuma).toBe(255);
+    // RGBA: white opaque (255) and black at alpha 85: (255·255 + 0·85) / 340 = 191.25.
+    const rgba = { data: Uint8Array.of(255, 255, 255, 255, 0, 0, 0, 85), width: 2, height: 1, channels: 4 };
+    expect(analyse(rgba, ALL).averageLuma).toBe(191.25);
+  });
+
+  it("reports a total weight of 0 when no pixel is visible", () => {
+    const clear = { data: Uint8Array.of(255, 255, 255, 0), width: 1, height: 1, channels: 4 };
+    expect(analyse(clear, ALL).totalWeight).toBe(0);
+  });
+});
+
+describe("median luma", () => {
+  it("is the middle value for an odd count", () => {
+    expect(analyse(greyRows([[10, 200, 30]]), ALL).medianLuma).toBe(30);
+  });
+
+  it("is the mean of the two middle values for an even count", () => {
+    expect(analyse(greyRows([[10, 20, 30, 250]]), ALL).medianLuma).toBe(25);
+  });
+
+  it("works on 1×1 and 1×N images", () => {
+    expect(analyse(greyRows([[77]]), ALL).medianLuma).toBe(77);
+    expect(analyse(greyRows([[5], [9], [7], [1], [3]]), ALL).medianLuma).toBe(5);
+  });
+
+  it("keeps the fraction of RGB luma", () => {
+    // Luma of (0,0,1) is 0.0722 and of (0,1,0) is 0.7152: the median of the two is their mean.
+    const px = { data: Uint8Array.of(0, 0, 1, 0, 1, 0), width: 2, height: 1, channels: 3 };
+    expect(analyse(px, ALL).medianLuma).toBeCloseTo(0.3937, 10);
+  });
+
+  it("skips transparent pixels", () => {
+    const px = { data: Uint8Array.of(10, 255, 250, 0, 20, 255), width: 3, height: 1, channels: 2 };
+    expect(analyse(px, ALL).medianLuma).toBe(15);
+  });
+
+  it("finds the middle of a large image with many distinct values", () => {
+    const width = 1001;
+    const data = new Uint8Array(width * 3);
+    for (let i = 0; i < width; i++) data.set([i % 256, (i * 7) % 256, (i * 13) % 256], i * 3);
+    const px = { data, width, height: 1, channels: 3 };
+    const sorted = Array.from({ length: width }, (_, i) => 0.2126 * (i % 256) + 0.7152 * ((i * 7) % 256) + 0.0722 * ((i * 13) % 256)).sort(
+      (a, b) => a - b,
+    );
+    expect(analyse(px, ALL).medianLuma).toBeCloseTo(sorted[500] as number, 8);
+  });
+});
+
+describe("histogram", () => {
+  it("puts a uniform image in one bucket", () => {
+    expect(analyse(uniform(3, 3, [0]), ALL).histogramPercent).toEqual([100, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+    expect(analyse(uniform(3, 3, [255]), ALL).histogramPercent).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 100]);
+  });
+
+  it("splits at the bucket boundaries 25.6·i: 25 and 26 fall apart, 230 and 231 too", () => {
+    const h = analyse(greyRows([[25, 26, 230, 231]]), ALL).histogramPercent;
+    expect(h).toEqual([25, 25, 0, 0, 0, 0, 0, 0, 25, 25]);
+  });
+
+  it("partitions: the shares add up to 100 on a gradient", () => {
+    const px = greyRows([Array.from({ length: 256 }, (_, i) => i)]);
+    const h = analyse(px, ALL).histogramPercent ?? [];
+    expect(h.reduce((a, b) => a + b, 0)).toBeCloseTo(100, 10);
+    expect(h[0]).toBeCloseTo((26 / 256) * 100, 10); // 0–25
+    expect(h[9]).toBeCloseTo((25 / 256) * 100, 10); // 231–255
+  });
+});
+
+describe("edges", () => {
+  // 10×10: a white frame one pixel thick (band = max(1, floor(10%)) = 1), black inside, and a grey (100)
+  // left column so that left_right and top_bottom differ.
+  const rows = Array.from({ length: 10 }, (_, y) =>
+    Array.from({ length: 10 }, (_, x) => (x === 0 ? 100 : y === 0 || y === 9 || x === 9 ? 255 : 0)),
+  );
+  const px = greyRows(rows);
+
+  it("left_right averages the left and right columns", () => {
+    expect(analyse(px, { ...ALL, edgeMode: "left_right" }).edgeAverageLuma).toBe((10 * 100 + 10 * 255) / 20);
+  });
+
+  it("top_bottom averages the top and bottom rows", () => {
+    expect(analyse(px, { ...ALL, edgeMode: "top_bottom" }).edgeAverageLuma).toBe((2 * 100 + 18 * 255) / 20);
+  });
+
+  it("all counts each border pixel once, corners included once", () => {
+    // 36 border pixels: 10 in the grey column, 26 white.
+    expect(analyse(px, { ...ALL, edgeMode: "all" }).edgeAverageLuma).toBe((10 * 100 + 26 * 255) / 36);
+  });
+
+  it("uses bands of floor(10%) on larger images", () => {
+    // 20 wide: bands of 2 columns. Columns 0–1 are 200, the rest 0.
+    const wide = greyRows([Array.from({ length: 20 }, (_, x) => (x < 2 ? 200 : 0))]);
+    expect(analyse(wide, { ...ALL, edgeMode: "left_right" }).edgeAverageLuma).toBe(100);
+  });
+
+  it("is absent unless asked for", () => {
+    expect(analyse(px, ALL).edgeAverageLuma).toBeUndefined();
+  });
+});

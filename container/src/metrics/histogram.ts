@@ -1,0 +1,43 @@
+/**
+ * Ten buckets that partition luma 0–255: bucket i holds luma L with min(9, floor(L / 25.6)) = i.
+ *
+ * The reference service (1.7) labels its buckets "0-24", "25-50", … while its bounds overlap, so a pixel of
+ * luma 50.5 counts in two buckets and the percents add up to more than 100. Here every pixel is in exactly
+ * one bucket, the percents add up to 100 (±0.5 from rounding), and each label gives the integer luma values
+ * its bucket really holds.
+ */
+import { LUMA_SCALE } from "./luminance.ts";
+
+export const HISTOGRAM_BUCKETS = 10;
+/** The width of a bucket on the 0–255 scale. */
+export const BUCKET_WIDTH = 25.6;
+/** The same width in scaled integer luma, so bucketing is exact integer arithmetic. */
+const BUCKET_WIDTH_SCALED = BUCKET_WIDTH * LUMA_SCALE;
+
+/**
+ * The bucket of a scaled integer luma (see `LUMA_SCALE`).
+ *
+ * @example
+ * bucketOf(25.59 * 10_000); // 0
+ * bucketOf(25.6 * 10_000); // 1
+ * bucketOf(255 * 10_000); // 9
+ */
+export function bucketOf(scaledLuma: number): number {
+  return Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(scaledLuma / BUCKET_WIDTH_SCALED));
+}
+
+/**
+ * The label of bucket i: the first and last integer luma it holds.
+ *
+ * @example
+ * bucketLabel(0); // "0-25"
+ * bucketLabel(9); // "231-255"
+ */
+export function bucketLabel(i: number): string {
+  const lo = Math.ceil(i * BUCKET_WIDTH);
+  const hi = i === HISTOGRAM_BUCKETS - 1 ? 255 : Math.ceil((i + 1) * BUCKET_WIDTH) - 1;
+  return `${lo}-${hi}`;
+}
+
+/** The ten labels, computed once. */
+export const BUCKET_LABELS: readonly string[] = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => bucketLabel(i));

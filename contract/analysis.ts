@@ -1,0 +1,144 @@
+/**
+ * The analysis request's parameters and response, and their validators: one copy, used by the container
+ * now and by the Worker's edge checks, so both answer a bad parameter with the same words.
+ *
+ * Validators follow one template (sharp's): "Expected … for <name> but received …" in the log, and the
+ * reference service's public message and fields in the response.
+ */
+import { ApiError } from "./errors.ts";
+import type { ALGORITHM } from "./service.ts";
+
+export const VALID_METRICS = ["brightness", "median", "histogram"] as const;
+export type Metric = (typeof VALID_METRICS)[number];
+
+export const VALID_EDGE_MODES = ["left_right", "top_bottom", "all"] as const;
+export type EdgeMode = (typeof VALID_EDGE_MODES)[number];
+
+/** An RGB colour to flatten transparent pixels onto, from `background=RRGGBB`. */
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
+
+export interface AnalysisParams {
+  /** Sorted and without duplicates, so equal requests have equal parameters. */
+  metrics: Metric[];
+  edgeMode: EdgeMode | null;
+  background: Rgb | null;
+}
+
+/**
+ * Parses `metrics`: comma-separated, trimmed, case-insensitive; `brightness` when absent or empty.
+ *
+ * @example
+ * parseMetrics(" Median,brightness "); // ["brightness", "median"]
+ * parseMetrics("colour"); // throws 400 "Invalid metrics requested"
+ */
+export function parseMetrics(raw: string | null | undefined): Metric[] {
+  const requested = (raw ?? "")
+    .split(",")
+    .map((m) => m.trim().toLowerCase())
+    .filter((m) => m !== "");
+  if (requested.length === 0) return ["brightness"];
+  const invalid = requested.filter((m) => !(VALID_METRICS as readonly string[]).includes(m));
+  if (invalid.length > 0) {
+    throw new ApiError(400, "invalid_metrics", "Invalid metrics requested", {
+      extra: { invalid_metrics: [...new Set(invalid)], valid_metrics: VALID_METRICS },
+    });
+  }
+  return VALID_METRICS.filter((m) => requested.includes(m));
+}
+
+/**
+ * Parses `edge_mode`: absent or empty is no edge analysis; otherwise one of `VALID_EDGE_MODES`, any case.
+ *
+ * @example
+ * parseEdgeMode("LEFT_RIGHT"); // "left_right"
+ * parseEdgeMode("diagonal"); // throws 400 "Invalid edge_mode requested"
+ */
+export function parseEdgeMode(raw: string | null | undefined): EdgeMode | null {
+  const mode = (raw ?? "").trim().toLowerCase();
+  if (mode === "") return null;
+  if (!(VALID_EDGE_MODES as readonly string[]).includes(mode)) {
+    throw new ApiError(400, "invalid_edge_mode", "Invalid edge_mode requested", {
+      extra: { received: raw ?? "", valid_modes: VALID_EDGE_MODES },
+    });
+  }
+  return mode as EdgeMode;
+}
+
+const HEX_COLOUR = /^#?([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i;
+
+/**
+ * Parses `background`: `RRGGBB` hex (a leading `#` is tolerated), or absent.
+ *
+ * @example
+ * parseBackground("ff8800"); // { r: 255, g: 136, b: 0 }
+ * parseBackground("orange"); // throws 400 "Invalid background requested"
+ */
+export function parseBackground(raw: string | null | undefined): Rgb | null {
+  const value = (raw ?? "").trim();
+  if (value === "") return null;
+  const match = HEX_COLOUR.exec(value);
+  if (!match) {
+    throw new ApiError(400, "invalid_background", "Invalid background requested", {
+      extra: { received: raw ?? "", expected: "RRGGBB, six hexadecimal digits, e.g. ffffff" },
+    });
+  }
+  const [, r, g, b] = match as unknown as [string, string, string, string];
+  return { r: Number.parseInt(r, 16), g: Number.parseInt(g, 16), b: Number.parseInt(b, 16) };
+}
+
+/**
+ * All of a request's analysis parameters from its query, validated in the reference's order.
+ *
+ * @example
+ * parseAnalysisParams(new URL("https://x/v1/image/analysis?metrics=median&edge_mode=all").searchParams);
+ */
+export function parseAnalysisParams(query: { get(name: string): string | null }): AnalysisParams {
+  return {
+    metrics: parseMetrics(query.get("metrics")),
+    edgeMode: parseEdgeMode(query.get("edge_mode")),
+    background: parseBackground(query.get("background")),
+  };
+}
+
+/** One bar of the histogram: the integer luma values it holds, and their share of the image. */
+export interface HistogramBucket {
+  range: string;
+  percent: number;
+}
+
+/** The 200 answer of `POST /v1/image/analysis`. Groups appear only when asked for. */
+export interface AnalysisResponse {
+  brightness_score?: number;
+  average_luminance?: number;
+  median_luminance?: number;
+  histogram?: HistogramBucket[];
+  /** null when the edge bands are wholly transparent. */
+  edge_brightness_score?: number | null;
+  edge_average_luminance?: number | null;
+  edge_mode?: EdgeMode;
+  /** The image as stored, like the reference service. */
+  width: number;
+  height: number;
+  algorithm: typeof ALGORITHM;
+  cached: boolean;
+  processing_time_ms: number;
+  /** Added: the format found in the file's bytes. */
+  format: AcceptedFormat;
+  /** Added: the size as people see it, after EXIF orientation. */
+  oriented_width: number;
+  oriented_height: number;
+  /** Added: the size the numbers were computed on (longer side at most 512 px). */
+  analysed_width: number;
+  analysed_height: number;
+}
+
+/** The formats analysed, as found in the file's first bytes (never from the client's Content-Type). */
+export const ACCEPTED_FORMATS = ["jpeg", "png", "webp", "avif", "gif"] as const;
+export type AcceptedFormat = (typeof ACCEPTED_FORMATS)[number];
+
+/** Their media types, as `allowed_types` lists them in a 415. */
+export const ALLOWED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"] as const;
