@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "container",
-          include: ["container/**/*.test.ts"],
+          include: ["container/**/*.test.ts", "contract/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },

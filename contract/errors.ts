@@ -147,6 +147,34 @@ export function unavailable(options: { cause?: unknown; retryAfterS?: number } =
   });
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * A byte limit as people write it: the reference's "5MB" for whole mebibytes, else KB or bytes.
+ *
+ * @example
+ * sizeLabel(5 * 1024 * 1024); // "5MB"
+ * sizeLabel(1536); // "1.5KB"
+ */
+export function sizeLabel(bytes: number): string {
+  if (bytes % MIB === 0) return `${bytes / MIB}MB`;
+  if (bytes >= MIB) return `${Math.round((bytes / MIB) * 10) / 10}MB`;
+  if (bytes >= 1024) return `${Math.round((bytes / 1024) * 10) / 10}KB`;
+  return `${bytes} bytes`;
+}
+
+/**
+ * The reference's 413, with the limit and what was received.
+ *
+ * @example
+ * tooLarge(5 * 1024 * 1024, 6_000_000).message; // "Image exceeds maximum allowed size (5MB)"
+ */
+export function tooLarge(maxBytes: number, receivedBytes: number, subject = "Image"): ApiError {
+  return new ApiError(413, "payload_too_large", `${subject} exceeds maximum allowed size (${sizeLabel(maxBytes)})`, {
+    extra: { max_size_bytes: maxBytes, received_size_bytes: receivedBytes },
+  });
+}
+
 /** The 500 for anything we did not foresee: the message says nothing about the cause. */
 export function internalError(cause: unknown): ApiError {
   return new ApiError(500, "internal_error", "Internal server error", { cause });

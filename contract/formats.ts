@@ -73,7 +73,7 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | null {
   if (startsWith(bytes, [0, 0, 1, 0]) && bytes.length >= 6 && bytes[4] !== 0) return "ico";
   if (ascii(bytes, 0, 4) === "8BPS") return "psd";
   // SVG is text: an optional BOM, whitespace, an XML declaration or comments, then <svg somewhere early.
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, SNIFF_BYTES)).replace(/^\uFEFF/, "");
+  const text = new TextDecoder("utf-8").decode(bytes.subarray(0, SNIFF_BYTES)).replace(/^\uFEFF/, "");
   if (/^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*(\[[\s\S]*?\])?\s*>\s*)*<svg[\s>]/i.test(text))
     return "svg";
   return null;

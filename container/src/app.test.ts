@@ -1,12 +1,13 @@
+import sharp from "sharp";
 import { describe, expect, it } from "vitest";
-import { imageForm, referenceSample, solidJpeg, solidPng } from "../test/images.ts";
+import { greyPng, imageForm, referenceSample, solidJpeg, solidPng } from "../test/images.ts";
 import { createApp } from "./app.ts";
 import { loadConfig } from "./config.ts";
 
 const app = createApp(loadConfig({}));
 
-async function analyse(form: FormData | undefined) {
-  const res = await app.request("/v1/image/analysis", { method: "POST", body: form });
+async function analyse(form: FormData | undefined, query = "") {
+  const res = await app.request(`/v1/image/analysis${query}`, { method: "POST", body: form });
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
@@ -59,6 +60,137 @@ describe("POST /v1/image/analysis", () => {
     expect(body.processing_time_ms).toBeGreaterThan(0);
   });
 
+  it("answers only the groups asked for, and always the image's facts", async () => {
+    const png = await solidPng(20, 10, [128, 128, 128]);
+    const { body } = await analyse(imageForm(png), "?metrics=median");
+    expect(body).toEqual({
+      median_luminance: 128,
+      width: 20,
+      height: 10,
+      algorithm: "rec709",
+      cached: false,
+      processing_time_ms: expect.any(Number),
+      format: "png",
+      oriented_width: 20,
+      oriented_height: 10,
+      analysed_width: 20,
+      analysed_height: 10,
+    });
+    const all = await analyse(imageForm(png), "?metrics=brightness,median,histogram&edge_mode=all");
+    expect(Object.keys(all.body).slice(0, 7)).toEqual([
+      "brightness_score",
+      "average_luminance",
+      "median_luminance",
+      "histogram",
+      "edge_brightness_score",
+      "edge_average_luminance",
+      "edge_mode",
+    ]);
+  });
+
+  it("gives edge numbers whatever metrics says", async () => {
+    const { body } = await analyse(
+      imageForm(await solidPng(20, 10, [255, 255, 255])),
+      "?metrics=median&edge_mode=TOP_BOTTOM",
+    );
+    expect(body).toMatchObject({ edge_brightness_score: 100, edge_average_luminance: 255, edge_mode: "top_bottom" });
+    expect(body).not.toHaveProperty("brightness_score");
+  });
+
+  it("is deterministic: the same bytes give the same numbers", async () => {
+    const png = await greyPng(64, 48, (x, y) => (x * 3 + y * 5) % 256);
+    const query = "?metrics=brightness,median,histogram&edge_mode=all";
+    const strip = (b: Record<string, unknown>) => ({ ...b, processing_time_ms: 0 });
+    const first = strip((await analyse(imageForm(png), query)).body);
+    for (let i = 0; i < 3; i++) expect(strip((await analyse(imageForm(png), query)).body)).toEqual(first);
+  });
+
+  it("weights by opacity: transparent regions do not count, background= flattens instead", async () => {
+    // Left half opaque white, right half fully transparent black.
+    const raw = Buffer.alloc(10 * 10 * 4);
+    for (let i = 0; i < 100; i++) raw.set(i % 10 < 5 ? [255, 255, 255, 255] : [0, 0, 0, 0], i * 4);
+    const png = new Uint8Array(
+      await sharp(raw, { raw: { width: 10, height: 10, channels: 4 } })
+        .png()
+        .toBuffer(),
+    );
+    expect((await analyse(imageForm(png))).body).toMatchObject({ brightness_score: 100, average_luminance: 255 });
+    const onBlack = await analyse(imageForm(png), "?background=000000");
+    expect(onBlack.body).toMatchObject({ brightness_score: 50, average_luminance: 127.5 });
+  });
+
+  it("answers an image with no visible pixel with 422 and a way out", async () => {
+    const clear = await sharp({
+      create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const { status, body } = await analyse(imageForm(new Uint8Array(clear)));
+    expect(status).toBe(422);
+    expect(body).toMatchObject({ detail: { error: "Image has no visible pixels", code: "no_opaque_pixels" } });
+    expect((await analyse(imageForm(new Uint8Array(clear)), "?background=ffffff")).status).toBe(200);
+  });
+
+  it("reads the format from the bytes: a JPEG labelled image/png is analysed", async () => {
+    const jpeg = await solidJpeg(8, 8, [255, 255, 255]);
+    const { status, body } = await analyse(imageForm(jpeg, "image/png"));
+    expect(status).toBe(200);
+    expect(body.format).toBe("jpeg");
+  });
+
+  it.each([
+    ["SVG", new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"/>'), "image/png"],
+    ["PDF", new TextEncoder().encode("%PDF-1.4\n1 0 obj"), "image/jpeg"],
+  ])("refuses %s bytes with 415 whatever the label", async (_, bytes, label) => {
+    const { status, body } = await analyse(imageForm(bytes, label));
+    expect(status).toBe(415);
+    expect(body).toMatchObject({ detail: { error: "Unsupported image type", code: "unsupported_media_type" } });
+  });
+
+  it("refuses TIFF bytes with 415", async () => {
+    const tiff = new Uint8Array(
+      await sharp({ create: { width: 4, height: 4, channels: 3, background: "#000" } })
+        .tiff()
+        .toBuffer(),
+    );
+    expect((await analyse(imageForm(tiff, "image/tiff"))).status).toBe(415);
+    expect((await analyse(imageForm(tiff, "image/jpeg"))).status).toBe(415);
+  });
+
+  it("answers bytes of no known format with 400 when labelled an image type, 415 otherwise", async () => {
+    const junk = new TextEncoder().encode("definitely not pixels");
+    expect((await analyse(imageForm(junk, "image/gif"))).body).toMatchObject({
+      detail: { error: "Invalid or corrupted image file", code: "invalid_image" },
+    });
+    expect((await analyse(imageForm(junk, "text/plain"))).status).toBe(415);
+  });
+
+  it("answers invalid metrics and edge_mode with the reference's 400s", async () => {
+    const png = await solidPng(4, 4, [0, 0, 0]);
+    expect((await analyse(imageForm(png), "?metrics=brightness,colour")).body).toMatchObject({
+      detail: { error: "Invalid metrics requested", invalid_metrics: ["colour"] },
+    });
+    expect((await analyse(imageForm(png), "?edge_mode=middle")).body).toMatchObject({
+      detail: { error: "Invalid edge_mode requested", received: "middle" },
+    });
+  });
+
+  it("answers a file over the size limit with the reference's 413", async () => {
+    const small = createApp(loadConfig({ MAX_UPLOAD_BYTES: "50000" }));
+    const png = await greyPng(200, 200, (x, y) => (x * y) % 256);
+    const res = await small.request("/v1/image/analysis", { method: "POST", body: imageForm(png) });
+    expect(png.length).toBeGreaterThan(50_000);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({
+      detail: {
+        error: "Image exceeds maximum allowed size (48.8KB)",
+        code: "payload_too_large",
+        max_size_bytes: 50000,
+        received_size_bytes: png.length,
+      },
+    });
+  });
+
   it("answers a missing image field with the reference's 422", async () => {
     const { status, body } = await analyse(new FormData());
     expect(status).toBe(422);
@@ -73,7 +205,7 @@ describe("POST /v1/image/analysis", () => {
 
   it("answers bytes that are not an image with 400 and no library text", async () => {
     const { status, body } = await analyse(imageForm(new TextEncoder().encode("hello, not an image")));
-    expect(status).toBe(400);
+    expect(status).toBe(400); // labelled image/png: a broken image, as the reference answers
     expect(body).toMatchObject({ detail: { error: "Invalid or corrupted image file", code: "invalid_image" } });
     expect(JSON.stringify(body)).not.toMatch(/sharp|vips|unsupported image format/i);
   });

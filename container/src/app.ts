@@ -10,7 +10,7 @@ import {
   type AnalysisResponse,
   parseAnalysisParams,
 } from "../../contract/analysis.ts";
-import { ApiError, missingField, toErrorResponse } from "../../contract/errors.ts";
+import { ApiError, missingField, toErrorResponse, tooLarge } from "../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
 import {
   ALGORITHM,
@@ -34,18 +34,6 @@ import { brightnessScore, round } from "./metrics/luminance.ts";
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 type Env = { Variables: { requestId: string; startedAt: number } };
-
-/** The 413 of the reference service, with the limit and what was received. */
-function tooLarge(maxBytes: number, receivedBytes: number): ApiError {
-  return new ApiError(
-    413,
-    "payload_too_large",
-    `Image exceeds maximum allowed size (${Math.round(maxBytes / 1024 / 1024)}MB)`,
-    {
-      extra: { max_size_bytes: maxBytes, received_size_bytes: receivedBytes },
-    },
-  );
-}
 
 /**
  * Builds the container's Hono app.
@@ -82,8 +70,10 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     ANALYSIS_PATH,
     bodyLimit({
       maxSize: config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES,
+      // The body outgrew the limit before the file could be measured: what it claimed is all we know.
       onError: (c) => {
-        throw tooLarge(config.maxUploadBytes, Number(c.req.header("content-length") ?? 0));
+        const claimed = Number(c.req.header("content-length"));
+        throw tooLarge(config.maxUploadBytes, Number.isFinite(claimed) ? claimed : config.maxUploadBytes + 1);
       },
     }),
     async (c) => {

@@ -80,35 +80,32 @@ export function setDecodeThreads(threads: number): void {
  * const image = await decodeForAnalysis(bytes, { format: "jpeg", maxSidePx: 512, maxInputPixels: 50e6, background: null });
  */
 export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
-  const input = sharp(bytes, {
-    failOn: "error",
-    limitInputPixels: options.maxInputPixels,
-    autoOrient: true,
-    animated: false,
-    pages: 1,
-  });
   let meta: Metadata;
   try {
-    meta = await input.metadata();
+    // The header alone, with no pixel limit of sharp's, so that an oversized image gets its own clear 422
+    // below rather than a decode error.
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
     throw invalidImage(cause);
   }
   if (meta.format !== SHARP_FORMAT[options.format] || !meta.width || !meta.height) {
     throw invalidImage(new Error(`Expected ${options.format} but the decoder found ${meta.format}`));
   }
+  const height = meta.pageHeight ?? meta.height; // an animation's first frame
   // From the header alone: a 60000×60000 PNG of 400 KB is refused before a byte of it is inflated.
-  const pixelCount = meta.width * (meta.pageHeight ?? meta.height);
-  if (pixelCount > options.maxInputPixels) {
+  if (meta.width * height > options.maxInputPixels) {
     throw new ApiError(422, "image_too_large", "Image dimensions exceed the maximum allowed", {
-      extra: {
-        max_pixels: options.maxInputPixels,
-        received_pixels: pixelCount,
-        width: meta.width,
-        height: meta.pageHeight ?? meta.height,
-      },
+      extra: { max_pixels: options.maxInputPixels, received_pixels: meta.width * height, width: meta.width, height },
     });
   }
 
+  const input = sharp(bytes, {
+    failOn: "error",
+    limitInputPixels: options.maxInputPixels, // the same limit again, enforced by libvips itself
+    autoOrient: true,
+    animated: false,
+    pages: 1,
+  });
   let pipeline = input.resize({
     width: options.maxSidePx,
     height: options.maxSidePx,
@@ -125,9 +122,9 @@ export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOption
     return {
       pixels: { data, width: info.width, height: info.height, channels: info.channels },
       width: meta.width,
-      height: meta.pageHeight ?? meta.height,
-      orientedWidth: swapped ? (meta.pageHeight ?? meta.height) : meta.width,
-      orientedHeight: swapped ? meta.width : (meta.pageHeight ?? meta.height),
+      height,
+      orientedWidth: swapped ? height : meta.width,
+      orientedHeight: swapped ? meta.width : height,
     };
   } catch (cause) {
     throw invalidImage(cause);

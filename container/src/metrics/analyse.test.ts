@@ -83,9 +83,10 @@ describe("median luma", () => {
     const data = new Uint8Array(width * 3);
     for (let i = 0; i < width; i++) data.set([i % 256, (i * 7) % 256, (i * 13) % 256], i * 3);
     const px = { data, width, height: 1, channels: 3 };
-    const sorted = Array.from({ length: width }, (_, i) => 0.2126 * (i % 256) + 0.7152 * ((i * 7) % 256) + 0.0722 * ((i * 13) % 256)).sort(
-      (a, b) => a - b,
-    );
+    const sorted = Array.from(
+      { length: width },
+      (_, i) => 0.2126 * (i % 256) + 0.7152 * ((i * 7) % 256) + 0.0722 * ((i * 13) % 256),
+    ).sort((a, b) => a - b);
     expect(analyse(px, ALL).medianLuma).toBeCloseTo(sorted[500] as number, 8);
   });
 });

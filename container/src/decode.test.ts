@@ -1,0 +1,81 @@
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../contract/errors.ts";
+import { greyPng, orientedPng } from "../test/images.ts";
+import { type DecodeOptions, decodeForAnalysis } from "./decode.ts";
+
+const OPTIONS: DecodeOptions = { format: "png", maxSidePx: 512, maxInputPixels: 50_000_000, background: null };
+
+describe("decodeForAnalysis", () => {
+  it("applies EXIF orientations 1–8: every stored variant decodes to the same picture", async () => {
+    // 30×20, dark on the left, bright on the right, a white top row: nothing about it is symmetric.
+    const picture = await greyPng(30, 20, (x, y) => (y === 0 ? 255 : x * 8));
+    const expected = await decodeForAnalysis(picture, OPTIONS);
+    for (let orientation = 1; orientation <= 8; orientation++) {
+      const stored = await orientedPng(picture, orientation);
+      const image = await decodeForAnalysis(stored, OPTIONS);
+      expect(image.pixels.data, `orientation ${orientation}`).toEqual(expected.pixels.data);
+      expect([image.orientedWidth, image.orientedHeight]).toEqual([30, 20]);
+      // The stored size is what the reference reports: turned a quarter for 5–8.
+      expect([image.width, image.height]).toEqual(orientation >= 5 ? [20, 30] : [30, 20]);
+    }
+  });
+
+  it("converts a CMYK JPEG to sRGB through a profile", async () => {
+    const cmyk = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 200, b: 200 } } })
+      .toColourspace("cmyk")
+      .jpeg({ quality: 100 })
+      .toBuffer();
+    expect((await sharp(cmyk).metadata()).space).toBe("cmyk");
+    const image = await decodeForAnalysis(new Uint8Array(cmyk), { ...OPTIONS, format: "jpeg" });
+    expect(image.pixels.channels).toBe(3);
+    // A generic CMYK profile round trip is close, not exact; CMYK read as RGB would be off by ~150.
+    for (const v of image.pixels.data.subarray(0, 3)) expect(Math.abs(v - 200)).toBeLessThanOrEqual(20);
+  });
+
+  it("scales a 16-bit PNG to 8 bits instead of clipping it", async () => {
+    // 16-bit grey 0x4040 is a quarter of full scale: 64 in 8 bits. The reference clips it to 255.
+    const grey16 = await sharp({ create: { width: 4, height: 4, channels: 3, background: "#404040" } })
+      .toColourspace("grey16")
+      .png()
+      .toBuffer();
+    expect((await sharp(grey16).metadata()).depth).toBe("ushort");
+    const image = await decodeForAnalysis(new Uint8Array(grey16), OPTIONS);
+    expect([...image.pixels.data.subarray(0, 3)]).toEqual([64, 64, 64]);
+  });
+
+  it("keeps alpha for weighting, or flattens onto the background when one is given", async () => {
+    const rgba = await sharp({
+      create: { width: 2, height: 2, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const kept = await decodeForAnalysis(new Uint8Array(rgba), OPTIONS);
+    expect(kept.pixels.channels).toBe(4);
+    expect(kept.pixels.data[3]).toBe(0);
+    const flat = await decodeForAnalysis(new Uint8Array(rgba), { ...OPTIONS, background: { r: 255, g: 255, b: 255 } });
+    expect(flat.pixels.channels).toBe(3);
+    expect([...flat.pixels.data.subarray(0, 3)]).toEqual([255, 255, 255]);
+  });
+
+  it("shrinks to at most maxSidePx on the longer side, and never enlarges", async () => {
+    const big = await greyPng(1200, 300, () => 90);
+    expect((await decodeForAnalysis(big, OPTIONS)).pixels).toMatchObject({ width: 512, height: 128 });
+    const small = await greyPng(40, 10, () => 90);
+    expect((await decodeForAnalysis(small, OPTIONS)).pixels).toMatchObject({ width: 40, height: 10 });
+  });
+
+  it("refuses an image whose header claims more pixels than the limit, before decoding", async () => {
+    const png = await greyPng(100, 100, () => 0);
+    const error = await decodeForAnalysis(png, { ...OPTIONS, maxInputPixels: 9_999 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(422);
+    expect((error as ApiError).code).toBe("image_too_large");
+  });
+
+  it("refuses bytes the decoder finds to be another format than the magic numbers said", async () => {
+    const png = await greyPng(4, 4, () => 0);
+    const error = await decodeForAnalysis(png, { ...OPTIONS, format: "jpeg" }).catch((e: unknown) => e);
+    expect((error as ApiError).status).toBe(400);
+  });
+});

@@ -1,0 +1,88 @@
+import { describe, expect, it } from "vitest";
+import { parseAnalysisParams, parseBackground, parseEdgeMode, parseMetrics } from "./analysis.ts";
+import { ApiError } from "./errors.ts";
+
+function envelopeOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof ApiError) return { status: err.status, ...err.toEnvelope("r") };
+    throw err;
+  }
+  throw new Error("expected an ApiError");
+}
+
+describe("parseMetrics", () => {
+  it("defaults to brightness when absent or empty", () => {
+    expect(parseMetrics(undefined)).toEqual(["brightness"]);
+    expect(parseMetrics("")).toEqual(["brightness"]);
+    expect(parseMetrics(" , ")).toEqual(["brightness"]);
+  });
+
+  it("trims, ignores case, sorts and removes duplicates", () => {
+    expect(parseMetrics(" Histogram ,MEDIAN,median")).toEqual(["median", "histogram"]);
+    expect(parseMetrics("median")).toEqual(["median"]);
+  });
+
+  it("answers unknown metrics with the reference's 400", () => {
+    expect(envelopeOf(() => parseMetrics("brightness,colour,Sharpness"))).toEqual({
+      status: 400,
+      detail: {
+        error: "Invalid metrics requested",
+        code: "invalid_metrics",
+        invalid_metrics: ["colour", "sharpness"],
+        valid_metrics: ["brightness", "median", "histogram"],
+        request_id: "r",
+      },
+    });
+  });
+});
+
+describe("parseEdgeMode", () => {
+  it("accepts the three modes in any case, and nothing for absent", () => {
+    expect(parseEdgeMode("TOP_bottom")).toBe("top_bottom");
+    expect(parseEdgeMode(null)).toBeNull();
+    expect(parseEdgeMode("")).toBeNull();
+  });
+
+  it("answers another mode with the reference's 400", () => {
+    expect(envelopeOf(() => parseEdgeMode("diagonal"))).toEqual({
+      status: 400,
+      detail: {
+        error: "Invalid edge_mode requested",
+        code: "invalid_edge_mode",
+        received: "diagonal",
+        valid_modes: ["left_right", "top_bottom", "all"],
+        request_id: "r",
+      },
+    });
+  });
+});
+
+describe("parseBackground", () => {
+  it("reads RRGGBB, with or without #", () => {
+    expect(parseBackground("ff8800")).toEqual({ r: 255, g: 136, b: 0 });
+    expect(parseBackground("#00FF7f")).toEqual({ r: 0, g: 255, b: 127 });
+    expect(parseBackground(undefined)).toBeNull();
+  });
+
+  it("answers anything else with 400 invalid_background", () => {
+    for (const bad of ["orange", "fff", "12345g", "ff88001"]) {
+      expect(envelopeOf(() => parseBackground(bad)).detail).toMatchObject({
+        code: "invalid_background",
+        received: bad,
+      });
+    }
+  });
+});
+
+describe("parseAnalysisParams", () => {
+  it("reads all three from a query", () => {
+    const query = new URL("https://x/?metrics=median&edge_mode=ALL&background=ffffff").searchParams;
+    expect(parseAnalysisParams(query)).toEqual({
+      metrics: ["median"],
+      edgeMode: "all",
+      background: { r: 255, g: 255, b: 255 },
+    });
+  });
+});
