@@ -62,7 +62,8 @@ function invalidImage(cause: unknown): ApiError {
 }
 
 /**
- * Sets how many threads libvips uses per image: the process's real CPU, not the host's cores.
+ * Sets how many threads libvips uses per image: the process's real CPU, not the host's cores. (sharp
+ * defaults to one thread on glibc without jemalloc; the image sets MALLOC_ARENA_MAX=2 for the memory side.)
  *
  * @example
  * setDecodeThreads(1);

@@ -76,6 +76,30 @@ describe("Worker → Durable Object → container process", () => {
     expect(((await up.json()) as { brightness_score: number }).brightness_score).toBe(50);
   });
 
+  it("passes metrics and edge_mode through to the container", async () => {
+    const form = new FormData();
+    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
+    const res = await SELF.fetch("https://api.test/v1/image/analysis?metrics=median,histogram&edge_mode=all", {
+      method: "POST",
+      body: form,
+    });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ median_luminance: 128, edge_brightness_score: 50, edge_mode: "all", cached: false });
+    expect(body.histogram).toHaveLength(10);
+    expect(body).not.toHaveProperty("brightness_score");
+  });
+
+  it("passes the container's error envelope through unchanged", async () => {
+    const form = new FormData();
+    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
+    const res = await SELF.fetch("https://api.test/v1/image/analysis?metrics=colour", { method: "POST", body: form });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      detail: { error: "Invalid metrics requested", code: "invalid_metrics", invalid_metrics: ["colour"] },
+    });
+  });
+
   it("answers an unknown path with a 404 envelope", async () => {
     const res = await SELF.fetch("https://api.test/nope");
     expect(res.status).toBe(404);
