@@ -3,7 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import sharp from "sharp";
+import sharp, { type Sharp } from "sharp";
 
 /** The reference service's samples and numbers, beside the project in ../shared. */
 export const REFERENCE_DIR = fileURLToPath(new URL("../../../shared/fixtures/reference/", import.meta.url));
@@ -48,7 +48,7 @@ export function imageForm(bytes: Uint8Array, type = "image/png", filename = "ima
  * 6 turn 270°, 7 transverse, 8 turn 90°). Each step is its own sharp pass so that the order is explicit.
  */
 export async function orientedPng(picture: Uint8Array, orientation: number): Promise<Uint8Array> {
-  const steps: Record<number, Array<(s: sharp.Sharp) => sharp.Sharp>> = {
+  const steps: Record<number, Array<(s: Sharp) => Sharp>> = {
     1: [],
     2: [(s) => s.flop()],
     3: [(s) => s.rotate(180)],
