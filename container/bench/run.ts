@@ -13,7 +13,11 @@ import { startContainerProcess } from "../../scripts/container-process.ts";
 import { referenceSample } from "../test/images.ts";
 
 const SAMPLES = ["sample1-536x354-grayscale.jpg", "sample2-536x354.jpg", "sample3-color-5000x3330.jpg"];
-const METRIC_SETS = ["metrics=brightness", "metrics=brightness,median,histogram", "metrics=brightness,median,histogram&edge_mode=all"];
+const METRIC_SETS = [
+  "metrics=brightness",
+  "metrics=brightness,median,histogram",
+  "metrics=brightness,median,histogram&edge_mode=all",
+];
 const CONCURRENCIES = [1, 4];
 /** Requests per cell: fewer for the 16-megapixel sample so the whole run stays near a minute. */
 const REQUESTS = (sample: string) => (sample.includes("5000") ? 24 : 80);
@@ -34,7 +38,10 @@ async function timeDecode(bytes: Uint8Array, runs: number): Promise<number> {
       .toBuffer();
     if (i >= WARMUP_REQUESTS) times.push(performance.now() - t);
   }
-  return percentile(times.sort((a, b) => a - b), 50);
+  return percentile(
+    times.sort((a, b) => a - b),
+    50,
+  );
 }
 
 const container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: String(cpus().length) } });
@@ -87,7 +94,9 @@ try {
 const header = ["sample", "metrics", "conc", "p50 ms", "p99 ms", "req/s", "decode ms", "p50/decode"];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
-console.log(`\nimage-insights-api container bench: ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`);
+console.log(
+  `\nimage-insights-api container bench: ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}`,
+);
 console.log(line(header));
 console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
 for (const row of rows) console.log(line(row));
