@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseAnalysisParams, parseBackground, parseEdgeMode, parseMetrics } from "./analysis.ts";
+import { canonicalQuery, parseAnalysisParams, parseBackground, parseEdgeMode, parseMetrics } from "./analysis.ts";
 import { ApiError } from "./errors.ts";
 
 function envelopeOf(fn: () => unknown) {
@@ -84,5 +84,19 @@ describe("parseAnalysisParams", () => {
       edgeMode: "all",
       background: { r: 255, g: 255, b: 255 },
     });
+  });
+});
+
+describe("canonicalQuery", () => {
+  it("writes equal parameters the same way, whatever the request said", () => {
+    const a = parseAnalysisParams(
+      new URL("https://x/?metrics=Median,brightness&edge_mode=ALL&background=%23FFaa00").searchParams,
+    );
+    const b = parseAnalysisParams(
+      new URL("https://x/?background=ffaa00&metrics=brightness,median,median&edge_mode=all").searchParams,
+    );
+    expect(canonicalQuery(a)).toBe("metrics=brightness,median&edge_mode=all&background=ffaa00");
+    expect(canonicalQuery(b)).toBe(canonicalQuery(a));
+    expect(canonicalQuery(parseAnalysisParams(new URLSearchParams()))).toBe("metrics=brightness");
   });
 });

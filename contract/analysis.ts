@@ -104,6 +104,30 @@ export function parseAnalysisParams(query: { get(name: string): string | null })
   };
 }
 
+/**
+ * The engine's version: part of every cache key, so that a change that would alter any number (a new
+ * resampling kernel, a fixed formula) is bumped here and no stale result is served after a deploy.
+ */
+export const ENGINE_VERSION = "1";
+
+/**
+ * The parameters in one canonical query string: equal requests give equal strings (for cache keys and for
+ * the request the Worker sends to a container).
+ *
+ * @example
+ * canonicalQuery({ metrics: ["brightness", "median"], edgeMode: "all", background: null });
+ * // "metrics=brightness,median&edge_mode=all"
+ */
+export function canonicalQuery(params: AnalysisParams): string {
+  const parts = [`metrics=${params.metrics.join(",")}`];
+  if (params.edgeMode) parts.push(`edge_mode=${params.edgeMode}`);
+  if (params.background) {
+    const { r, g, b } = params.background;
+    parts.push(`background=${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`);
+  }
+  return parts.join("&");
+}
+
 /** One bar of the histogram: the integer luma values it holds, and their share of the image. */
 export interface HistogramBucket {
   range: string;

@@ -26,6 +26,7 @@ export const ERROR_CODES = [
   "rate_limited",
   "not_found",
   "container_unavailable",
+  "container_timeout",
   "overloaded",
   "processing_timeout",
   "internal_error",
@@ -172,6 +173,19 @@ export function sizeLabel(bytes: number): string {
 export function tooLarge(maxBytes: number, receivedBytes: number, subject = "Image"): ApiError {
   return new ApiError(413, "payload_too_large", `${subject} exceeds maximum allowed size (${sizeLabel(maxBytes)})`, {
     extra: { max_size_bytes: maxBytes, received_size_bytes: receivedBytes },
+  });
+}
+
+/**
+ * The 504 for a container that took the request but did not answer before the Worker's deadline.
+ *
+ * @example
+ * throw containerTimeout(30_000);
+ */
+export function containerTimeout(deadlineMs: number): ApiError {
+  return new ApiError(504, "container_timeout", "The analysis did not finish in time, please retry", {
+    extra: { deadline_ms: deadlineMs, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
+    headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
   });
 }
 

@@ -220,3 +220,19 @@ describe("POST /v1/image/analysis", () => {
     expect(((await res.json()) as { detail: { request_id: string } }).detail.request_id).toBe("abc-123");
   });
 });
+
+describe("GET /health?deep=1", () => {
+  it("adds the decode counters, and counts every analysis", async () => {
+    const fresh = createApp(loadConfig({ ANALYSIS_CONCURRENCY: "3" }));
+    const deep = async () => (await (await fresh.request("/health?deep=1")).json()) as Record<string, unknown>;
+    expect(await deep()).toMatchObject({
+      status: "healthy",
+      analyses_total: 0,
+      in_flight: 0,
+      queued: 0,
+      analysis_concurrency: 3,
+    });
+    await fresh.request("/v1/image/analysis", { method: "POST", body: imageForm(await solidPng(4, 4, [1, 2, 3])) });
+    expect(await deep()).toMatchObject({ analyses_total: 1, in_flight: 0 });
+  });
+});

@@ -62,9 +62,23 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     });
   });
 
+  let analysesTotal = 0;
   const health = (): HealthResponse => ({ status: "healthy", service: SERVICE_NAME, version: pkg.version });
   app.get("/", (c) => c.json(health()));
-  app.get("/health", (c) => c.json(health()));
+  // `?deep=1` adds the decode counters: what an operator (and the stampede test) reads.
+  app.get("/health", (c) =>
+    c.json(
+      c.req.query("deep") === "1"
+        ? {
+            ...health(),
+            analyses_total: analysesTotal,
+            in_flight: decodes.active,
+            queued: decodes.queued,
+            analysis_concurrency: decodes.limit,
+          }
+        : health(),
+    ),
+  );
 
   app.post(
     ANALYSIS_PATH,
@@ -94,6 +108,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
       const timings = { decode: 0, analyse: 0 };
       const { image, analysis } = await decodes.run(async () => {
+        analysesTotal++;
         let t = performance.now();
         const image = await decodeForAnalysis(bytes, {
           format,

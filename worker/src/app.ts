@@ -1,30 +1,36 @@
 /**
- * The Worker's Hono app: middleware in request order, then the routes. The Worker answers what it can on
- * its own (`/health`, errors) and sends analyses to a container Durable Object, streaming the upload.
+ * The Worker's Hono app: middleware in request order, then the routes. The Worker answers everything it can
+ * on its own (health, every invalid request, cache hits) and sends a container only valid, uncached work.
+ *
+ * An analysis walks: request ID → security headers → CORS → API key → rate limit → upload checks →
+ * KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
  */
 import { Hono } from "hono";
+import type { AnalysisResponse } from "../../contract/analysis.ts";
 import { ApiError, toErrorResponse } from "../../contract/errors.ts";
-import {
-  ANALYSIS_PATH,
-  type HealthResponse,
-  REQUEST_ID_HEADER,
-  requestIdFrom,
-  SERVICE_NAME,
-} from "../../contract/service.ts";
-import pkg from "../../package.json" with { type: "json" };
+import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
+import { type AuthVariables, authenticate } from "./auth/index.ts";
+import { etagFor, readResult, resultKey } from "./cache/index.ts";
 import { configFor, type Env } from "./config.ts";
+import { corsPolicy, securityHeaders } from "./headers/index.ts";
+import { health, probeInstances } from "./health/index.ts";
 import { describeCause, log } from "./log.ts";
+import { rateLimit } from "./ratelimit/index.ts";
+import { analyseOnContainer } from "./routing/index.ts";
+import { readUpload } from "./upload/index.ts";
 
-type AppEnv = { Bindings: Env; Variables: { requestId: string } };
+type AppEnv = { Bindings: Env; Variables: AuthVariables & { requestId: string; startedAt: number } };
 
-/** The Durable Object name every analysis goes to (one instance until the edge spreads load). */
-export const INSTANCE_NAME = "analyzer-0";
+/** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
+function elapsedMs(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
 
 /**
  * Builds the Worker's app.
  *
  * @example
- * export default createApp();
+ * export default { fetch: createApp().fetch };
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -33,6 +39,7 @@ export function createApp(): Hono<AppEnv> {
     const startedAt = performance.now();
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set("requestId", requestId);
+    c.set("startedAt", startedAt);
     configFor(c.env); // a bad setting is reported on the first request, by onError, not deep inside a route
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
@@ -41,21 +48,57 @@ export function createApp(): Hono<AppEnv> {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      duration_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      duration_ms: elapsedMs(startedAt),
     });
   });
+  app.use(securityHeaders());
+  app.use(corsPolicy());
 
-  // Answered by the Worker itself: a health check must never wake (or pay for) a container.
-  app.get("/health", (c) =>
-    c.json({ status: "healthy", service: SERVICE_NAME, version: pkg.version } satisfies HealthResponse),
+  // Waking containers costs money: `wake=1` needs a key.
+  app.get(
+    "/health",
+    (c, next) => (c.req.query("wake") === "1" ? authenticate<AppEnv>()(c, next) : next()),
+    async (c) => {
+      if (c.req.query("deep") !== "1") return c.json(health());
+      const instances = await probeInstances(c.env, configFor(c.env), c.req.query("wake") === "1");
+      return c.json({ ...health(), instances });
+    },
   );
 
-  app.post(ANALYSIS_PATH, async (c) => {
-    const headers = new Headers(c.req.raw.headers);
-    headers.set(REQUEST_ID_HEADER, c.get("requestId"));
-    // The body stays a stream from the caller to the container: the Worker never holds the upload.
-    const res = await c.env.ANALYZER.getByName(INSTANCE_NAME).fetch(new Request(c.req.raw, { headers }));
-    return c.newResponse(res.body, res);
+  app.post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
+    const config = configFor(c.env);
+    const requestId = c.get("requestId");
+    const upload = await readUpload(c.req.raw, config);
+    const key = await resultKey(upload.sha256, upload.params);
+    const etag = etagFor(key);
+
+    const hit = await readResult(c.env.RESULTS, key);
+    if (hit) {
+      const processingMs = elapsedMs(c.get("startedAt"));
+      c.header("ETag", etag);
+      c.header("Server-Timing", `edge;dur=${processingMs}, cache;desc="hit"`);
+      return c.json({ ...hit, cached: true, processing_time_ms: processingMs } satisfies AnalysisResponse);
+    }
+
+    const answer = await analyseOnContainer(c.env, config, upload, key, requestId);
+    const { response } = answer;
+    if (response.status !== 200) {
+      // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
+      const headers = new Headers(response.headers);
+      headers.delete("X-Coalesced");
+      return c.newResponse(response.body, { status: response.status as 503, headers });
+    }
+    const body = await response.json<AnalysisResponse>();
+    const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - answer.durationMs);
+    const containerTiming = response.headers.get("Server-Timing");
+    c.header("ETag", etag);
+    c.header(
+      "Server-Timing",
+      [`edge;dur=${edgeMs.toFixed(1)}`, `container;dur=${answer.durationMs.toFixed(1)}`, containerTiming]
+        .filter(Boolean)
+        .join(", "),
+    );
+    return c.json(body);
   });
 
   app.notFound(() => {

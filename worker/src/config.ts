@@ -11,25 +11,54 @@ export const CONTAINER_PORT = 8080;
 export const CONTAINER_SLEEP_AFTER = "5m";
 /** How long a request waits for a cold container to start listening, in milliseconds. */
 export const CONTAINER_START_TIMEOUT_MS = 20_000;
+/**
+ * How long the Worker waits for a container's answer, in milliseconds: longer than the container's own
+ * processing deadline (10 s) plus a cold start, so the container times out first and says why.
+ */
+export const CONTAINER_DEADLINE_MS = 30_000;
+/** How many container instances analyses are spread over (at most `max_instances` in wrangler.toml). */
+export const CONTAINER_INSTANCES = 4;
 /** Largest accepted upload, in bytes (the reference's 5 MB). */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** How long a result stays in the KV cache, in seconds (KV's minimum is 60). */
+export const RESULT_TTL_S = 86_400;
+/** The rate limit's window, in seconds: must equal `period` of `[[ratelimits]]` in wrangler.toml. */
+export const RATE_LIMIT_PERIOD_S = 60;
 
-/** The bindings and variables `wrangler.toml` declares. */
+/** The bindings, variables and secrets `wrangler.toml` declares. */
 export interface Env {
   ANALYZER: DurableObjectNamespace<AnalysisContainer>;
+  RESULTS: KVNamespace;
+  RATE_LIMITER?: RateLimit;
+  /** Secret: comma-separated API keys; several at once so a key can be rotated without downtime. */
+  API_KEYS?: string;
+  PUBLIC_API?: string;
   ENVIRONMENT?: string;
   CONTAINER_SLEEP_AFTER?: string;
   CONTAINER_START_TIMEOUT_MS?: string;
+  CONTAINER_DEADLINE_MS?: string;
+  CONTAINER_INSTANCES?: string;
   MAX_UPLOAD_BYTES?: string;
+  RESULT_TTL_S?: string;
+  RATE_LIMIT_PERIOD_S?: string;
+  CORS_ALLOW_ORIGINS?: string;
   /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
   LOCAL_CONTAINER_URL?: string;
 }
 
 export interface WorkerConfig {
   environment: string;
+  apiKeys: string[];
+  publicApi: boolean;
   containerSleepAfter: string;
   containerStartTimeoutMs: number;
+  containerDeadlineMs: number;
+  containerInstances: number;
   maxUploadBytes: number;
+  resultTtlS: number;
+  rateLimitPeriodS: number;
+  /** `["*"]` for any origin, else the exact origins allowed. */
+  corsAllowOrigins: string[];
 }
 
 /**
@@ -38,14 +67,28 @@ export interface WorkerConfig {
  * @example
  * positiveInt({ MAX_UPLOAD_BYTES: "1024" }, "MAX_UPLOAD_BYTES", 5); // 1024
  */
-export function positiveInt(env: Record<string, unknown>, name: string, fallback: number): number {
+export function positiveInt(env: Record<string, unknown>, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`Expected a positive integer for ${name} but received ${String(raw)}`);
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`Expected an integer of at least ${min} for ${name} but received ${String(raw)}`);
   }
   return value;
+}
+
+function flag(env: Record<string, unknown>, name: string): boolean {
+  const raw = String(env[name] ?? "").toLowerCase();
+  if (raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new Error(`Expected true or false for ${name} but received ${raw}`);
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
 }
 
 const DURATION = /^\d+(s|m|h)$/;
@@ -57,15 +100,23 @@ const DURATION = /^\d+(s|m|h)$/;
  * loadConfig(env).containerSleepAfter; // "5m" unless CONTAINER_SLEEP_AFTER is set
  */
 export function loadConfig(env: Env): WorkerConfig {
+  const vars: Record<string, unknown> = { ...env };
   const sleepAfter = env.CONTAINER_SLEEP_AFTER || CONTAINER_SLEEP_AFTER;
   if (!DURATION.test(sleepAfter)) {
     throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
   }
   return {
     environment: env.ENVIRONMENT || "production",
+    apiKeys: list(env.API_KEYS),
+    publicApi: flag(vars, "PUBLIC_API"),
     containerSleepAfter: sleepAfter,
-    containerStartTimeoutMs: positiveInt({ ...env }, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS),
-    maxUploadBytes: positiveInt({ ...env }, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    containerStartTimeoutMs: positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS),
+    containerDeadlineMs: positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS),
+    containerInstances: positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES),
+    maxUploadBytes: positiveInt(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
+    rateLimitPeriodS: positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S),
+    corsAllowOrigins: list(env.CORS_ALLOW_ORIGINS || "*"),
   };
 }
 

@@ -1,8 +1,23 @@
 /**
- * wrangler's entry: the Worker's fetch handler and the Durable Object class it binds, nothing else.
+ * wrangler's entry: the Worker's handlers and the Durable Object class it binds, nothing else.
  */
 import { createApp } from "./app.ts";
+import { configFor, type Env } from "./config.ts";
+import { probeInstances } from "./health/index.ts";
+import { log } from "./log.ts";
 
 export { AnalysisContainer } from "./container/index.ts";
 
-export default createApp();
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  /**
+   * The optional warm-up (a Cron Trigger in wrangler.toml, off by default): starts every instance's
+   * container so that the first caller of the day does not pay a cold start.
+   */
+  async scheduled(_controller: ScheduledController, env: Env): Promise<void> {
+    const instances = await probeInstances(env, configFor(env), true);
+    log("info", "warm-up", { instances: instances.map((i) => `${i.name}:${i.state}`).join(" ") });
+  },
+} satisfies ExportedHandler<Env>;

@@ -3,28 +3,12 @@
  * readiness and proxy code) and the real container process behind the local stand-in.
  */
 import { env, SELF } from "cloudflare:test";
-import { describe, expect, inject, it } from "vitest";
-
-/** An 8×8 mid-grey (128) PNG, the same image ../shared/tools/image-check sends. */
-const GREY_PNG = Uint8Array.from(
-  atob("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAD0lEQVR4nGNowAEYhpYEAILzYAGc7g8kAAAAAElFTkSuQmCC"),
-  (ch) => ch.charCodeAt(0),
-);
-
-function upload(bytes: Uint8Array = GREY_PNG): Promise<Response> {
-  const form = new FormData();
-  form.append("image", new Blob([bytes], { type: "image/png" }), "grey.png");
-  return SELF.fetch("https://api.test/v1/image/analysis", { method: "POST", body: form });
-}
-
-async function control(action: "stop" | "start"): Promise<void> {
-  const res = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST" });
-  expect(res.status).toBe(204);
-}
+import { describe, expect, it } from "vitest";
+import { control, GREY_PNG, png, upload } from "./helpers.ts";
 
 describe("Worker → Durable Object → container process", () => {
   it("analyses an upload: mid-grey 128 scores 50", async () => {
-    const res = await upload();
+    const res = await upload(GREY_PNG);
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({
       brightness_score: 50,
@@ -37,15 +21,18 @@ describe("Worker → Durable Object → container process", () => {
   });
 
   it("passes the caller's request ID through to the container and back", async () => {
-    const form = new FormData();
-    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
-    const res = await SELF.fetch("https://api.test/v1/image/analysis", {
-      method: "POST",
-      body: form,
-      headers: { "X-Request-Id": "e2e-trace-1" },
-    });
+    const res = await upload(png(0), { headers: { "X-Request-Id": "e2e-trace-1" } });
     expect(res.status).toBe(200);
     expect(res.headers.get("X-Request-Id")).toBe("e2e-trace-1");
+  });
+
+  it("passes metrics and edge_mode through to the container", async () => {
+    const res = await upload(GREY_PNG, { query: "?metrics=median,histogram&edge_mode=all" });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ median_luminance: 128, edge_brightness_score: 50, edge_mode: "all", cached: false });
+    expect(body.histogram).toHaveLength(10);
+    expect(body).not.toHaveProperty("brightness_score");
   });
 
   it("answers GET /health from the Worker with no container process running", async () => {
@@ -61,7 +48,7 @@ describe("Worker → Durable Object → container process", () => {
 
   it("gives 503 JSON with Retry-After when the container process is stopped, and 200 once it is back", async () => {
     await control("stop");
-    const down = await upload();
+    const down = await upload(png(1));
     expect(down.status).toBe(503);
     expect(down.headers.get("Retry-After")).toBe("5");
     expect(down.headers.get("Content-Type")).toMatch(/^application\/json/);
@@ -71,33 +58,9 @@ describe("Worker → Durable Object → container process", () => {
     expect(JSON.stringify(body)).not.toMatch(/proxying|disconnected|container instance/i);
 
     await control("start");
-    const up = await upload();
+    const up = await upload(png(1));
     expect(up.status).toBe(200);
-    expect(((await up.json()) as { brightness_score: number }).brightness_score).toBe(50);
-  });
-
-  it("passes metrics and edge_mode through to the container", async () => {
-    const form = new FormData();
-    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
-    const res = await SELF.fetch("https://api.test/v1/image/analysis?metrics=median,histogram&edge_mode=all", {
-      method: "POST",
-      body: form,
-    });
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ median_luminance: 128, edge_brightness_score: 50, edge_mode: "all", cached: false });
-    expect(body.histogram).toHaveLength(10);
-    expect(body).not.toHaveProperty("brightness_score");
-  });
-
-  it("passes the container's error envelope through unchanged", async () => {
-    const form = new FormData();
-    form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
-    const res = await SELF.fetch("https://api.test/v1/image/analysis?metrics=colour", { method: "POST", body: form });
-    expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({
-      detail: { error: "Invalid metrics requested", code: "invalid_metrics", invalid_metrics: ["colour"] },
-    });
+    expect(((await up.json()) as { cached: boolean }).cached).toBe(false);
   });
 
   it("answers an unknown path with a 404 envelope", async () => {

@@ -4,6 +4,7 @@
  * which tests running inside workerd stop and restart that process.
  */
 import { createServer } from "node:http";
+import sharp from "sharp";
 import type { TestProject } from "vitest/node";
 import { type ContainerProcess, freePort, startContainerProcess } from "../../scripts/container-process.ts";
 
@@ -12,6 +13,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let container: ContainerProcess | undefined = await startContainerProcess({ port });
 
   // POST /stop: SIGTERM and wait for the exit. POST /start: start it again on the same port.
+  // POST /pause and /resume: SIGSTOP and SIGCONT, a process that accepts connections but never answers.
   const control = createServer(async (req, res) => {
     try {
       if (req.url === "/stop") {
@@ -19,6 +21,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
         container = undefined;
       } else if (req.url === "/start") {
         container ??= await startContainerProcess({ port });
+      } else if (req.url === "/pause" || req.url === "/resume") {
+        container?.child.kill(req.url === "/pause" ? "SIGSTOP" : "SIGCONT");
       } else {
         res.writeHead(404).end();
         return;
@@ -32,6 +36,17 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const address = control.address();
   if (!address || typeof address === "string") throw new Error("the control server has no port");
 
+  // Distinct small PNGs for tests that need many different images (workerd has no image encoder).
+  const pngs = await Promise.all(
+    Array.from({ length: 100 }, async (_, i) => {
+      const background = { r: (i * 37) % 256, g: (i * 91) % 256, b: (i * 53) % 256 };
+      const png = await sharp({ create: { width: 16, height: 12, channels: 3, background } })
+        .png()
+        .toBuffer();
+      return png.toString("base64");
+    }),
+  );
+  project.provide("pngs", pngs);
   project.provide("containerUrl", container.url);
   project.provide("controlUrl", `http://127.0.0.1:${address.port}`);
 

@@ -74,7 +74,7 @@ export class LocalContainerRuntime implements Container {
       const incoming = new URL(input instanceof Request ? input.url : String(input));
       const target = new URL(incoming.pathname + incoming.search, this.origin);
       try {
-        return await fetch(new Request(target, init ?? (input instanceof Request ? input : undefined)));
+        return await fetch(target, init ?? (input instanceof Request ? input : undefined));
       } catch (cause) {
         if (cause instanceof Error && cause.name === "AbortError") throw cause;
         throw new Error(`${NOT_LISTENING_ERROR} (local container at ${this.origin.host}: ${describeCause(cause)})`, {

@@ -1,0 +1,32 @@
+/**
+ * Per-client rate limiting with the Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml),
+ * keyed by API key (a hash prefix, never the key) or, where the API is open, by client address.
+ * Over the limit: 429 with `Retry-After` (RFC 6585 §4). 429 is only ever this: a container that is
+ * overloaded answers 503.
+ */
+import type { MiddlewareHandler } from "hono";
+import { ApiError } from "../../../contract/errors.ts";
+import type { AuthVariables } from "../auth/index.ts";
+import { configFor, type Env } from "../config.ts";
+
+/**
+ * @example
+ * app.post("/v1/image/analysis", authenticate(), rateLimit(), handler);
+ */
+export function rateLimit<E extends { Bindings: Env; Variables: AuthVariables }>(): MiddlewareHandler<E> {
+  return async (c, next) => {
+    const limiter = c.env.RATE_LIMITER;
+    if (limiter) {
+      const principal = c.get("principal");
+      const { success } = await limiter.limit({ key: `${principal.kind}:${principal.id}` });
+      if (!success) {
+        const retryAfterS = configFor(c.env).rateLimitPeriodS;
+        throw new ApiError(429, "rate_limited", "Too many requests, please slow down", {
+          extra: { retry_after_seconds: retryAfterS },
+          headers: { "Retry-After": String(retryAfterS) },
+        });
+      }
+    }
+    return next();
+  };
+}

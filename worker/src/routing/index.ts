@@ -1,0 +1,91 @@
+/**
+ * Which container instance an analysis goes to, and the call itself: a deadline, and one retry on another
+ * instance when the first cannot start.
+ *
+ * Routing by the image's SHA-256 spreads distinct images evenly over `CONTAINER_INSTANCES` Durable Objects
+ * (the reference service hashed the request path, which sent every upload to one container), and sends
+ * identical uploads to the same instance, where they are coalesced into one analysis.
+ */
+import { canonicalQuery } from "../../../contract/analysis.ts";
+import { ApiError, containerTimeout } from "../../../contract/errors.ts";
+import { ANALYSIS_PATH, IMAGE_FIELD, REQUEST_ID_HEADER } from "../../../contract/service.ts";
+import type { Env, WorkerConfig } from "../config.ts";
+import { RESULT_KEY_HEADER } from "../container/index.ts";
+import { withDeadline } from "../deadline.ts";
+import { log } from "../log.ts";
+import type { Upload } from "../upload/index.ts";
+
+/**
+ * The instance index for a content hash: its first 32 bits modulo the instance count.
+ *
+ * @example
+ * instanceIndex("ffffffff…", 4); // 3
+ */
+export function instanceIndex(sha256Hex: string, instances: number): number {
+  return Number.parseInt(sha256Hex.slice(0, 8), 16) % instances;
+}
+
+/** The Durable Object name of instance `i`. */
+export function instanceName(i: number): string {
+  return `analyzer-${i}`;
+}
+
+export interface ContainerAnswer {
+  response: Response;
+  /** How long the container call took, in milliseconds (for `Server-Timing`). */
+  durationMs: number;
+  instance: string;
+}
+
+/** Whether an instance's answer says its container could not be reached (worth one try elsewhere). */
+async function couldNotStart(response: Response): Promise<boolean> {
+  if (response.status !== 503) return false;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { detail?: { code?: string } } | null;
+  return body?.detail?.code === "container_unavailable";
+}
+
+/**
+ * Sends a checked upload to its instance and returns the container's answer. When that instance cannot
+ * start its container, the request is tried once on the next instance before the 503 is returned.
+ *
+ * @example
+ * const { response } = await analyseOnContainer(env, config, upload, key, requestId);
+ */
+export async function analyseOnContainer(
+  env: Env,
+  config: WorkerConfig,
+  upload: Upload,
+  resultKey: string,
+  requestId: string,
+): Promise<ContainerAnswer> {
+  const first = instanceIndex(upload.sha256, config.containerInstances);
+  const attempts = config.containerInstances > 1 ? [first, (first + 1) % config.containerInstances] : [first];
+  const startedAt = performance.now();
+  let response: Response | undefined;
+  let name = instanceName(first);
+  for (const i of attempts) {
+    name = instanceName(i);
+    const form = new FormData();
+    form.append(IMAGE_FIELD, upload.file, upload.file.name || "image");
+    const request = new Request(`http://container${ANALYSIS_PATH}?${canonicalQuery(upload.params)}`, {
+      method: "POST",
+      body: form,
+      headers: { [REQUEST_ID_HEADER]: requestId, [RESULT_KEY_HEADER]: resultKey },
+    });
+    const stub = env.ANALYZER.getByName(name);
+    response = await withDeadline(
+      (signal) => stub.fetch(request, { signal }),
+      config.containerDeadlineMs,
+      () => {
+        throw containerTimeout(config.containerDeadlineMs);
+      },
+    );
+    if (!(await couldNotStart(response))) break;
+    log("warn", "instance could not start its container", { request_id: requestId, instance: name });
+  }
+  if (!response) throw new ApiError(500, "internal_error", "Internal server error");
+  return { response, durationMs: performance.now() - startedAt, instance: name };
+}

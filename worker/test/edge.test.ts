@@ -1,0 +1,298 @@
+/**
+ * The edge (issue #4), end to end in workerd: what the Worker answers on its own, what it caches, how it
+ * spreads and bounds the work it sends to containers.
+ */
+import { createExecutionContext, createScheduledController, env, listDurableObjectIds, SELF } from "cloudflare:test";
+import { afterEach, describe, expect, it } from "vitest";
+import worker from "../src/index.ts";
+import { containerCounters, control, png, sha256Hex, upload } from "./helpers.ts";
+
+const text = (s: string) => new TextEncoder().encode(s);
+
+describe("invalid requests never reach a container", () => {
+  // The container process is stopped for the whole block: any of these that touched it would be a 503.
+  const cases: Array<[string, () => Promise<Response>, number, string]> = [
+    ["no API key", () => upload(png(2), { key: null }), 401, "unauthorized"],
+    ["a wrong API key", () => upload(png(2), { key: "nope" }), 401, "unauthorized"],
+    ["invalid metrics", () => upload(png(2), { query: "?metrics=colour" }), 400, "invalid_metrics"],
+    ["an invalid edge_mode", () => upload(png(2), { query: "?edge_mode=diagonal" }), 400, "invalid_edge_mode"],
+    ["an invalid background", () => upload(png(2), { query: "?background=red" }), 400, "invalid_background"],
+    ["an empty file", () => upload(new Uint8Array(0)), 400, "empty_image"],
+    [
+      "SVG bytes labelled PNG",
+      () => upload(text("<svg xmlns='http://www.w3.org/2000/svg'/>")),
+      415,
+      "unsupported_media_type",
+    ],
+    ["unknown bytes labelled PNG", () => upload(text("nothing to see")), 400, "invalid_image"],
+    [
+      "unknown bytes labelled text",
+      () => upload(text("nothing"), { type: "text/plain" }),
+      415,
+      "unsupported_media_type",
+    ],
+    [
+      "no image field",
+      () =>
+        SELF.fetch("https://api.test/v1/image/analysis", {
+          method: "POST",
+          body: new FormData(),
+          headers: { "X-API-Key": "test-key-edge" },
+        }),
+      422,
+      "validation_error",
+    ],
+    [
+      "a Content-Length over the limit",
+      () =>
+        SELF.fetch("https://api.test/v1/image/analysis", {
+          method: "POST",
+          body: new Uint8Array(6 * 1024 * 1024),
+          headers: { "X-API-Key": "test-key-edge", "Content-Type": "multipart/form-data; boundary=x" },
+        }),
+      413,
+      "payload_too_large",
+    ],
+    [
+      "a streamed body with no Content-Length over the limit",
+      () => {
+        const chunk = new Uint8Array(1024 * 1024);
+        let sent = 0;
+        const body = new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (sent++ < 7) controller.enqueue(chunk);
+            else controller.close();
+          },
+        });
+        return SELF.fetch("https://api.test/v1/image/analysis", {
+          method: "POST",
+          body,
+          headers: { "X-API-Key": "test-key-edge", "Content-Type": "multipart/form-data; boundary=x" },
+        });
+      },
+      413,
+      "payload_too_large",
+    ],
+  ];
+
+  it.each(cases)("%s → its own 4xx with the container stopped", async (_, send, status, code) => {
+    await control("stop");
+    try {
+      const res = await send();
+      const body = (await res.json()) as { detail: { code?: string } | Array<{ code: string }> };
+      expect(res.status).toBe(status);
+      const detail = Array.isArray(body.detail) ? body.detail[0] : body.detail;
+      expect(detail?.code).toBe(code);
+    } finally {
+      await control("start");
+    }
+  });
+});
+
+describe("authentication", () => {
+  const withoutRequestId = async (res: Response) => (await res.text()).replace(/"request_id":"[^"]+"/, "");
+
+  it("gives one byte-identical 401 for a missing, short, long or wrong key", async () => {
+    const answers = await Promise.all(
+      [null, "x", "k".repeat(5000), "test-key-mai", "test-key-mainx"].map(async (key) => {
+        const res = await upload(png(3), { key });
+        expect(res.status).toBe(401);
+        expect(res.headers.get("WWW-Authenticate")).toBe('Bearer realm="image-insights-api"');
+        return withoutRequestId(res);
+      }),
+    );
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toBe('{"detail":{"error":"Unauthorized","code":"unauthorized",}}');
+  });
+
+  it("accepts a key as X-API-Key or Authorization: Bearer, but never from the query string", async () => {
+    expect((await upload(png(3), { key: null, headers: { Authorization: "Bearer test-key-edge" } })).status).toBe(200);
+    expect((await upload(png(3), { key: "test-key-edge" })).status).toBe(200);
+    expect((await upload(png(3), { key: null, query: "?api_key=test-key-edge" })).status).toBe(401);
+  });
+
+  it("fails closed with no keys configured, is open in development and with PUBLIC_API=true", async () => {
+    const call = (vars: Record<string, string>) => {
+      const form = new FormData();
+      form.append("image", new Blob([png(3)], { type: "image/png" }), "a.png");
+      const request = new Request("https://api.test/v1/image/analysis", { method: "POST", body: form });
+      return worker.fetch(request, { ...env, ...vars }, createExecutionContext());
+    };
+    expect((await call({ API_KEYS: "", ENVIRONMENT: "production" })).status).toBe(401);
+    expect((await call({ API_KEYS: "", ENVIRONMENT: "test" })).status).toBe(401);
+    expect((await call({ API_KEYS: "", ENVIRONMENT: "development" })).status).toBe(200);
+    expect((await call({ API_KEYS: "", ENVIRONMENT: "production", PUBLIC_API: "true" })).status).toBe(200);
+  });
+
+  it("needs no key for GET /health", async () => {
+    expect((await SELF.fetch("https://api.test/health")).status).toBe(200);
+  });
+});
+
+describe("rate limiting", () => {
+  it("answers 429 with Retry-After once a key is over its limit", async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i <= 100; i++)
+      statuses.push((await upload(png(4), { key: "test-key-rate", query: "?metrics=x" })).status);
+    expect(statuses.slice(0, 100).every((s) => s === 400)).toBe(true);
+    const over = await upload(png(4), { key: "test-key-rate" });
+    expect(over.status).toBe(429);
+    expect(over.headers.get("Retry-After")).toBe("60");
+    expect(await over.json()).toMatchObject({ detail: { code: "rate_limited" } });
+    // Another key is not affected.
+    expect((await upload(png(4), { key: "test-key-edge", query: "?metrics=x" })).status).toBe(400);
+  });
+});
+
+describe("the result cache", () => {
+  afterEach(() => control("start"));
+
+  it("answers the second identical upload from KV, with a fresh processing time and the same ETag", async () => {
+    const first = await upload(png(10), { key: "test-key-cache", query: "?metrics=median,brightness" });
+    const firstBody = (await first.json()) as Record<string, unknown>;
+    expect(firstBody.cached).toBe(false);
+    const second = await upload(png(10), { key: "test-key-cache", query: "?metrics=brightness,MEDIAN" });
+    const secondBody = (await second.json()) as Record<string, unknown>;
+    expect(secondBody.cached).toBe(true);
+    expect({ ...secondBody, cached: false, processing_time_ms: 0 }).toEqual({ ...firstBody, processing_time_ms: 0 });
+    expect(second.headers.get("ETag")).toBe(first.headers.get("ETag"));
+    expect(second.headers.get("ETag")).toMatch(/^W\/"[0-9a-f]{32}"$/);
+    expect(second.headers.get("Server-Timing")).toMatch(/cache;desc="hit"/);
+  });
+
+  it("misses for other metrics or other bytes", async () => {
+    await upload(png(11), { key: "test-key-cache" });
+    expect(
+      (
+        (await (await upload(png(11), { key: "test-key-cache", query: "?metrics=histogram" })).json()) as {
+          cached: boolean;
+        }
+      ).cached,
+    ).toBe(false);
+    expect(((await (await upload(png(12), { key: "test-key-cache" })).json()) as { cached: boolean }).cached).toBe(
+      false,
+    );
+  });
+
+  it("serves a hit with the container process stopped", async () => {
+    await upload(png(13), { key: "test-key-cache" });
+    await control("stop");
+    const res = await upload(png(13), { key: "test-key-cache" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ cached: true, width: 16, height: 12 });
+  });
+
+  it("stores only the numbers, under hashed keys", async () => {
+    await upload(png(14), { key: "test-key-cache" });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the store runs after the response
+    const { keys } = await env.RESULTS.list();
+    expect(keys.length).toBeGreaterThan(0);
+    for (const { name } of keys) {
+      expect(name).toMatch(/^result:[0-9a-f]{64}$/);
+      const value = (await env.RESULTS.get(name)) as string;
+      expect(value.length).toBeLessThan(2_000);
+      expect(Object.keys(JSON.parse(value))).not.toContain("processing_time_ms");
+    }
+  });
+});
+
+describe("identical uploads arriving together", () => {
+  it("cause one container analysis, and all get its result", async () => {
+    const before = await containerCounters();
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => upload(png(15), { key: "test-key-cache", query: "?metrics=histogram" })),
+    );
+    const bodies = await Promise.all(answers.map((r) => r.json() as Promise<Record<string, unknown>>));
+    expect(answers.map((r) => r.status)).toEqual(Array(10).fill(200));
+    for (const body of bodies) expect(body.histogram).toEqual(bodies[0]?.histogram);
+    const after = await containerCounters();
+    expect(after.analyses_total - before.analyses_total).toBe(1);
+  });
+});
+
+describe("spreading load over instances", () => {
+  it("uses at least 3 of 4 instances for 60 distinct images", async () => {
+    const names = ["analyzer-0", "analyzer-1", "analyzer-2", "analyzer-3"];
+    const expectedIndex = await Promise.all(
+      Array.from({ length: 60 }, async (_, i) => Number.parseInt((await sha256Hex(png(40 + i))).slice(0, 8), 16) % 4),
+    );
+    for (let i = 0; i < 60; i++) expect((await upload(png(40 + i), { key: "test-key-spread" })).status).toBe(200);
+    const ids = (await listDurableObjectIds(env.ANALYZER)).map((id) => id.toString());
+    const used = names.filter((name) => ids.includes(env.ANALYZER.idFromName(name).toString()));
+    expect(used.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(expectedIndex).size).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("a container that hangs", () => {
+  it("is cut off at CONTAINER_DEADLINE_MS with 504 JSON, Retry-After and the request ID", async () => {
+    await control("pause");
+    try {
+      const startedAt = Date.now();
+      const res = await upload(png(16), { headers: { "X-Request-Id": "hang-1" } });
+      expect(res.status).toBe(504);
+      expect(Date.now() - startedAt).toBeLessThan(6_000);
+      expect(res.headers.get("Retry-After")).toBe("5");
+      expect(await res.json()).toMatchObject({ detail: { code: "container_timeout", request_id: "hang-1" } });
+    } finally {
+      await control("resume");
+    }
+  });
+});
+
+describe("what every caller sees", () => {
+  it("Server-Timing names the edge, the container, and the container's decode and analysis", async () => {
+    const res = await upload(png(17));
+    expect(res.headers.get("Server-Timing")).toMatch(
+      /^edge;dur=[\d.]+, container;dur=[\d.]+, decode;dur=[\d.]+, analyse;dur=[\d.]+$/,
+    );
+  });
+
+  it("CORS allows any origin without credentials, with the key headers", async () => {
+    const res = await SELF.fetch("https://api.test/v1/image/analysis", {
+      method: "OPTIONS",
+      headers: {
+        Origin: "https://example.com",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "x-api-key, content-type",
+      },
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+    expect(res.headers.get("Access-Control-Allow-Headers")).toMatch(/X-API-Key/i);
+    expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
+  });
+
+  it("carries security headers and no framework names", async () => {
+    for (const res of [await SELF.fetch("https://api.test/health"), await upload(png(2), { key: null })]) {
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+      expect(res.headers.get("Server")).toBeNull();
+      expect(res.headers.get("X-Powered-By")).toBeNull();
+    }
+  });
+});
+
+describe("health and warm-up", () => {
+  it("GET /health?deep=1 reports each instance without starting a stopped one", async () => {
+    const res = await SELF.fetch("https://api.test/health?deep=1");
+    const body = (await res.json()) as { version: string; instances: Array<{ name: string; state: string }> };
+    expect(body.version).toBe("2.0.0");
+    expect(body.instances.map((i) => i.name)).toEqual(["analyzer-0", "analyzer-1", "analyzer-2", "analyzer-3"]);
+    for (const instance of body.instances) expect(["stopped", "healthy"]).toContain(instance.state);
+  });
+
+  it("wake=1 needs a key", async () => {
+    expect((await SELF.fetch("https://api.test/health?deep=1&wake=1")).status).toBe(401);
+  });
+
+  it("the warm-up cron starts every instance's container", async () => {
+    await worker.scheduled(createScheduledController(), env);
+    const res = await SELF.fetch("https://api.test/health?deep=1");
+    const body = (await res.json()) as { instances: Array<{ state: string; latency_ms: number }> };
+    for (const instance of body.instances) {
+      expect(instance.state).toBe("healthy");
+      expect(instance.latency_ms).toBeGreaterThanOrEqual(0);
+    }
+  });
+});

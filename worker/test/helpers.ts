@@ -1,0 +1,58 @@
+/**
+ * What the Worker's end-to-end tests share: uploads through the real Worker, the container process's
+ * controls, and distinct test images.
+ */
+import { SELF } from "cloudflare:test";
+import { expect, inject } from "vitest";
+
+/** An 8×8 mid-grey (128) PNG, the same image ../shared/tools/image-check sends. */
+export const GREY_PNG = Uint8Array.from(
+  atob("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAD0lEQVR4nGNowAEYhpYEAILzYAGc7g8kAAAAAElFTkSuQmCC"),
+  (ch) => ch.charCodeAt(0),
+);
+
+/** Distinct test image `i` (0–99), made by the global setup with sharp. */
+export function png(i: number): Uint8Array {
+  const base64 = inject("pngs")[i];
+  if (base64 === undefined) throw new RangeError(`Expected an image index below 100 but received ${i}`);
+  return Uint8Array.from(atob(base64), (ch) => ch.charCodeAt(0));
+}
+
+export interface UploadOptions {
+  query?: string;
+  key?: string | null;
+  headers?: Record<string, string>;
+  type?: string;
+}
+
+/** POST the bytes as the `image` field through the Worker. */
+export function upload(bytes: Uint8Array, options: UploadOptions = {}): Promise<Response> {
+  const form = new FormData();
+  form.append("image", new Blob([bytes], { type: options.type ?? "image/png" }), "test.png");
+  const headers: Record<string, string> = { ...options.headers };
+  const key = options.key === undefined ? "test-key-main" : options.key;
+  if (key !== null) headers["X-API-Key"] = key;
+  return SELF.fetch(`https://api.test/v1/image/analysis${options.query ?? ""}`, {
+    method: "POST",
+    body: form,
+    headers,
+  });
+}
+
+/** Stops, starts, pauses (SIGSTOP) or resumes (SIGCONT) the container process. */
+export async function control(action: "stop" | "start" | "pause" | "resume"): Promise<void> {
+  const res = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST" });
+  expect(res.status).toBe(204);
+}
+
+/** The container process's own counters (`GET /health?deep=1`), read directly. */
+export async function containerCounters(): Promise<{ analyses_total: number; in_flight: number }> {
+  const res = await fetch(`${inject("containerUrl")}/health?deep=1`);
+  return res.json();
+}
+
+/** SHA-256 of bytes, hex: what the Worker routes and caches by. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
