@@ -6,6 +6,42 @@ export const TEST_API_KEYS = ["test-key-main", "test-key-edge", "test-key-rate",
 /** Requests per minute per key in the Worker tests. */
 export const RATE_LIMIT_IN_TESTS = 100;
 
+/** A Worker test project in workerd, in front of a real container process started by the global setup. */
+function workerProject(
+  name: string,
+  files: { include: string[]; exclude?: string[] },
+  localUrl: (containerUrl: string) => string = (url) => url,
+) {
+  return {
+    plugins: [
+      cloudflareTest(({ inject }) => ({
+        wrangler: { configPath: "./wrangler.toml" },
+        miniflare: {
+          bindings: {
+            ENVIRONMENT: "test",
+            API_KEYS: TEST_API_KEYS.join(","),
+            LOCAL_CONTAINER_URL: localUrl(inject("containerUrl")),
+            CONTAINER_START_TIMEOUT_MS: "3000",
+            CONTAINER_DEADLINE_MS: "3000",
+            CONTAINER_INSTANCES: "4",
+          },
+          // A small limit so the 429 is reachable in a test; tests use distinct keys to stay under it.
+          ratelimits: { RATE_LIMITER: { simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },
+        },
+      })),
+    ],
+    test: {
+      name,
+      ...files,
+      globalSetup: ["worker/test/global-setup.ts"],
+      // One container process serves every test of a project: files run one after another so that counters
+      // and stop/start of that process do not cross.
+      fileParallelism: false,
+      testTimeout: 30_000,
+    },
+  };
+}
+
 export default defineConfig({
   test: {
     // Log lines of passing tests are noise; a failing test shows its own.
@@ -19,34 +55,17 @@ export default defineConfig({
           testTimeout: 30_000,
         },
       },
-      {
-        plugins: [
-          cloudflareTest(({ inject }) => ({
-            wrangler: { configPath: "./wrangler.toml" },
-            miniflare: {
-              bindings: {
-                ENVIRONMENT: "test",
-                API_KEYS: TEST_API_KEYS.join(","),
-                LOCAL_CONTAINER_URL: inject("containerUrl"),
-                CONTAINER_START_TIMEOUT_MS: "3000",
-                CONTAINER_DEADLINE_MS: "3000",
-                CONTAINER_INSTANCES: "4",
-              },
-              // A small limit so the 429 is reachable in a test; tests use distinct keys to stay under it.
-              ratelimits: { RATE_LIMITER: { simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },
-            },
-          })),
-        ],
-        test: {
-          name: "worker",
-          include: ["worker/**/*.test.ts"],
-          globalSetup: ["worker/test/global-setup.ts"],
-          // One container process serves every Worker test: files run one after another so that counters
-          // and stop/start of that process do not cross.
-          fileParallelism: false,
-          testTimeout: 30_000,
-        },
-      },
+      workerProject("worker", {
+        include: ["worker/**/*.test.ts"],
+        exclude: ["worker/test/faults/**"],
+      }),
+      // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port):
+      // the retry on another instance is tested against it.
+      workerProject(
+        "worker-faults",
+        { include: ["worker/test/faults/**/*.test.ts"] },
+        (url) => `${url},analyzer-2=http://127.0.0.1:9`,
+      ),
     ],
   },
 });

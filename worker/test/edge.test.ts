@@ -263,6 +263,22 @@ describe("what every caller sees", () => {
     expect(res.headers.get("Access-Control-Allow-Credentials")).toBeNull();
   });
 
+  it("CORS follows an allow-list when CORS_ALLOW_ORIGINS names origins", async () => {
+    const preflight = (origin: string) =>
+      worker.fetch(
+        new Request("https://api.test/v1/image/analysis", {
+          method: "OPTIONS",
+          headers: { Origin: origin, "Access-Control-Request-Method": "POST" },
+        }),
+        { ...env, CORS_ALLOW_ORIGINS: "https://app.example, https://admin.example" },
+        createExecutionContext(),
+      );
+    expect((await preflight("https://app.example")).headers.get("Access-Control-Allow-Origin")).toBe(
+      "https://app.example",
+    );
+    expect((await preflight("https://evil.example")).headers.get("Access-Control-Allow-Origin")).toBeNull();
+  });
+
   it("carries security headers and no framework names", async () => {
     for (const res of [await SELF.fetch("https://api.test/health"), await upload(png(2), { key: null })]) {
       expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");

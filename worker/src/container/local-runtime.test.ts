@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   LocalContainerRuntime,
   localContainerOrigin,
+  localUrlFor,
   NOT_LISTENING_ERROR,
   withLocalContainerRuntime,
 } from "./local-runtime.ts";
@@ -18,6 +19,15 @@ describe("localContainerOrigin", () => {
     for (const url of ["http://10.0.0.5:8080", "http://example.com", "https://127.0.0.1:8080", "http://127.0.0.2"]) {
       expect(() => localContainerOrigin(url), url).toThrow(/Expected an http URL on a loopback host/);
     }
+  });
+});
+
+describe("localUrlFor", () => {
+  it("gives the default URL, or an instance's own", () => {
+    const spec = "http://127.0.0.1:8080, analyzer-2=http://127.0.0.1:9";
+    expect(localUrlFor(spec, "analyzer-2")).toBe("http://127.0.0.1:9");
+    expect(localUrlFor(spec, "analyzer-0")).toBe("http://127.0.0.1:8080");
+    expect(localUrlFor("analyzer-1=http://127.0.0.1:9", "analyzer-0")).toBeUndefined();
   });
 });
 

@@ -129,6 +129,24 @@ export function localContainerOrigin(raw: string): URL {
 }
 
 /**
+ * The URL for one instance from `LOCAL_CONTAINER_URL`: a default URL, optionally followed by
+ * `name=url` entries for single instances (tests use this to make one instance unreachable).
+ *
+ * @example
+ * localUrlFor("http://127.0.0.1:8080,analyzer-2=http://127.0.0.1:9", "analyzer-2"); // "http://127.0.0.1:9"
+ * localUrlFor("http://127.0.0.1:8080,analyzer-2=http://127.0.0.1:9", "analyzer-0"); // "http://127.0.0.1:8080"
+ */
+export function localUrlFor(spec: string, instance: string | undefined): string | undefined {
+  let fallback: string | undefined;
+  for (const entry of spec.split(",").map((e) => e.trim())) {
+    const eq = entry.indexOf("=");
+    if (eq === -1) fallback = entry;
+    else if (entry.slice(0, eq) === instance) return entry.slice(eq + 1);
+  }
+  return fallback;
+}
+
+/**
  * Gives `ctx` the local stand-in when the runtime has no container for it and `LOCAL_CONTAINER_URL` says
  * where the container process runs; otherwise returns `ctx` untouched.
  *
@@ -137,6 +155,8 @@ export function localContainerOrigin(raw: string): URL {
  */
 export function withLocalContainerRuntime<S extends DurableObjectState<{}>>(ctx: S, localUrl: string | undefined): S {
   if (ctx.container !== undefined || !localUrl) return ctx;
-  Object.defineProperty(ctx, "container", { value: new LocalContainerRuntime(localContainerOrigin(localUrl)) });
+  const url = localUrlFor(localUrl, ctx.id?.name);
+  if (!url) return ctx;
+  Object.defineProperty(ctx, "container", { value: new LocalContainerRuntime(localContainerOrigin(url)) });
   return ctx;
 }
