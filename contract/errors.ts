@@ -21,6 +21,11 @@ export const ERROR_CODES = [
   "payload_too_large",
   "unsupported_media_type",
   "no_opaque_pixels",
+  "empty_url",
+  "invalid_url",
+  "invalid_url_scheme",
+  "download_failed",
+  "download_timeout",
   "validation_error",
   "unauthorized",
   "rate_limited",
@@ -110,8 +115,18 @@ export interface ValidationEnvelope {
  * // { detail: [{ type: "missing", loc: ["body", "image"], msg: "Field required", code: "validation_error", request_id: "r1" }] }
  */
 export function missingField(field: string): ApiError {
-  return new ApiError(422, "validation_error", "Field required", {
-    extra: { type: "missing", loc: ["body", field], msg: "Field required" },
+  return fieldError(field, "missing", "Field required");
+}
+
+/**
+ * A 422 in FastAPI's shape for one body field (`loc: ["body", field]`), e.g. a wrong type.
+ *
+ * @example
+ * fieldError("url", "string_type", "Input should be a valid string");
+ */
+export function fieldError(field: string | null, type: string, msg: string): ApiError {
+  return new ApiError(422, "validation_error", msg, {
+    extra: { type, loc: field === null ? ["body"] : ["body", field], msg },
   });
 }
 

@@ -9,6 +9,9 @@ export const SERVICE_NAME = "image-insights-api";
 /** The route both the Worker and the container serve. */
 export const ANALYSIS_PATH = "/v1/image/analysis";
 
+/** The route that analyses an image downloaded from a URL (the Worker only; the container has no internet). */
+export const URL_ANALYSIS_PATH = "/v1/image/analysis/url";
+
 /** The multipart field that carries the image, as in the reference service. */
 export const IMAGE_FIELD = "image";
 

@@ -5,25 +5,77 @@
  * An analysis walks: request ID → security headers → CORS → API key → rate limit → upload checks →
  * KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import type { AnalysisResponse } from "../../contract/analysis.ts";
 import { ApiError, toErrorResponse } from "../../contract/errors.ts";
-import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
+import { mediaTypeOf } from "../../contract/formats.ts";
+import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom, URL_ANALYSIS_PATH } from "../../contract/service.ts";
 import { type AuthVariables, authenticate } from "./auth/index.ts";
-import { etagFor, readResult, resultKey } from "./cache/index.ts";
+import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "./cache/index.ts";
 import { configFor, type Env } from "./config.ts";
+import { sha256Hex } from "./digest.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { describeCause, log } from "./log.ts";
 import { rateLimit } from "./ratelimit/index.ts";
 import { analyseOnContainer } from "./routing/index.ts";
-import { readUpload } from "./upload/index.ts";
+import { downloadImage, loggableUrl, parseUrlRequest } from "./source/index.ts";
+import { checkSourceUrl } from "./ssrf/index.ts";
+import { readUpload, type Upload } from "./upload/index.ts";
 
 type AppEnv = { Bindings: Env; Variables: AuthVariables & { requestId: string; startedAt: number } };
 
 /** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
 function elapsedMs(since: number): number {
   return Math.round((performance.now() - since) * 10) / 10;
+}
+
+type Ctx = Context<AppEnv>;
+
+/** KV's shortest expiration: a result allowed to live less than this is not cached. */
+const KV_MIN_TTL_S = 60;
+
+/** A cached result as the answer: `cached: true` and this request's own processing time. */
+function cachedAnswer(c: Ctx, hit: CachedResult, key: string): Response {
+  const processingMs = elapsedMs(c.get("startedAt"));
+  c.header("ETag", etagFor(key));
+  c.header("Server-Timing", `edge;dur=${processingMs}, cache;desc="hit"`);
+  return c.json({ ...hit, cached: true, processing_time_ms: processingMs } satisfies AnalysisResponse);
+}
+
+/**
+ * The answer for a checked image, whether uploaded or downloaded: from the KV cache by content when it can,
+ * else from its container instance. `timing` is added to `Server-Timing` (the download's time).
+ */
+async function answer(c: Ctx, image: Pick<Upload, "file" | "sha256" | "params">, timing?: string): Promise<Response> {
+  const config = configFor(c.env);
+  const key = await resultKey(image.sha256, image.params);
+  const hit = await readResult(c.env.RESULTS, key);
+  if (hit) return cachedAnswer(c, hit, key);
+
+  const answer = await analyseOnContainer(c.env, config, image, key, c.get("requestId"));
+  const { response } = answer;
+  if (response.status !== 200) {
+    // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
+    const headers = new Headers(response.headers);
+    headers.delete("X-Coalesced");
+    return c.newResponse(response.body, { status: response.status as 503, headers });
+  }
+  const body = await response.json<AnalysisResponse>();
+  const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - answer.durationMs);
+  c.header("ETag", etagFor(key));
+  c.header(
+    "Server-Timing",
+    [
+      timing,
+      `edge;dur=${edgeMs.toFixed(1)}`,
+      `container;dur=${answer.durationMs.toFixed(1)}`,
+      response.headers.get("Server-Timing"),
+    ]
+      .filter(Boolean)
+      .join(", "),
+  );
+  return c.json(body);
 }
 
 /**
@@ -66,39 +118,47 @@ export function createApp(): Hono<AppEnv> {
   );
 
   app.post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
+    const upload = await readUpload(c.req.raw, configFor(c.env));
+    return answer(c, upload);
+  });
+
+  app.post(URL_ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
     const config = configFor(c.env);
-    const requestId = c.get("requestId");
-    const upload = await readUpload(c.req.raw, config);
-    const key = await resultKey(upload.sha256, upload.params);
-    const etag = etagFor(key);
+    const { url: rawUrl, params } = await parseUrlRequest(c.req.raw);
+    const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
+    const urlKey = await urlResultKey(url, params);
+    const hit = await readResult(c.env.RESULTS, urlKey);
+    if (hit) return cachedAnswer(c, hit, urlKey);
 
-    const hit = await readResult(c.env.RESULTS, key);
-    if (hit) {
-      const processingMs = elapsedMs(c.get("startedAt"));
-      c.header("ETag", etag);
-      c.header("Server-Timing", `edge;dur=${processingMs}, cache;desc="hit"`);
-      return c.json({ ...hit, cached: true, processing_time_ms: processingMs } satisfies AnalysisResponse);
-    }
+    const downloadStartedAt = performance.now();
+    const downloaded = await downloadImage(url.href, {
+      maxBytes: config.maxUploadBytes,
+      deadlineMs: config.urlFetchTimeoutMs,
+      resolverUrl: config.dnsResolverUrl,
+      allowedPrivateOrigins: config.allowedPrivateOrigins,
+    });
+    const downloadMs = elapsedMs(downloadStartedAt);
+    log("info", "downloaded", {
+      request_id: c.get("requestId"),
+      source: loggableUrl(url),
+      bytes: downloaded.bytes.length,
+      duration_ms: downloadMs,
+    });
+    const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
+    const sha256 = await sha256Hex(downloaded.bytes);
+    const response = await answer(c, { file, sha256, params }, `download;dur=${downloadMs}`);
 
-    const answer = await analyseOnContainer(c.env, config, upload, key, requestId);
-    const { response } = answer;
-    if (response.status !== 200) {
-      // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
-      const headers = new Headers(response.headers);
-      headers.delete("X-Coalesced");
-      return c.newResponse(response.body, { status: response.status as 503, headers });
+    // Cached for no longer than the server allows, and not at all when it forbids it.
+    const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
+    if (response.status === 200 && !downloaded.uncacheable && ttlS >= KV_MIN_TTL_S) {
+      const body = (await response.clone().json()) as AnalysisResponse;
+      c.executionCtx.waitUntil(
+        storeResult(c.env.RESULTS, urlKey, body, ttlS).catch((cause: unknown) =>
+          log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
+        ),
+      );
     }
-    const body = await response.json<AnalysisResponse>();
-    const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - answer.durationMs);
-    const containerTiming = response.headers.get("Server-Timing");
-    c.header("ETag", etag);
-    c.header(
-      "Server-Timing",
-      [`edge;dur=${edgeMs.toFixed(1)}`, `container;dur=${answer.durationMs.toFixed(1)}`, containerTiming]
-        .filter(Boolean)
-        .join(", "),
-    );
-    return c.json(body);
+    return response;
   });
 
   app.notFound(() => {

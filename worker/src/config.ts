@@ -22,6 +22,12 @@ export const CONTAINER_INSTANCES = 4;
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** How long a result stays in the KV cache, in seconds (KV's minimum is 60). */
 export const RESULT_TTL_S = 86_400;
+/** One deadline for a whole URL download (checks, redirects and body), in milliseconds. */
+export const URL_FETCH_TIMEOUT_MS = 5_000;
+/** How long a URL's result is cached when its server gives no shorter `max-age`, in seconds. */
+export const URL_RESULT_TTL_S = 3_600;
+/** The DNS-over-HTTPS JSON endpoint that names in source URLs are resolved with. */
+export const DNS_RESOLVER_URL = "https://cloudflare-dns.com/dns-query";
 /** The rate limit's window, in seconds: must equal `period` of `[[ratelimits]]` in wrangler.toml. */
 export const RATE_LIMIT_PERIOD_S = 60;
 
@@ -42,6 +48,11 @@ export interface Env {
   RESULT_TTL_S?: string;
   RATE_LIMIT_PERIOD_S?: string;
   CORS_ALLOW_ORIGINS?: string;
+  URL_FETCH_TIMEOUT_MS?: string;
+  URL_RESULT_TTL_S?: string;
+  DNS_RESOLVER_URL?: string;
+  /** Tests only: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
+  ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
   /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
   LOCAL_CONTAINER_URL?: string;
 }
@@ -59,6 +70,10 @@ export interface WorkerConfig {
   rateLimitPeriodS: number;
   /** `["*"]` for any origin, else the exact origins allowed. */
   corsAllowOrigins: string[];
+  urlFetchTimeoutMs: number;
+  urlResultTtlS: number;
+  dnsResolverUrl: string;
+  allowedPrivateOrigins: string[];
 }
 
 /**
@@ -93,6 +108,40 @@ function list(raw: string | undefined): string[] {
 
 const DURATION = /^\d+(s|m|h)$/;
 
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** An https URL (http is accepted outside production, for a local test resolver). */
+function httpsUrl(raw: string, name: string, environment: string | undefined): string {
+  const url = parseUrl(raw);
+  const ok = url && (url.protocol === "https:" || (url.protocol === "http:" && environment !== "production"));
+  if (!ok) throw new Error(`Expected an https URL for ${name} but received ${raw}`);
+  return url.href;
+}
+
+/**
+ * `ALLOW_PRIVATE_SOURCE_ADDRESSES`: `false` (the default), or exact origins. Deliberately no `true`: a test
+ * names the one fixture server it needs, and every other private address stays refused.
+ */
+function privateOrigins(raw: string | undefined): string[] {
+  const value = (raw ?? "").trim();
+  if (value === "" || value.toLowerCase() === "false") return [];
+  return list(value).map((origin) => {
+    const url = parseUrl(origin);
+    if (!url || url.origin !== origin.replace(/\/$/, "")) {
+      throw new Error(
+        `Expected false or origins like http://127.0.0.1:9000 for ALLOW_PRIVATE_SOURCE_ADDRESSES but received ${origin}`,
+      );
+    }
+    return url.origin;
+  });
+}
+
 /**
  * Parses and validates the Worker's settings.
  *
@@ -117,6 +166,10 @@ export function loadConfig(env: Env): WorkerConfig {
     resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
     rateLimitPeriodS: positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S),
     corsAllowOrigins: list(env.CORS_ALLOW_ORIGINS || "*"),
+    urlFetchTimeoutMs: positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS),
+    urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
+    dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", env.ENVIRONMENT),
+    allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
   };
 }
 

@@ -5,6 +5,8 @@
 import { SELF } from "cloudflare:test";
 import { expect, inject } from "vitest";
 
+export { sha256Hex } from "../src/digest.ts";
+
 /** An 8×8 mid-grey (128) PNG, the same image ../shared/tools/image-check sends. */
 export const GREY_PNG = Uint8Array.from(
   atob("iVBORw0KGgoAAAANSUhEUgAAAAgAAAAICAIAAABLbSncAAAAD0lEQVR4nGNowAEYhpYEAILzYAGc7g8kAAAAAElFTkSuQmCC"),
@@ -49,10 +51,4 @@ export async function control(action: "stop" | "start" | "pause" | "resume"): Pr
 export async function containerCounters(): Promise<{ analyses_total: number; in_flight: number }> {
   const res = await fetch(`${inject("containerUrl")}/health?deep=1`);
   return res.json();
-}
-
-/** SHA-256 of bytes, hex: what the Worker routes and caches by. */
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -16,22 +16,13 @@ import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
 import { SERVICE_NAME } from "../../../contract/service.ts";
 import { configFor, type Env, type WorkerConfig } from "../config.ts";
+import { sha256, sha256Hex } from "../digest.ts";
 import { log } from "../log.ts";
 
 /** Who a request is, for rate limiting: a hash prefix of its key (never the key), or its client address. */
 export type Principal = { kind: "key"; id: string } | { kind: "ip"; id: string };
 
 export type AuthVariables = { principal: Principal };
-
-const encoder = new TextEncoder();
-
-async function sha256(text: string): Promise<ArrayBuffer> {
-  return crypto.subtle.digest("SHA-256", encoder.encode(text));
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * The key a request presents, from `X-API-Key` or `Authorization: Bearer`, or null.
@@ -89,7 +80,7 @@ export function authenticate<E extends { Bindings: Env; Variables: AuthVariables
     const config = configFor(c.env);
     const presented = presentedKey(c.req.raw.headers);
     if (presented !== null && config.apiKeys.length > 0 && (await isValidKey(presented, config.apiKeys))) {
-      c.set("principal", { kind: "key", id: hex(await sha256(presented)).slice(0, 16) });
+      c.set("principal", { kind: "key", id: (await sha256Hex(presented)).slice(0, 16) });
       return next();
     }
     const open = openReason(config);

@@ -14,16 +14,12 @@ import {
   canonicalQuery,
   ENGINE_VERSION,
 } from "../../../contract/analysis.ts";
+import { sha256Hex } from "../digest.ts";
 
 /** What is stored: the response without the fields that describe one request rather than the image. */
 export type CachedResult = Omit<AnalysisResponse, "cached" | "processing_time_ms">;
 
 const KEY_PREFIX = "result:";
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 /**
  * The cache key of an analysis.
@@ -34,6 +30,19 @@ async function sha256Hex(text: string): Promise<string> {
  */
 export async function resultKey(contentSha256: string, params: AnalysisParams): Promise<string> {
   return KEY_PREFIX + (await sha256Hex(`${ENGINE_VERSION}|${contentSha256}|${canonicalQuery(params)}`));
+}
+
+/**
+ * The cache key of a URL's analysis: the normalised URL (fragment dropped, host lower-cased, default port
+ * removed by WHATWG parsing) and the parameters, hashed, so no URL is ever stored in clear.
+ *
+ * @example
+ * await urlResultKey(new URL("https://Example.com:443/a.png#x"), params) === await urlResultKey(new URL("https://example.com/a.png"), params); // true
+ */
+export async function urlResultKey(url: URL, params: AnalysisParams): Promise<string> {
+  const normalised = new URL(url);
+  normalised.hash = "";
+  return KEY_PREFIX + (await sha256Hex(`${ENGINE_VERSION}|url|${normalised.href}|${canonicalQuery(params)}`));
 }
 
 /**

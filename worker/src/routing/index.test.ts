@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { sha256Hex } from "../digest.ts";
 import { instanceIndex, instanceName } from "./index.ts";
 
 describe("instanceIndex", () => {
@@ -11,8 +12,7 @@ describe("instanceIndex", () => {
   it("spreads many hashes evenly", async () => {
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 400; i++) {
-      const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`image-${i}`));
-      const hex = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+      const hex = await sha256Hex(`image-${i}`);
       counts[instanceIndex(hex, 4)] = (counts[instanceIndex(hex, 4)] as number) + 1;
     }
     for (const count of counts) expect(count).toBeGreaterThan(70); // 100 each on average

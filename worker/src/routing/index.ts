@@ -57,7 +57,7 @@ async function couldNotStart(response: Response): Promise<boolean> {
 export async function analyseOnContainer(
   env: Env,
   config: WorkerConfig,
-  upload: Upload,
+  upload: Pick<Upload, "file" | "sha256" | "params">,
   resultKey: string,
   requestId: string,
 ): Promise<ContainerAnswer> {

@@ -11,6 +11,7 @@ import { type AcceptedFormat, type AnalysisParams, parseAnalysisParams } from ".
 import { ApiError, missingField, tooLarge } from "../../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { IMAGE_FIELD } from "../../../contract/service.ts";
+import { sha256Hex } from "../digest.ts";
 
 /** Room for the multipart boundary and part headers around the file itself, in bytes. */
 export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -38,10 +39,6 @@ function capped(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStr
       },
     }),
   );
-}
-
-function hex(buffer: ArrayBuffer): string {
-  return [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -75,6 +72,5 @@ export async function readUpload(request: Request, options: { maxUploadBytes: nu
 
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
-  const sha256 = hex(await crypto.subtle.digest("SHA-256", bytes));
-  return { file, bytes, format, sha256, params };
+  return { file, bytes, format, sha256: await sha256Hex(bytes), params };
 }
