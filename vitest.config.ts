@@ -24,6 +24,10 @@ function workerProject(
             CONTAINER_START_TIMEOUT_MS: "3000",
             CONTAINER_DEADLINE_MS: "3000",
             CONTAINER_INSTANCES: "4",
+            // The loopback fixture server is the one private origin these tests may fetch from.
+            ALLOW_PRIVATE_SOURCE_ADDRESSES: inject("sourceUrl"),
+            DNS_RESOLVER_URL: `${inject("sourceUrl")}/dns-query`,
+            URL_FETCH_TIMEOUT_MS: "2000",
           },
           // A small limit so the 429 is reachable in a test; tests use distinct keys to stay under it.
           ratelimits: { RATE_LIMITER: { simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },

@@ -36,10 +36,10 @@ type Ctx = Context<AppEnv>;
 const KV_MIN_TTL_S = 60;
 
 /** A cached result as the answer: `cached: true` and this request's own processing time. */
-function cachedAnswer(c: Ctx, hit: CachedResult, key: string): Response {
+function cachedAnswer(c: Ctx, hit: CachedResult, key: string, timing?: string): Response {
   const processingMs = elapsedMs(c.get("startedAt"));
   c.header("ETag", etagFor(key));
-  c.header("Server-Timing", `edge;dur=${processingMs}, cache;desc="hit"`);
+  c.header("Server-Timing", [timing, `edge;dur=${processingMs}`, 'cache;desc="hit"'].filter(Boolean).join(", "));
   return c.json({ ...hit, cached: true, processing_time_ms: processingMs } satisfies AnalysisResponse);
 }
 
@@ -51,7 +51,7 @@ async function answer(c: Ctx, image: Pick<Upload, "file" | "sha256" | "params">,
   const config = configFor(c.env);
   const key = await resultKey(image.sha256, image.params);
   const hit = await readResult(c.env.RESULTS, key);
-  if (hit) return cachedAnswer(c, hit, key);
+  if (hit) return cachedAnswer(c, hit, key, timing);
 
   const answer = await analyseOnContainer(c.env, config, image, key, c.get("requestId"));
   const { response } = answer;

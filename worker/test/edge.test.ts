@@ -116,7 +116,8 @@ describe("authentication", () => {
       const form = new FormData();
       form.append("image", new Blob([png(3)], { type: "image/png" }), "a.png");
       const request = new Request("https://api.test/v1/image/analysis", { method: "POST", body: form });
-      return worker.fetch(request, { ...env, ...vars }, createExecutionContext());
+      // The tests' own resolver is plain http, which production refuses: use the default there.
+      return worker.fetch(request, { ...env, DNS_RESOLVER_URL: "", ...vars }, createExecutionContext());
     };
     expect((await call({ API_KEYS: "", ENVIRONMENT: "production" })).status).toBe(401);
     expect((await call({ API_KEYS: "", ENVIRONMENT: "test" })).status).toBe(401);

@@ -7,10 +7,12 @@ import { createServer } from "node:http";
 import sharp from "sharp";
 import type { TestProject } from "vitest/node";
 import { type ContainerProcess, freePort, startContainerProcess } from "../../scripts/container-process.ts";
+import { startSourceServer } from "./source-server.ts";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const port = await freePort();
   let container: ContainerProcess | undefined = await startContainerProcess({ port });
+  const source = await startSourceServer();
 
   // POST /stop: SIGTERM and wait for the exit. POST /start: start it again on the same port.
   // POST /pause and /resume: SIGSTOP and SIGCONT, a process that accepts connections but never answers.
@@ -21,6 +23,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
         container = undefined;
       } else if (req.url === "/start") {
         container ??= await startContainerProcess({ port });
+      } else if (req.url === "/source-hits") {
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(Object.fromEntries(source.hits)));
+        return;
       } else if (req.url === "/pause" || req.url === "/resume") {
         container?.child.kill(req.url === "/pause" ? "SIGSTOP" : "SIGCONT");
       } else {
@@ -47,11 +52,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }),
   );
   project.provide("pngs", pngs);
+  project.provide("sourceUrl", source.url);
   project.provide("containerUrl", container.url);
   project.provide("controlUrl", `http://127.0.0.1:${address.port}`);
 
   return async () => {
     control.close();
+    await source.close();
     await container?.stop("SIGTERM");
   };
 }
