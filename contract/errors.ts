@@ -33,6 +33,7 @@ export const ERROR_CODES = [
   "container_unavailable",
   "container_timeout",
   "overloaded",
+  "client_closed",
   "processing_timeout",
   "internal_error",
 ] as const;

@@ -23,8 +23,8 @@ import {
 } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { ContainerConfig } from "./config.ts";
-import { type DecodedImage, decodeForAnalysis, setDecodeThreads } from "./decode.ts";
-import { Limiter } from "./limiter.ts";
+import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from "./decode.ts";
+import { CallerGoneError, Limiter, QueueFullError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { BUCKET_LABELS } from "./metrics/histogram.ts";
@@ -35,6 +35,24 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 type Env = { Variables: { requestId: string; startedAt: number } };
 
+/** How long a caller refused for overload should wait, in seconds: the queue drains in about that. */
+const RETRY_AFTER_OVERLOADED_S = 1;
+
+/** The queue's refusals in the API's words; anything else unchanged. */
+function backpressureError(err: unknown): unknown {
+  if (err instanceof QueueFullError) {
+    return new ApiError(503, "overloaded", "Server is busy, please retry", {
+      extra: { retry_after_seconds: RETRY_AFTER_OVERLOADED_S },
+      headers: { "Retry-After": String(RETRY_AFTER_OVERLOADED_S) },
+    });
+  }
+  if (err instanceof CallerGoneError) {
+    // Nobody reads this answer; the status (nginx's 499) and the log say what happened.
+    return new ApiError(499, "client_closed", "Client closed the request", { cause: err });
+  }
+  return err;
+}
+
 /**
  * Builds the container's Hono app.
  *
@@ -44,7 +62,9 @@ type Env = { Variables: { requestId: string; startedAt: number } };
  */
 export function createApp(config: ContainerConfig): Hono<Env> {
   const app = new Hono<Env>();
-  const decodes = new Limiter(config.analysisConcurrency);
+  const decodes = new Limiter(config.analysisConcurrency, config.analysisQueueLimit);
+  // Progressive JPEGs cannot shrink on load (about 3× the memory): one at a time, in a lane of their own.
+  const progressiveLane = new Limiter(1, config.analysisQueueLimit);
   setDecodeThreads(config.analysisConcurrency);
 
   app.use(async (c, next) => {
@@ -73,8 +93,10 @@ export function createApp(config: ContainerConfig): Hono<Env> {
             ...health(),
             analyses_total: analysesTotal,
             in_flight: decodes.active,
-            queued: decodes.queued,
+            queued: decodes.queued + progressiveLane.queued,
+            rejected: decodes.rejected + progressiveLane.rejected,
             analysis_concurrency: decodes.limit,
+            queue_limit: decodes.queueLimit,
           }
         : health(),
     ),
@@ -106,26 +128,36 @@ export function createApp(config: ContainerConfig): Hono<Env> {
 
       const bytes = new Uint8Array(await file.arrayBuffer());
       const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
+      const header = await readHeader(bytes, { format, maxInputPixels: config.maxInputPixels });
       const timings = { decode: 0, analyse: 0 };
-      const { image, analysis } = await decodes.run(async () => {
-        analysesTotal++;
-        let t = performance.now();
-        const image = await decodeForAnalysis(bytes, {
-          format,
-          maxSidePx: config.analysisMaxSidePx,
-          maxInputPixels: config.maxInputPixels,
-          background: params.background,
-        });
-        timings.decode = performance.now() - t;
-        t = performance.now();
-        const analysis = analyse(image.pixels, {
-          median: params.metrics.includes("median"),
-          histogram: params.metrics.includes("histogram"),
-          edgeMode: params.edgeMode,
-        });
-        timings.analyse = performance.now() - t;
-        return { image, analysis };
-      });
+      // A client that went away while its request waited for a slot is never started.
+      const signal = c.req.raw.signal;
+      const work = () =>
+        decodes.run(async () => {
+          analysesTotal++;
+          let t = performance.now();
+          const image = await decodePixels(bytes, header, {
+            format,
+            maxSidePx: config.analysisMaxSidePx,
+            maxInputPixels: config.maxInputPixels,
+            background: params.background,
+            timeoutS: config.processingTimeoutS,
+          });
+          timings.decode = performance.now() - t;
+          t = performance.now();
+          const analysis = analyse(image.pixels, {
+            median: params.metrics.includes("median"),
+            histogram: params.metrics.includes("histogram"),
+            edgeMode: params.edgeMode,
+          });
+          timings.analyse = performance.now() - t;
+          return { image, analysis };
+        }, signal);
+      const { image, analysis } = await (header.progressive ? progressiveLane.run(work, signal) : work()).catch(
+        (err: unknown) => {
+          throw backpressureError(err);
+        },
+      );
       if (analysis.totalWeight === 0) {
         throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
           extra: {

@@ -15,6 +15,10 @@ export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 export const ANALYSIS_MAX_SIDE_PX = 512;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
 export const MAX_INPUT_PIXELS = 50_000_000;
+/** libvips' own deadline for one decode, in seconds: past it, 503 and the decode slot is freed. */
+export const PROCESSING_TIMEOUT_S = 10;
+/** How many analyses may wait for a decode slot; one more is refused at once with 503. */
+export const ANALYSIS_QUEUE_LIMIT = 8;
 /** How long a client may take to send its request headers, in milliseconds (slowloris defence). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How long a client may take to send a whole request, in milliseconds. */
@@ -31,6 +35,8 @@ export interface ContainerConfig {
   requestTimeoutMs: number;
   shutdownGraceMs: number;
   analysisConcurrency: number;
+  analysisQueueLimit: number;
+  processingTimeoutS: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -88,5 +94,7 @@ export function loadConfig(env: Env): ContainerConfig {
     requestTimeoutMs: positiveInt(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
     shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
     analysisConcurrency: positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64),
+    analysisQueueLimit: positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000),
+    processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),
   };
 }

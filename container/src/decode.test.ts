@@ -4,7 +4,13 @@ import { ApiError } from "../../contract/errors.ts";
 import { greyPng, orientedPng } from "../test/images.ts";
 import { type DecodeOptions, decodeForAnalysis } from "./decode.ts";
 
-const OPTIONS: DecodeOptions = { format: "png", maxSidePx: 512, maxInputPixels: 50_000_000, background: null };
+const OPTIONS: DecodeOptions = {
+  format: "png",
+  maxSidePx: 512,
+  maxInputPixels: 50_000_000,
+  background: null,
+  timeoutS: 10,
+};
 
 describe("decodeForAnalysis", () => {
   it("applies EXIF orientations 1–8: every stored variant decodes to the same picture", async () => {

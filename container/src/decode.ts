@@ -4,7 +4,7 @@
  */
 import sharp, { type Metadata } from "sharp";
 import type { AcceptedFormat, Rgb } from "../../contract/analysis.ts";
-import { ApiError } from "../../contract/errors.ts";
+import { ApiError, RETRY_AFTER_UNAVAILABLE_S } from "../../contract/errors.ts";
 import type { Pixels } from "./metrics/luminance.ts";
 
 /**
@@ -43,15 +43,33 @@ export interface DecodedImage {
   orientedHeight: number;
 }
 
-export interface DecodeOptions {
+/** What the header says, read before any pixel is decoded. */
+export interface ImageHeader {
+  width: number;
+  /** The first frame's height. */
+  height: number;
+  orientation: number;
+  /**
+   * A progressive JPEG: libvips cannot shrink it on load, so its decode needs about three times the memory of
+   * a baseline one; the app gives these a lane of their own.
+   */
+  progressive: boolean;
+}
+
+export interface HeaderOptions {
   /** What the magic-number check found; the decoder must agree. */
   format: AcceptedFormat;
-  /** The analysed image's longer side, in pixels. */
-  maxSidePx: number;
   /** Largest accepted width × height, from the header, checked before any pixel is decoded. */
   maxInputPixels: number;
+}
+
+export interface DecodeOptions extends HeaderOptions {
+  /** The analysed image's longer side, in pixels. */
+  maxSidePx: number;
   /** Flatten transparency onto this colour; otherwise alpha is kept for weighting. */
   background: Rgb | null;
+  /** libvips' own deadline for the pipeline, in seconds: past it, 503 and the slot is freed. */
+  timeoutS: number;
 }
 
 function invalidImage(cause: unknown): ApiError {
@@ -73,18 +91,17 @@ export function setDecodeThreads(threads: number): void {
 }
 
 /**
- * Decodes once, shrinking on load, to at most `maxSidePx` on the longer side: EXIF orientation applied,
- * embedded ICC profiles (and CMYK, through a profile) converted to sRGB, 16-bit scaled to 8-bit, first frame
- * only. Never `stats()` on the full-size input: it would ignore the resize and any timeout.
+ * Reads and checks the header alone: the format must be the one the magic numbers said, and width × height
+ * (of the first frame) within `maxInputPixels`, so a 60000×60000 PNG of 400 KB is refused before a byte of it
+ * is inflated.
  *
  * @example
- * const image = await decodeForAnalysis(bytes, { format: "jpeg", maxSidePx: 512, maxInputPixels: 50e6, background: null });
+ * const header = await readHeader(bytes, { format: "png", maxInputPixels: 50_000_000 });
  */
-export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+export async function readHeader(bytes: Uint8Array, options: HeaderOptions): Promise<ImageHeader> {
   let meta: Metadata;
   try {
-    // The header alone, with no pixel limit of sharp's, so that an oversized image gets its own clear 422
-    // below rather than a decode error.
+    // No pixel limit of sharp's here, so that an oversized image gets its own clear 422 below.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
     throw invalidImage(cause);
@@ -93,41 +110,75 @@ export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOption
     throw invalidImage(new Error(`Expected ${options.format} but the decoder found ${meta.format}`));
   }
   const height = meta.pageHeight ?? meta.height; // an animation's first frame
-  // From the header alone: a 60000×60000 PNG of 400 KB is refused before a byte of it is inflated.
   if (meta.width * height > options.maxInputPixels) {
     throw new ApiError(422, "image_too_large", "Image dimensions exceed the maximum allowed", {
       extra: { max_pixels: options.maxInputPixels, received_pixels: meta.width * height, width: meta.width, height },
     });
   }
+  return {
+    width: meta.width,
+    height,
+    orientation: meta.orientation ?? 1,
+    progressive: options.format === "jpeg" && meta.isProgressive === true,
+  };
+}
 
-  const input = sharp(bytes, {
+/**
+ * Decodes once, shrinking on load, to at most `maxSidePx` on the longer side: EXIF orientation applied,
+ * embedded ICC profiles (and CMYK, through a profile) converted to sRGB, 16-bit scaled to 8-bit, first frame
+ * only, within libvips' own `timeout`. Never `stats()` on the full-size input: it would ignore the resize and
+ * any timeout.
+ *
+ * @example
+ * const image = await decodePixels(bytes, header, { format: "jpeg", maxSidePx: 512, maxInputPixels: 50e6, background: null, timeoutS: 10 });
+ */
+export async function decodePixels(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  options: DecodeOptions,
+): Promise<DecodedImage> {
+  let pipeline = sharp(bytes, {
     failOn: "error",
-    limitInputPixels: options.maxInputPixels, // the same limit again, enforced by libvips itself
+    limitInputPixels: options.maxInputPixels, // the header check again, enforced by libvips itself
     autoOrient: true,
     animated: false,
     pages: 1,
-  });
-  let pipeline = input.resize({
-    width: options.maxSidePx,
-    height: options.maxSidePx,
-    fit: "inside",
-    withoutEnlargement: true,
-  });
+  })
+    .resize({ width: options.maxSidePx, height: options.maxSidePx, fit: "inside", withoutEnlargement: true })
+    .timeout({ seconds: options.timeoutS });
   if (options.background) pipeline = pipeline.flatten({ background: options.background });
   try {
     const { data, info } = await pipeline
       .toColourspace("srgb")
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
-    const swapped = (meta.orientation ?? 1) >= 5; // EXIF 5–8 turn the picture a quarter
+    const swapped = header.orientation >= 5; // EXIF 5–8 turn the picture a quarter
     return {
       pixels: { data, width: info.width, height: info.height, channels: info.channels },
-      width: meta.width,
-      height,
-      orientedWidth: swapped ? height : meta.width,
-      orientedHeight: swapped ? meta.width : height,
+      width: header.width,
+      height: header.height,
+      orientedWidth: swapped ? header.height : header.width,
+      orientedHeight: swapped ? header.width : header.height,
     };
   } catch (cause) {
+    // libvips' timeout says "timeout: NN% complete": the image is not broken, the machine is busy or it is huge.
+    if (cause instanceof Error && /^timeout/i.test(cause.message)) {
+      throw new ApiError(503, "processing_timeout", "Image processing took too long, please retry", {
+        extra: { timeout_seconds: options.timeoutS, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
+        headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+        cause,
+      });
+    }
     throw invalidImage(cause);
   }
+}
+
+/**
+ * `readHeader` then `decodePixels`, for callers that need no step between them.
+ *
+ * @example
+ * const image = await decodeForAnalysis(bytes, options);
+ */
+export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+  return decodePixels(bytes, await readHeader(bytes, options), options);
 }
