@@ -63,6 +63,24 @@ describe("Worker → Durable Object → container process", () => {
     expect(((await up.json()) as { cached: boolean }).cached).toBe(false);
   });
 
+  it("answers requests in flight when the container process is killed with 503 JSON, then recovers", async () => {
+    await control("pause"); // the requests reach the process and wait there
+    const inFlight = [2, 3, 4].map((i) => upload(png(i)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await control("kill");
+    const answers = await Promise.all(inFlight);
+    for (const res of answers) {
+      expect(res.status).toBe(503);
+      expect(res.headers.get("Retry-After")).toBe("5");
+      const text = await res.text();
+      expect(JSON.parse(text)).toMatchObject({ detail: { code: "container_unavailable" } });
+      expect(text).not.toMatch(/proxying|disconnected|Network connection lost/i);
+    }
+    await control("start");
+    const after = await upload(png(5));
+    expect(after.status).toBe(200);
+  });
+
   it("answers an unknown path with a 404 envelope", async () => {
     const res = await SELF.fetch("https://api.test/nope");
     expect(res.status).toBe(404);

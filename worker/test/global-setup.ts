@@ -14,12 +14,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let container: ContainerProcess | undefined = await startContainerProcess({ port });
   const source = await startSourceServer();
 
-  // POST /stop: SIGTERM and wait for the exit. POST /start: start it again on the same port.
+  // POST /stop: SIGTERM and wait for the exit (/kill: SIGKILL). POST /start: start it again on the same port.
   // POST /pause and /resume: SIGSTOP and SIGCONT, a process that accepts connections but never answers.
   const control = createServer(async (req, res) => {
     try {
-      if (req.url === "/stop") {
-        await container?.stop("SIGTERM");
+      if (req.url === "/stop" || req.url === "/kill") {
+        await container?.stop(req.url === "/kill" ? "SIGKILL" : "SIGTERM");
         container = undefined;
       } else if (req.url === "/start") {
         container ??= await startContainerProcess({ port });

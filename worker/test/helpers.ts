@@ -42,7 +42,7 @@ export function upload(bytes: Uint8Array, options: UploadOptions = {}): Promise<
 }
 
 /** Stops, starts, pauses (SIGSTOP) or resumes (SIGCONT) the container process. */
-export async function control(action: "stop" | "start" | "pause" | "resume"): Promise<void> {
+export async function control(action: "stop" | "kill" | "start" | "pause" | "resume"): Promise<void> {
   const res = await fetch(`${inject("controlUrl")}/${action}`, { method: "POST" });
   expect(res.status).toBe(204);
 }
