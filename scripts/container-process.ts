@@ -54,7 +54,8 @@ export async function startContainerProcess(options: StartOptions = {}): Promise
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, ["--import", "tsx", "container/src/server.ts"], {
     cwd: ROOT,
-    env: { ...process.env, ...options.env, PORT: String(port) },
+    // MALLOC_ARENA_MAX=2 as in the Dockerfile: the same allocator behaviour, so memory figures carry over.
+    env: { ...process.env, MALLOC_ARENA_MAX: "2", ...options.env, PORT: String(port) },
     stdio: ["ignore", options.stdio ?? "ignore", options.stdio ?? "ignore"],
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));

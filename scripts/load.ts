@@ -1,0 +1,192 @@
+/**
+ * `npm run test:load` (`-- --smoke` for the 2–3 minute CI version): the local stack (Worker in workerd through
+ * Miniflare, Durable Objects, the container process) under open-loop load on loopback, bounded in requests
+ * and time.
+ *
+ * 1. A capacity sweep at rising request rates with a fixed image mix (small and large JPEG, PNG, WebP; every
+ *    request's bytes unique, so the cache never answers): per step p50/p90/p99 of the answers, the rate
+ *    achieved, the error classes, and the container's peak RSS.
+ * 2. Twice the knee rate: excess requests must be shed with 503 in milliseconds while accepted ones keep their
+ *    latency.
+ * 3. Half the knee rate: the service recovers (no errors).
+ *
+ * Exits non-zero when the container's peak RSS reaches 512 MiB (half a `basic` instance), when any answer is a
+ * 5xx other than a 503 with `Retry-After`, or when the recovery step has errors. Results also go to
+ * test-results/load.json.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import sharp from "sharp";
+import { startLocalStack } from "./local-stack.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const SMOKE = process.argv.includes("--smoke");
+/** Offered request rates of the sweep, per second. */
+const SWEEP_RPS = SMOKE ? [2, 4, 8, 12] : [2, 4, 6, 8, 12, 16, 24];
+const STEP_S = SMOKE ? 12 : 20;
+const OVERLOAD_S = SMOKE ? 30 : 60;
+const RECOVERY_S = SMOKE ? 12 : 20;
+/** A step is within capacity while its p99 stays under this and almost everything succeeds. */
+const KNEE_P99_MS = 2_000;
+const PEAK_RSS_LIMIT_MIB = 512;
+const CLIENT_TIMEOUT_MS = 40_000;
+const RSS_SAMPLE_MS = 200;
+
+type Sample = { status: number; ms: number; retryAfter: string | null };
+
+const reference = (name: string) => readFileSync(`${ROOT}../shared/fixtures/reference/${name}`);
+const small = reference("sample2-536x354.jpg");
+const large = reference("sample3-color-5000x3330.jpg");
+const png = await sharp(small).resize(1024).png().toBuffer();
+const webp = await sharp(small).resize(1024).webp().toBuffer();
+/** The mix: weight, label, bytes, type. */
+const MIX: Array<[number, string, Buffer, string]> = [
+  [50, "small JPEG 536×354", small, "image/jpeg"],
+  [20, "PNG 1024×676", png, "image/png"],
+  [20, "WebP 1024×676", webp, "image/webp"],
+  [10, "large JPEG 5000×3330", large, "image/jpeg"],
+];
+
+function pickImage(i: number): [Buffer, string] {
+  let roll = (i * 37) % 100; // deterministic, evenly spread
+  for (const [weight, , bytes, type] of MIX) {
+    if (roll < weight) return [bytes, type];
+    roll -= weight;
+  }
+  return [small, "image/jpeg"];
+}
+
+const stack = await startLocalStack({ quiet: true, rateLimitPerMinute: 100_000 });
+const pid = stack.container.child.pid as number;
+const rssMiB = (field: "VmRSS" | "VmHWM") => {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
+};
+
+let sent = 0;
+async function send(): Promise<Sample> {
+  const [bytes, type] = pickImage(sent++);
+  // Unique bytes (a random tail, ignored by decoders) so that neither the cache nor coalescing answers.
+  const unique = Buffer.concat([bytes, randomBytes(16)]);
+  const form = new FormData();
+  form.append("image", new Blob([unique], { type }), "load");
+  const started = performance.now();
+  try {
+    const res = await fetch(`${stack.url}/v1/image/analysis`, {
+      method: "POST",
+      body: form,
+      signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
+    });
+    await res.arrayBuffer();
+    return { status: res.status, ms: performance.now() - started, retryAfter: res.headers.get("Retry-After") };
+  } catch {
+    return { status: 0, ms: performance.now() - started, retryAfter: null };
+  }
+}
+
+/** Sends at `rps` for `seconds` (open loop: arrivals do not wait for answers); peak RSS sampled meanwhile. */
+async function step(rps: number, seconds: number) {
+  let peak = 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, rssMiB("VmRSS"));
+  }, RSS_SAMPLE_MS);
+  const started = performance.now();
+  const pending: Promise<Sample>[] = [];
+  const total = Math.round(rps * seconds);
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rps;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(send());
+  }
+  const samples = await Promise.all(pending);
+  clearInterval(sampler);
+  const elapsedS = (performance.now() - started) / 1000;
+  const ok = samples
+    .filter((s) => s.status === 200)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
+  const shed = samples
+    .filter((s) => s.status === 503)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
+  const pct = (sorted: number[], p: number) =>
+    sorted.length ? (sorted[Math.ceil((p / 100) * sorted.length) - 1] as number) : Number.NaN;
+  const classes: Record<string, number> = {};
+  for (const s of samples)
+    classes[s.status === 0 ? "timeout" : String(s.status)] = (classes[String(s.status)] ?? 0) + 1;
+  const bad =
+    samples.filter((s) => s.status >= 500 && !(s.status === 503 && s.retryAfter)).length + (classes.timeout ?? 0);
+  return {
+    offered_rps: rps,
+    achieved_rps: Number((ok.length / elapsedS).toFixed(2)),
+    p50_ms: Math.round(pct(ok, 50)),
+    p90_ms: Math.round(pct(ok, 90)),
+    p99_ms: Math.round(pct(ok, 99)),
+    shed_p50_ms: Math.round(pct(shed, 50)),
+    statuses: classes,
+    bad,
+    success_ratio: ok.length / samples.length,
+    peak_rss_mib: Math.round(peak),
+  };
+}
+
+type StepResult = Awaited<ReturnType<typeof step>>;
+const row = (label: string, r: StepResult) =>
+  `| ${label.padEnd(14)} | ${String(r.offered_rps).padStart(5)} | ${String(r.achieved_rps).padStart(6)} | ${String(r.p50_ms).padStart(6)} | ${String(r.p90_ms).padStart(6)} | ${String(r.p99_ms).padStart(6)} | ${String(r.shed_p50_ms).padStart(7)} | ${JSON.stringify(r.statuses).padEnd(28)} | ${String(r.peak_rss_mib).padStart(8)} |`;
+
+console.log(
+  `image-insights-api load ${SMOKE ? "(smoke)" : "(full)"}: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+);
+console.log(`mix: ${MIX.map(([w, label]) => `${w}% ${label}`).join(", ")}; every request unique (no cache hits)`);
+console.log(
+  "| step           | rps   | ok/s   | p50 ms | p90 ms | p99 ms | 503 p50 | statuses                     | RSS MiB  |",
+);
+console.log(
+  "|----------------|-------|--------|--------|--------|--------|---------|------------------------------|----------|",
+);
+
+const sweep: StepResult[] = [];
+let failures: string[] = [];
+try {
+  for (const rps of SWEEP_RPS) {
+    const result = await step(rps, STEP_S);
+    sweep.push(result);
+    console.log(row("sweep", result));
+    if (result.p99_ms > KNEE_P99_MS * 2 && result.success_ratio < 0.5) break; // far past the knee: stop climbing
+  }
+  const within = sweep.filter((r) => r.p99_ms <= KNEE_P99_MS && r.success_ratio >= 0.99);
+  const knee = within.at(-1)?.offered_rps ?? (SWEEP_RPS[0] as number);
+  const overload = await step(knee * 2, OVERLOAD_S);
+  console.log(row(`2× knee (${knee})`, overload));
+  const recovery = await step(Math.max(1, knee / 2), RECOVERY_S);
+  console.log(row("recovery", recovery));
+  const peakMiB = Math.round(rssMiB("VmHWM"));
+  console.log(
+    `\nknee: ${knee} req/s (p99 ≤ ${KNEE_P99_MS} ms, ≥ 99 % success); container peak RSS (VmHWM) ${peakMiB} MiB`,
+  );
+
+  failures = [
+    ...[...sweep, overload, recovery]
+      .filter((r) => r.bad > 0)
+      .map((r) => `${r.bad} answers at ${r.offered_rps} req/s were 5xx without Retry-After or timed out`),
+    ...(recovery.success_ratio < 1 ? [`recovery had ${Math.round((1 - recovery.success_ratio) * 100)} % errors`] : []),
+    ...(peakMiB >= PEAK_RSS_LIMIT_MIB ? [`container peak RSS ${peakMiB} MiB ≥ ${PEAK_RSS_LIMIT_MIB} MiB`] : []),
+  ];
+  mkdirSync(`${ROOT}test-results`, { recursive: true });
+  writeFileSync(
+    `${ROOT}test-results/load.json`,
+    JSON.stringify(
+      { smoke: SMOKE, machine: cpus()[0]?.model, sweep, knee, overload, recovery, peak_rss_mib: peakMiB, failures },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await stack.stop();
+}
+for (const failure of failures) console.log(`FAIL ${failure}`);
+console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);
+process.exit(failures.length === 0 ? 0 : 1);

@@ -1,0 +1,89 @@
+/**
+ * The whole local stack on real ports, for tests and tools that need an HTTP address (the load suite, the
+ * browser test): the container program as a local process, and the Worker bundled with esbuild and run in
+ * workerd through Miniflare's own API, with its Durable Object, KV and rate-limit bindings, in front of it
+ * through the local container stand-in.
+ */
+import type { Readable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+/** wrangler.toml's date, which the pinned workerd accepts. */
+const COMPATIBILITY_DATE = "2026-04-26";
+
+export interface LocalStack {
+  /** The Worker's address, e.g. `http://127.0.0.1:40123`. */
+  url: string;
+  container: ContainerProcess;
+  stop(): Promise<void>;
+}
+
+export interface LocalStackOptions {
+  /** Worker variables and secrets (strings), on top of development defaults. */
+  vars?: Record<string, string>;
+  /** Container environment. */
+  containerEnv?: Record<string, string>;
+  /** Requests per minute per client for the rate limiter. */
+  rateLimitPerMinute?: number;
+  /** The Worker's port; a free one when absent. */
+  port?: number;
+  /** Drop the Worker's and the container's log lines (the load suite prints its own tables). */
+  quiet?: boolean;
+}
+
+/** Bundles the Worker as wrangler would (ES modules, `cloudflare:*` left to the runtime). */
+export async function bundleWorker(): Promise<string> {
+  const result = await build({
+    entryPoints: [`${ROOT}worker/src/index.ts`],
+    bundle: true,
+    format: "esm",
+    platform: "neutral",
+    target: "es2022",
+    external: ["cloudflare:*"],
+    mainFields: ["module", "main"],
+    conditions: ["workerd", "worker", "browser"],
+    write: false,
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]?.text ?? "";
+}
+
+/**
+ * @example
+ * const stack = await startLocalStack({ vars: { API_KEYS: "k1" } });
+ * await fetch(`${stack.url}/health`);
+ * await stack.stop();
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const container = await startContainerProcess({
+    env: options.containerEnv,
+    stdio: options.quiet ? "ignore" : "inherit",
+  });
+  const mf = new Miniflare({
+    modules: true,
+    script: await bundleWorker(),
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: { ANALYZER: { className: "AnalysisContainer", useSQLite: true } },
+    kvNamespaces: ["RESULTS"],
+    ratelimits: { RATE_LIMITER: { simple: { limit: options.rateLimitPerMinute ?? 120, period: 60 } } },
+    bindings: { ENVIRONMENT: "development", LOCAL_CONTAINER_URL: container.url, ...options.vars },
+    host: "127.0.0.1",
+    port: options.port ?? 0,
+    log: new Log(LogLevel.WARN),
+    ...(options.quiet
+      ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => (stdout.resume(), stderr.resume()) }
+      : {}),
+  });
+  const url = (await mf.ready).origin;
+  return {
+    url,
+    container,
+    stop: async () => {
+      await mf.dispose();
+      await container.stop();
+    },
+  };
+}
