@@ -11,6 +11,7 @@ function workerProject(
   name: string,
   files: { include: string[]; exclude?: string[] },
   localUrl: (containerUrl: string) => string = (url) => url,
+  vars: Record<string, string> = {},
 ) {
   return {
     plugins: [
@@ -28,6 +29,7 @@ function workerProject(
             ALLOW_PRIVATE_SOURCE_ADDRESSES: inject("sourceUrl"),
             DNS_RESOLVER_URL: `${inject("sourceUrl")}/dns-query`,
             URL_FETCH_TIMEOUT_MS: "2000",
+            ...vars,
           },
           // A small limit so the 429 is reachable in a test; tests use distinct keys to stay under it.
           ratelimits: { RATE_LIMITER: { simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },
@@ -53,8 +55,8 @@ export default defineConfig({
     projects: [
       {
         test: {
-          name: "container",
-          include: ["container/**/*.test.ts", "contract/**/*.test.ts"],
+          name: "node",
+          include: ["container/**/*.test.ts", "contract/**/*.test.ts", "scripts/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },
@@ -63,12 +65,13 @@ export default defineConfig({
         include: ["worker/**/*.test.ts"],
         exclude: ["worker/test/faults/**"],
       }),
-      // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port):
-      // the retry on another instance is tested against it.
+      // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port), and
+      // whose containers sleep after 2 s: the retry on another instance and sleeping are tested against it.
       workerProject(
         "worker-faults",
         { include: ["worker/test/faults/**/*.test.ts"] },
         (url) => `${url},analyzer-2=http://127.0.0.1:9`,
+        { CONTAINER_SLEEP_AFTER: "2s" },
       ),
     ],
   },

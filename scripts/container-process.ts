@@ -28,6 +28,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Where the process's output goes: the parent's (`inherit`) or nowhere (`ignore`, the default). */
   stdio?: "inherit" | "ignore";
+  /** A command to run Node under, e.g. `["unshare", "--pid", "--fork", "--mount-proc"]` to make it PID 1. */
+  wrapper?: string[];
 }
 
 /** A TCP port nobody listens on right now, from the kernel. */
@@ -52,7 +54,8 @@ export function freePort(): Promise<number> {
  */
 export async function startContainerProcess(options: StartOptions = {}): Promise<ContainerProcess> {
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, ["--import", "tsx", "container/src/server.ts"], {
+  const [command, ...prefix] = [...(options.wrapper ?? []), process.execPath];
+  const child = spawn(command as string, [...prefix, "--import", "tsx", "container/src/server.ts"], {
     cwd: ROOT,
     // MALLOC_ARENA_MAX=2 as in the Dockerfile: the same allocator behaviour, so memory figures carry over.
     env: { ...process.env, MALLOC_ARENA_MAX: "2", ...options.env, PORT: String(port) },

@@ -74,7 +74,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     port: options.port ?? 0,
     log: new Log(LogLevel.WARN),
     ...(options.quiet
-      ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => (stdout.resume(), stderr.resume()) }
+      ? {
+          handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+            stdout.resume();
+            stderr.resume();
+          },
+        }
       : {}),
   });
   const url = (await mf.ready).origin;

@@ -1,6 +1,7 @@
 /**
  * The real container process, as `npm run start:container` and the image run it.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ContainerProcess, startContainerProcess } from "../../scripts/container-process.ts";
@@ -60,6 +61,34 @@ describe("the container process", () => {
     const { status, body } = await upload.response;
     expect(status).toBe(200);
     expect(JSON.parse(body)).toMatchObject({ brightness_score: 100 });
+    expect(await container.exited).toBe(0);
+  });
+});
+
+/** Whether this machine lets us make a PID namespace (root on Linux): where it does not, the test says so. */
+const canUnshare = spawnSync("unshare", ["--pid", "--fork", "--mount-proc", "true"]).status === 0;
+
+describe("the container process as PID 1", () => {
+  it.skipIf(!canUnshare)("drains in-flight requests on SIGTERM and exits 0, as in an image", async () => {
+    container = await startContainerProcess({ wrapper: ["unshare", "--pid", "--fork", "--mount-proc"] });
+    const { url } = container;
+    // unshare forks Node, which is PID 1 of the new namespace; signal that process, as a container runtime would.
+    const nodePid = Number(
+      execFileSync("pgrep", ["-P", String(container.child.pid)])
+        .toString()
+        .trim(),
+    );
+    const inside = execFileSync("cat", [`/proc/${nodePid}/status`]).toString();
+    expect(inside).toMatch(/NSpid:\s+\d+\s+1\b/); // PID 1 inside its namespace
+    const upload = heldUpload(url, await solidPng(32, 32, [0, 0, 0]));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.kill(nodePid, "SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    upload.finish();
+    const { status, body } = await upload.response;
+    expect(status).toBe(200);
+    expect(JSON.parse(body)).toMatchObject({ brightness_score: 0 });
     expect(await container.exited).toBe(0);
   });
 });

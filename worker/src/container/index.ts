@@ -115,7 +115,7 @@ export class AnalysisContainer extends Container<Env> {
   /**
    * Starts the container when needed, within our own deadline, then proxies. Whatever goes wrong on the way
    * (no instance, a start that times out, a process that is gone) is answered as 503 JSON with
-   * `Retry-After`, never as the SDK's plain-text 500.
+   * `Retry-After`, never as plain text.
    */
   async #proxy(request: Request, requestId: string): Promise<Response> {
     try {
@@ -133,13 +133,19 @@ export class AnalysisContainer extends Container<Env> {
     } catch (cause) {
       return this.#unavailable(requestId, "container did not start", cause);
     }
-    const response = await this.containerFetch(request, CONTAINER_PORT);
-    // Every answer of our container program carries X-Request-Id; the SDK's own error texts
-    // ("Error proxying request to container…", "Container suddenly disconnected…") do not.
-    if (!response.headers.has(REQUEST_ID_HEADER)) {
-      return this.#unavailable(requestId, "container did not answer", await response.text());
+    // Our own proxy rather than `containerFetch`: 0.3.x counts requests in flight and decrements only when
+    // the answer's body has been piped to the caller, so a request its caller aborted stays counted and the
+    // container never sleeps (worker/test/faults/sleep.test.ts). Activity is renewed before and after instead.
+    this.renewActivityTimeout();
+    try {
+      const port = this.ctx.container?.getTcpPort(CONTAINER_PORT);
+      if (!port) throw new Error("no container runtime");
+      return await port.fetch(request.url.replace(/^https:/, "http:"), request);
+    } catch (cause) {
+      return this.#unavailable(requestId, "container did not answer", cause);
+    } finally {
+      this.renewActivityTimeout();
     }
-    return response;
   }
 
   /**
