@@ -5,14 +5,15 @@
  * Validators follow one template (sharp's): "Expected … for <name> but received …" in the log, and the
  * reference service's public message and fields in the response.
  */
+import type { z } from "zod";
 import { ApiError } from "./errors.ts";
-import type { ALGORITHM } from "./service.ts";
+import { AcceptedFormatSchema, type AnalysisResponseBody, EdgeModeSchema, MetricSchema } from "./schemas.ts";
 
-export const VALID_METRICS = ["brightness", "median", "histogram"] as const;
-export type Metric = (typeof VALID_METRICS)[number];
+export const VALID_METRICS = MetricSchema.options;
+export type Metric = z.infer<typeof MetricSchema>;
 
-export const VALID_EDGE_MODES = ["left_right", "top_bottom", "all"] as const;
-export type EdgeMode = (typeof VALID_EDGE_MODES)[number];
+export const VALID_EDGE_MODES = EdgeModeSchema.options;
+export type EdgeMode = z.infer<typeof EdgeModeSchema>;
 
 /** An RGB colour to flatten transparent pixels onto, from `background=RRGGBB`. */
 export interface Rgb {
@@ -129,40 +130,14 @@ export function canonicalQuery(params: AnalysisParams): string {
 }
 
 /** One bar of the histogram: the integer luma values it holds, and their share of the image. */
-export interface HistogramBucket {
-  range: string;
-  percent: number;
-}
+export type HistogramBucket = NonNullable<AnalysisResponseBody["histogram"]>[number];
 
-/** The 200 answer of `POST /v1/image/analysis`. Groups appear only when asked for. */
-export interface AnalysisResponse {
-  brightness_score?: number;
-  average_luminance?: number;
-  median_luminance?: number;
-  histogram?: HistogramBucket[];
-  /** null when the edge bands are wholly transparent. */
-  edge_brightness_score?: number | null;
-  edge_average_luminance?: number | null;
-  edge_mode?: EdgeMode;
-  /** The image as stored, like the reference service. */
-  width: number;
-  height: number;
-  algorithm: typeof ALGORITHM;
-  cached: boolean;
-  processing_time_ms: number;
-  /** Added: the format found in the file's bytes. */
-  format: AcceptedFormat;
-  /** Added: the size as people see it, after EXIF orientation. */
-  oriented_width: number;
-  oriented_height: number;
-  /** Added: the size the numbers were computed on (longer side at most 512 px). */
-  analysed_width: number;
-  analysed_height: number;
-}
+/** The 200 answer of both analysis routes (schema and field meanings: contract/schemas.ts). */
+export type AnalysisResponse = AnalysisResponseBody;
 
 /** The formats analysed, as found in the file's first bytes (never from the client's Content-Type). */
-export const ACCEPTED_FORMATS = ["jpeg", "png", "webp", "avif", "gif"] as const;
-export type AcceptedFormat = (typeof ACCEPTED_FORMATS)[number];
+export const ACCEPTED_FORMATS = AcceptedFormatSchema.options;
+export type AcceptedFormat = z.infer<typeof AcceptedFormatSchema>;
 
 /** Their media types, as `allowed_types` lists them in a 415. */
 export const ALLOWED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/avif", "image/gif"] as const;

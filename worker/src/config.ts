@@ -154,13 +154,21 @@ export function loadConfig(env: Env): WorkerConfig {
   if (!DURATION.test(sleepAfter)) {
     throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
   }
+  const containerStartTimeoutMs = positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS);
+  const containerDeadlineMs = positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS);
+  // A request may meet a cold start, and a retry on a second instance: the deadline must outlast the start.
+  if (containerDeadlineMs <= containerStartTimeoutMs) {
+    throw new Error(
+      `Expected CONTAINER_DEADLINE_MS above CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs}) but received ${containerDeadlineMs}`,
+    );
+  }
   return {
     environment: env.ENVIRONMENT || "production",
     apiKeys: list(env.API_KEYS),
     publicApi: flag(vars, "PUBLIC_API"),
     containerSleepAfter: sleepAfter,
-    containerStartTimeoutMs: positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS),
-    containerDeadlineMs: positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS),
+    containerStartTimeoutMs,
+    containerDeadlineMs,
     containerInstances: positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES),
     maxUploadBytes: positiveInt(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
