@@ -16,6 +16,12 @@ import {
 } from "./schemas.ts";
 import { ANALYSIS_PATH, URL_ANALYSIS_PATH } from "./service.ts";
 
+/** A zod schema as an OpenAPI 3.1 component (JSON Schema 2020-12, without its own `$schema`). */
+export function componentSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema) as Record<string, unknown>;
+  return rest;
+}
+
 const EXAMPLE_REQUEST_ID = "5f0c2a9e-8d0b-4c1e-9a53-7e6f1b2c3d4e";
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: string, named: Record<string, { summary: string; value: unknown }> = {}) => ({
@@ -31,7 +37,7 @@ const analysisQuery = [
     description: "Comma-separated, any case: brightness (default), median, histogram.",
     schema: { type: "string", example: "brightness,median,histogram" },
   },
-  { name: "edge_mode", in: "query", schema: z.toJSONSchema(EdgeModeSchema) },
+  { name: "edge_mode", in: "query", schema: componentSchema(EdgeModeSchema) },
   {
     name: "background",
     in: "query",
@@ -200,12 +206,12 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
         bearer: { type: "http", scheme: "bearer" },
       },
       schemas: {
-        AnalysisResponse: z.toJSONSchema(AnalysisResponseSchema),
-        ErrorEnvelope: z.toJSONSchema(ErrorEnvelopeSchema),
-        ValidationEnvelope: z.toJSONSchema(ValidationEnvelopeSchema),
-        UrlRequest: z.toJSONSchema(UrlRequestSchema),
-        HealthResponse: z.toJSONSchema(HealthResponseSchema),
-        DeepHealthResponse: z.toJSONSchema(DeepHealthResponseSchema),
+        AnalysisResponse: componentSchema(AnalysisResponseSchema),
+        ErrorEnvelope: componentSchema(ErrorEnvelopeSchema),
+        ValidationEnvelope: componentSchema(ValidationEnvelopeSchema),
+        UrlRequest: componentSchema(UrlRequestSchema),
+        HealthResponse: componentSchema(HealthResponseSchema),
+        DeepHealthResponse: componentSchema(DeepHealthResponseSchema),
       },
     },
   };

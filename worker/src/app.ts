@@ -9,7 +9,9 @@ import { type Context, Hono } from "hono";
 import type { AnalysisResponse } from "../../contract/analysis.ts";
 import { ApiError, toErrorResponse } from "../../contract/errors.ts";
 import { mediaTypeOf } from "../../contract/formats.ts";
+import { openApiDocument } from "../../contract/openapi.ts";
 import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom, URL_ANALYSIS_PATH } from "../../contract/service.ts";
+import pkg from "../../package.json" with { type: "json" };
 import { type AuthVariables, authenticate } from "./auth/index.ts";
 import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "./cache/index.ts";
 import { configFor, type Env } from "./config.ts";
@@ -17,6 +19,8 @@ import { sha256Hex } from "./digest.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { describeCause, log } from "./log.ts";
+import { DOCS_HTML, DOCS_JS } from "./pages/docs.ts";
+import { PLAYGROUND_HTML, PLAYGROUND_JS } from "./pages/playground.ts";
 import { rateLimit } from "./ratelimit/index.ts";
 import { analyseOnContainer } from "./routing/index.ts";
 import { downloadImage, loggableUrl, parseUrlRequest } from "./source/index.ts";
@@ -79,6 +83,29 @@ async function answer(c: Ctx, image: Pick<Upload, "file" | "sha256" | "params">,
 }
 
 /**
+ * The pages' Content-Security-Policy: their own scripts only, inline styles, pictures from anywhere (the
+ * playground shows the image of a URL), requests to this origin only.
+ */
+const PAGE_CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data: https: http:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/** How long browsers and caches may keep a page or its script, in seconds. */
+const PAGE_MAX_AGE_S = 300;
+
+function page(c: Ctx, html: string): Response {
+  return c.html(html, 200, {
+    "Content-Security-Policy": PAGE_CSP,
+    "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
+  });
+}
+
+function script(c: Ctx, js: string): Response {
+  return c.body(js, 200, {
+    "Content-Type": "text/javascript; charset=utf-8",
+    "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
+  });
+}
+
+/**
  * Builds the Worker's app.
  *
  * @example
@@ -116,6 +143,13 @@ export function createApp(): Hono<AppEnv> {
       return c.json({ ...health(), instances });
     },
   );
+
+  // What people read and try: the OpenAPI document, its page, the playground. No key needed, no container woken.
+  app.get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin, pkg.version)));
+  app.get("/docs", (c) => page(c, DOCS_HTML));
+  app.get("/docs.js", (c) => script(c, DOCS_JS));
+  app.get("/playground", (c) => page(c, PLAYGROUND_HTML));
+  app.get("/playground.js", (c) => script(c, PLAYGROUND_JS));
 
   app.post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
     const upload = await readUpload(c.req.raw, configFor(c.env));

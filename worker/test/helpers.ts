@@ -5,7 +5,23 @@
 import { SELF } from "cloudflare:test";
 import { expect, inject } from "vitest";
 
+import { AnalysisResponseSchema, ErrorEnvelopeSchema, ValidationEnvelopeSchema } from "../../contract/schemas.ts";
+
 export { sha256Hex } from "../src/digest.ts";
+
+/**
+ * Checks a response body against the published contract (the zod schemas /openapi.json is generated from):
+ * every end-to-end test that goes through `upload` or `conforms` fails on a body the contract does not allow.
+ */
+export async function conforms(res: Response): Promise<Response> {
+  const type = res.headers.get("Content-Type") ?? "";
+  if (!type.startsWith("application/json")) throw new Error(`expected JSON, got ${type} (${res.status})`);
+  const body = (await res.clone().json()) as { detail?: unknown };
+  if (res.status === 200) AnalysisResponseSchema.parse(body);
+  else if (Array.isArray(body.detail)) ValidationEnvelopeSchema.parse(body);
+  else ErrorEnvelopeSchema.parse(body);
+  return res;
+}
 
 /** An 8×8 mid-grey (128) PNG, the same image ../shared/tools/image-check sends. */
 export const GREY_PNG = Uint8Array.from(

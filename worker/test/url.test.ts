@@ -5,6 +5,7 @@
 import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import worker from "../src/index.ts";
+import { conforms } from "./helpers.ts";
 
 const source = () => inject("sourceUrl");
 
@@ -13,7 +14,7 @@ function analyseUrl(body: unknown, key = "test-key-main"): Promise<Response> {
     method: "POST",
     body: typeof body === "string" ? body : JSON.stringify(body),
     headers: { "Content-Type": "application/json", "X-API-Key": key },
-  });
+  }).then(conforms);
 }
 
 async function detail(res: Response): Promise<Record<string, unknown>> {
