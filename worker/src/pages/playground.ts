@@ -17,7 +17,8 @@ export const PLAYGROUND_HTML = `<!doctype html>
   header h1 { margin: 0; font-size: 1.2rem; }
   header a { color: #9cc2ff; }
   main { display: grid; gap: 1rem; padding: 1rem; grid-template-columns: minmax(280px, 380px) 1fr; }
-  @media (max-width: 760px) { main { grid-template-columns: 1fr; } }
+  @media (max-width: 760px) { main { grid-template-columns: 1fr; padding: .5rem; } }
+  main > * { min-width: 0; }
   section, form { background: #fff; border-radius: 8px; padding: 1rem; box-shadow: 0 1px 3px #0002; }
   fieldset { border: 1px solid #d5d9e0; border-radius: 6px; margin: 0 0 .8rem; }
   label { display: block; margin: .3rem 0; }
@@ -38,7 +39,8 @@ export const PLAYGROUND_HTML = `<!doctype html>
   .bar span.fill { width: 100%; background: linear-gradient(#5b8def, #2f6fed); border-radius: 3px 3px 0 0; min-height: 1px; }
   .bar small { font-size: .6rem; writing-mode: vertical-rl; transform: rotate(180deg); margin-top: 3px; color: #5b6475; }
   #error { display: none; border-left: 4px solid #d93025; background: #fdecea; padding: .8rem; border-radius: 4px; }
-  pre { background: #1d2330; color: #e6e9ef; padding: .8rem; border-radius: 6px; overflow: auto; font-size: .8rem; }
+  pre { background: #1d2330; color: #e6e9ef; padding: .8rem; border-radius: 6px; overflow: auto; font-size: .8rem; white-space: pre-wrap; overflow-wrap: anywhere; }
+  #error { overflow-wrap: anywhere; }
   table { border-collapse: collapse; width: 100%; font-size: .9rem; }
   td { padding: .2rem .4rem; border-bottom: 1px solid #eceef2; }
   #median { font-size: 2rem; font-weight: 600; }

@@ -1,0 +1,114 @@
+/**
+ * The playground in a real browser (Debian's Chromium, driven by playwright-core; no browser download), against
+ * `npm run dev`: upload a generated image, wait for the result, check the score, the ten histogram bars and the
+ * edge overlay, work it with the keyboard on a phone-sized screen, and keep screenshots in test-results/.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { type Browser, chromium } from "playwright-core";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type DevServer, startDevServer } from "./dev-server.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const RESULTS = fileURLToPath(new URL("../test-results/", import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+let dev: DevServer | undefined;
+let browser: Browser | undefined;
+
+beforeAll(async () => {
+  if (!hasChromium) return;
+  mkdirSync(RESULTS, { recursive: true });
+  dev = await startDevServer();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  dev?.process.kill("SIGTERM");
+  await dev?.exited;
+});
+
+/**
+ * A 320×200 picture: a white left half and a black right half, so the score is 50. One pixel is random, so the
+ * image is new to the dev server's persisted KV cache on every run and really reaches the container.
+ */
+async function halfWhitePng(): Promise<Buffer> {
+  const raw = Buffer.alloc(320 * 200 * 3);
+  for (let i = 0; i < 320 * 200; i++) if (i % 320 < 160) raw.fill(255, i * 3, i * 3 + 3);
+  raw.fill(Math.floor(Math.random() * 256), raw.length - 3);
+  return sharp(raw, { raw: { width: 320, height: 200, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+describe.skipIf(!hasChromium)("the playground in Chromium", () => {
+  it("shows the score, ten histogram bars and the edge overlay for an uploaded image", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
+    const failures: string[] = [];
+    page.on("pageerror", (err) => failures.push(err.message));
+    await page.goto(`${dev?.url}/playground`);
+    await page.setInputFiles("#file", { name: "half.png", mimeType: "image/png", buffer: await halfWhitePng() });
+    await page.click("#send");
+    await page.waitForFunction(() => document.getElementById("score")?.textContent !== "–", null, { timeout: 30_000 });
+
+    expect(await page.textContent("#score")).toBe("50");
+    expect(await page.locator("#histogram .bar").count()).toBe(10);
+    expect(await page.locator("#histogram .bar small").first().textContent()).toBe("0-25");
+    await page.waitForFunction(() => document.getElementById("overlay")?.dataset.bands === "4");
+    expect(await page.getAttribute("#overlay", "data-edge-mode")).toBe("all");
+    // The overlay really has paint on it: some pixel of the left band is not transparent.
+    const painted = await page.evaluate(() => {
+      const canvas = document.getElementById("overlay") as HTMLCanvasElement;
+      return canvas.getContext("2d")?.getImageData(1, Math.floor(canvas.height / 2), 1, 1).data[3] ?? 0;
+    });
+    expect(painted).toBeGreaterThan(0);
+    expect(await page.locator("#timing tr").count()).toBeGreaterThanOrEqual(3);
+    expect(await page.textContent("#raw")).toContain('"brightness_score": 50');
+    expect(failures).toEqual([]);
+    await page.screenshot({ path: `${RESULTS}playground.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it("works on a phone-sized screen with the keyboard, and says what went wrong in words", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await page.goto(`${dev?.url}/playground`);
+    // Keyboard only: tab to the URL field, type a URL the API refuses, and press Enter to send.
+    await page.keyboard.press("Tab"); // the link in the header
+    await page.keyboard.press("Tab"); // the file picker
+    await page.keyboard.press("Tab"); // the URL field
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe("url");
+    await page.keyboard.type("http://localhost/private.png");
+    await page.keyboard.press("Enter");
+    await page.waitForSelector("#error", { state: "visible", timeout: 30_000 });
+    const message = await page.textContent("#error");
+    expect(message).toContain("400 Invalid URL");
+    expect(message).toContain("private or local network addresses are not allowed");
+    // Nothing wider than the phone: no sideways scrolling.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${RESULTS}playground-phone.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
+
+  it("renders the docs from /openapi.json", async () => {
+    const page = await (browser as Browser).newPage();
+    await page.goto(`${dev?.url}/docs`);
+    await page.waitForSelector(".op");
+    expect(await page.locator(".op").count()).toBe(3);
+    expect(await page.textContent("#title")).toBe("image-insights-api 2.0.0");
+    await page.screenshot({ path: `${RESULTS}docs.png` });
+    await page.close();
+  }, 60_000);
+});
