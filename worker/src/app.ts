@@ -5,11 +5,13 @@
  * An analysis walks: request ID → security headers → CORS → API key → rate limit → upload checks →
  * KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
  */
-import { type Context, Hono } from "hono";
+import { type Context, Hono, type TypedResponse } from "hono";
+import type { z } from "zod";
 import type { AnalysisResponse } from "../../contract/analysis.ts";
-import { ApiError, toErrorResponse } from "../../contract/errors.ts";
+import { ApiError, type ErrorEnvelope, toErrorResponse, type ValidationEnvelope } from "../../contract/errors.ts";
 import { mediaTypeOf } from "../../contract/formats.ts";
 import { openApiDocument } from "../../contract/openapi.ts";
+import type { UrlRequestSchema } from "../../contract/schemas.ts";
 import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom, URL_ANALYSIS_PATH } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { type AuthVariables, authenticate } from "./auth/index.ts";
@@ -105,13 +107,25 @@ function script(c: Ctx, js: string): Response {
   });
 }
 
+/** What a typed client sends to each analysis route (the Worker reads and checks the raw body itself). */
+type UploadInput = { in: { form: { image: File | Blob } }; out: { form: { image: File } } };
+type UrlInput = { in: { json: z.input<typeof UrlRequestSchema> }; out: { json: z.output<typeof UrlRequestSchema> } };
+type ErrorStatus = 400 | 401 | 413 | 415 | 422 | 429 | 503 | 504;
+
+/** An analysis answer as a typed client sees it: the numbers with 200, the error envelope otherwise. */
+function typed(response: Response) {
+  return response as unknown as
+    | TypedResponse<AnalysisResponse, 200, "json">
+    | TypedResponse<ErrorEnvelope | ValidationEnvelope, ErrorStatus, "json">;
+}
+
 /**
  * Builds the Worker's app.
  *
  * @example
  * export default { fetch: createApp().fetch };
  */
-export function createApp(): Hono<AppEnv> {
+export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(async (c, next) => {
@@ -134,15 +148,63 @@ export function createApp(): Hono<AppEnv> {
   app.use(corsPolicy());
 
   // Waking containers costs money: `wake=1` needs a key.
-  app.get(
-    "/health",
-    (c, next) => (c.req.query("wake") === "1" ? authenticate<AppEnv>()(c, next) : next()),
-    async (c) => {
-      if (c.req.query("deep") !== "1") return c.json(health());
-      const instances = await probeInstances(c.env, configFor(c.env), c.req.query("wake") === "1");
-      return c.json({ ...health(), instances });
-    },
-  );
+  const api = app
+    .get(
+      "/health",
+      (c, next) => (c.req.query("wake") === "1" ? authenticate<AppEnv>()(c, next) : next()),
+      async (c) => {
+        if (c.req.query("deep") !== "1") return c.json(health());
+        const instances = await probeInstances(c.env, configFor(c.env), c.req.query("wake") === "1");
+        return c.json({ ...health(), instances });
+      },
+    )
+    .post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c: Context<AppEnv, typeof ANALYSIS_PATH, UploadInput>) => {
+      const upload = await readUpload(c.req.raw, configFor(c.env));
+      return typed(await answer(c, upload));
+    })
+    .post(
+      URL_ANALYSIS_PATH,
+      authenticate(),
+      rateLimit(),
+      async (c: Context<AppEnv, typeof URL_ANALYSIS_PATH, UrlInput>) => {
+        const config = configFor(c.env);
+        const { url: rawUrl, params } = await parseUrlRequest(c.req.raw);
+        const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
+        const urlKey = await urlResultKey(url, params);
+        const hit = await readResult(c.env.RESULTS, urlKey);
+        if (hit) return typed(cachedAnswer(c, hit, urlKey));
+
+        const downloadStartedAt = performance.now();
+        const downloaded = await downloadImage(url.href, {
+          maxBytes: config.maxUploadBytes,
+          deadlineMs: config.urlFetchTimeoutMs,
+          resolverUrl: config.dnsResolverUrl,
+          allowedPrivateOrigins: config.allowedPrivateOrigins,
+        });
+        const downloadMs = elapsedMs(downloadStartedAt);
+        log("info", "downloaded", {
+          request_id: c.get("requestId"),
+          source: loggableUrl(url),
+          bytes: downloaded.bytes.length,
+          duration_ms: downloadMs,
+        });
+        const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
+        const sha256 = await sha256Hex(downloaded.bytes);
+        const response = await answer(c, { file, sha256, params }, `download;dur=${downloadMs}`);
+
+        // Cached for no longer than the server allows, and not at all when it forbids it.
+        const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
+        if (response.status === 200 && !downloaded.uncacheable && ttlS >= KV_MIN_TTL_S) {
+          const body = (await response.clone().json()) as AnalysisResponse;
+          c.executionCtx.waitUntil(
+            storeResult(c.env.RESULTS, urlKey, body, ttlS).catch((cause: unknown) =>
+              log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
+            ),
+          );
+        }
+        return typed(response);
+      },
+    );
 
   // What people read and try: the OpenAPI document, its page, the playground. No key needed, no container woken.
   app.get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin, pkg.version)));
@@ -150,50 +212,6 @@ export function createApp(): Hono<AppEnv> {
   app.get("/docs.js", (c) => script(c, DOCS_JS));
   app.get("/playground", (c) => page(c, PLAYGROUND_HTML));
   app.get("/playground.js", (c) => script(c, PLAYGROUND_JS));
-
-  app.post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
-    const upload = await readUpload(c.req.raw, configFor(c.env));
-    return answer(c, upload);
-  });
-
-  app.post(URL_ANALYSIS_PATH, authenticate(), rateLimit(), async (c) => {
-    const config = configFor(c.env);
-    const { url: rawUrl, params } = await parseUrlRequest(c.req.raw);
-    const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
-    const urlKey = await urlResultKey(url, params);
-    const hit = await readResult(c.env.RESULTS, urlKey);
-    if (hit) return cachedAnswer(c, hit, urlKey);
-
-    const downloadStartedAt = performance.now();
-    const downloaded = await downloadImage(url.href, {
-      maxBytes: config.maxUploadBytes,
-      deadlineMs: config.urlFetchTimeoutMs,
-      resolverUrl: config.dnsResolverUrl,
-      allowedPrivateOrigins: config.allowedPrivateOrigins,
-    });
-    const downloadMs = elapsedMs(downloadStartedAt);
-    log("info", "downloaded", {
-      request_id: c.get("requestId"),
-      source: loggableUrl(url),
-      bytes: downloaded.bytes.length,
-      duration_ms: downloadMs,
-    });
-    const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
-    const sha256 = await sha256Hex(downloaded.bytes);
-    const response = await answer(c, { file, sha256, params }, `download;dur=${downloadMs}`);
-
-    // Cached for no longer than the server allows, and not at all when it forbids it.
-    const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
-    if (response.status === 200 && !downloaded.uncacheable && ttlS >= KV_MIN_TTL_S) {
-      const body = (await response.clone().json()) as AnalysisResponse;
-      c.executionCtx.waitUntil(
-        storeResult(c.env.RESULTS, urlKey, body, ttlS).catch((cause: unknown) =>
-          log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
-        ),
-      );
-    }
-    return response;
-  });
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "Not Found");
@@ -212,5 +230,13 @@ export function createApp(): Hono<AppEnv> {
     return c.json(body, status as 400, { ...headers, [REQUEST_ID_HEADER]: requestId });
   });
 
-  return app;
+  return api;
 }
+
+/**
+ * The API's type, for typed clients with `hono/client` (README: "A typed client").
+ *
+ * @example
+ * const client = hc<AppType>("https://image-insights-api.example.workers.dev");
+ */
+export type AppType = ReturnType<typeof createApp>;

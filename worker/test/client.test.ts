@@ -1,0 +1,24 @@
+/**
+ * The typed client of the README (docs/client-example.ts, `hono/client` with the app's own type), run against
+ * the real Worker: it gets a real score, and an error in the API's own words.
+ */
+import { SELF } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { brightnessOf } from "../../docs/client-example.ts";
+import { GREY_PNG } from "./helpers.ts";
+
+const fetchSelf: typeof fetch = (input, init) => SELF.fetch(input as RequestInfo, init);
+
+describe("the README's typed client", () => {
+  it("uploads a file and reads brightness_score", async () => {
+    const image = new Blob([GREY_PNG], { type: "image/png" });
+    expect(await brightnessOf("https://api.test", image, "test-key-main", fetchSelf)).toBe(50);
+  });
+
+  it("reports an error in the API's words", async () => {
+    const image = new Blob([GREY_PNG], { type: "image/png" });
+    await expect(brightnessOf("https://api.test", image, "not-a-key", fetchSelf)).rejects.toThrow(
+      "unauthorized: Unauthorized",
+    );
+  });
+});
