@@ -59,23 +59,21 @@ async function answer(c: Ctx, image: Pick<Upload, "file" | "sha256" | "params">,
   const hit = await readResult(c.env.RESULTS, key);
   if (hit) return cachedAnswer(c, hit, key, timing);
 
-  const answer = await analyseOnContainer(c.env, config, image, key, c.get("requestId"));
-  const { response } = answer;
+  const result = await analyseOnContainer(c.env, config, image, key, c.get("requestId"));
+  const { response } = result;
   if (response.status !== 200) {
     // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
-    const headers = new Headers(response.headers);
-    headers.delete("X-Coalesced");
-    return c.newResponse(response.body, { status: response.status as 503, headers });
+    return c.newResponse(response.body, { status: response.status as 503, headers: new Headers(response.headers) });
   }
   const body = await response.json<AnalysisResponse>();
-  const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - answer.durationMs);
+  const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - result.durationMs);
   c.header("ETag", etagFor(key));
   c.header(
     "Server-Timing",
     [
       timing,
       `edge;dur=${edgeMs.toFixed(1)}`,
-      `container;dur=${answer.durationMs.toFixed(1)}`,
+      `container;dur=${result.durationMs.toFixed(1)}`,
       response.headers.get("Server-Timing"),
     ]
       .filter(Boolean)

@@ -81,7 +81,6 @@ export class AnalysisContainer extends Container<Env> {
     if (!key) return this.#proxy(request, requestId);
 
     let pending = this.#inflight.get(key);
-    const leader = pending === undefined;
     if (!pending) {
       pending = this.#analyse(request, requestId, key);
       this.#inflight.set(key, pending);
@@ -91,7 +90,6 @@ export class AnalysisContainer extends Container<Env> {
     const outcome = await pending;
     const headers = new Headers(outcome.headers);
     headers.set(REQUEST_ID_HEADER, requestId);
-    headers.set("X-Coalesced", leader ? "0" : "1");
     return new Response(outcome.status === 200 ? outcome.body : ownRequestId(outcome.body, requestId), {
       status: outcome.status,
       headers,
@@ -159,7 +157,7 @@ export class AnalysisContainer extends Container<Env> {
     if (!this.ctx.container?.running && !wake) return { state: "stopped" };
     const startedAt = Date.now();
     const response = await this.#proxy(new Request("http://container/health"), "");
-    await response.text(); // read, not cancelled: the SDK pipes the body and would see a cancel as an error
+    await response.text(); // a few bytes: read to the end so the connection is released
     return { state: response.ok ? "healthy" : "unhealthy", latency_ms: Date.now() - startedAt };
   }
 
