@@ -104,10 +104,23 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
 
   it("renders the docs from /openapi.json", async () => {
     const page = await (browser as Browser).newPage();
+    const failures: string[] = [];
+    page.on("pageerror", (err) => failures.push(err.message));
     await page.goto(`${dev?.url}/docs`);
     await page.waitForSelector(".op");
     expect(await page.locator(".op").count()).toBe(3);
     expect(await page.textContent("#title")).toBe("image-insights-api 2.0.0");
+    // Try the upload operation from the docs themselves.
+    const upload = page.locator(".op").first();
+    await upload.locator("summary", { hasText: "Try it" }).click();
+    await upload.locator("input[name=metrics]").fill("median");
+    await upload
+      .locator("input[type=file]")
+      .setInputFiles({ name: "half.png", mimeType: "image/png", buffer: await halfWhitePng() });
+    await upload.locator("button", { hasText: "Try it" }).click();
+    await expect.poll(() => upload.locator(".try pre").textContent(), { timeout: 30_000 }).toContain("200");
+    expect(await upload.locator(".try pre").textContent()).toMatch(/^200 OK\n[\s\S]*"median_luminance": \d/);
+    expect(failures).toEqual([]);
     await page.screenshot({ path: `${RESULTS}docs.png` });
     await page.close();
   }, 60_000);

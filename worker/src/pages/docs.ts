@@ -20,6 +20,8 @@ export const DOCS_HTML = `<!doctype html>
   table { border-collapse: collapse; width: 100%; }
   th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #eceef2; vertical-align: top; }
   details { margin: .4rem 0; }
+  label { display: block; margin: .3rem 0; }
+  .try input[type=text], .try input[type=password], .try textarea { font: inherit; width: 100%; max-width: 40rem; box-sizing: border-box; }
   button { font: inherit; padding: .4rem .9rem; background: #2f6fed; color: #fff; border: 0; border-radius: 6px; cursor: pointer; }
   button:focus-visible, a:focus-visible, summary:focus-visible { outline: 3px solid #f0a500; outline-offset: 2px; }
 </style>
@@ -41,16 +43,47 @@ const el = (tag, props = {}, ...children) => {
 };
 const pre = (value) => el("pre", { textContent: JSON.stringify(value, null, 2) });
 
-function tryIt(path, method) {
-  if (path !== "/health") return el("p", {}, el("a", { href: "/playground", textContent: "Try it in the playground" }));
+/** A "Try it" form for one operation, built from its parameters and request body. */
+function tryIt(path, method, op) {
   const out = el("pre", { textContent: "" });
-  const deep = el("input", { type: "checkbox", id: "deep" });
+  const fields = el("div");
+  const key = el("input", { type: "password", placeholder: "X-API-Key (optional under npm run dev)", autocomplete: "off" });
+  const params = (op.parameters || []).map((p) => {
+    const input = el("input", { type: "text", name: p.name, placeholder: p.schema?.example || (p.schema?.enum || []).join(" | ") });
+    fields.append(el("label", {}, el("code", { textContent: p.name }), " ", input));
+    return input;
+  });
+  const media = op.requestBody && Object.keys(op.requestBody.content)[0];
+  const file = media === "multipart/form-data" ? el("input", { type: "file", name: "image", accept: "image/*" }) : null;
+  const json = media === "application/json" ? el("textarea", { rows: 4, cols: 60, value: JSON.stringify(op.requestBody.content[media].example || {}, null, 2) }) : null;
+  if (file) fields.append(el("label", {}, "image ", file));
+  if (json) fields.append(el("label", {}, "body ", json));
   const button = el("button", { type: "button", textContent: "Try it" });
   button.addEventListener("click", async () => {
-    const res = await fetch(path + (deep.checked ? "?deep=1" : ""), { method: method.toUpperCase() });
-    out.textContent = res.status + "\\n" + JSON.stringify(await res.json(), null, 2);
+    const query = new URLSearchParams(params.filter((i) => i.value).map((i) => [i.name, i.value]));
+    const init = { method: method.toUpperCase(), headers: {} };
+    if (key.value) init.headers["X-API-Key"] = key.value;
+    if (file) {
+      const form = new FormData();
+      if (file.files[0]) form.append("image", file.files[0]);
+      init.body = form;
+    }
+    if (json) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = json.value;
+    }
+    out.textContent = "…";
+    try {
+      const res = await fetch(path + (query.size ? "?" + query : ""), init);
+      const text = await res.text();
+      let shown = text;
+      try { shown = JSON.stringify(JSON.parse(text), null, 2); } catch {}
+      out.textContent = res.status + " " + res.statusText + "\\n" + shown;
+    } catch (err) {
+      out.textContent = "The request did not reach the API: " + err.message;
+    }
   });
-  return el("div", {}, el("label", {}, deep, " deep=1 "), button, out);
+  return el("details", { className: "try" }, el("summary", { textContent: "Try it" }), fields, op.security?.length === 0 ? null : key, " ", button, out);
 }
 
 async function main() {
@@ -84,7 +117,7 @@ async function main() {
         }
         section.append(body);
       }
-      section.append(tryIt(path, method));
+      section.append(tryIt(path, method, op));
       ops.append(section);
     }
   }
