@@ -261,19 +261,17 @@ export async function hostileCases(canaryUrl: string): Promise<HostileCase[]> {
       status: 200,
     },
   ];
-  for (const [at, label] of [
-    [2, "2 bytes"],
-    [100, "100 bytes"],
-    [Math.floor(jpeg.length / 2), "half"],
+  for (const [kind, bytes, type] of [
+    ["JPEG", jpeg, "image/jpeg"],
+    ["PNG", png, "image/png"],
   ] as const) {
-    cases.push({ name: `a JPEG truncated at ${label}`, bytes: jpeg.subarray(0, at), type: "image/jpeg", status: 400 });
-  }
-  for (const [at, label] of [
-    [2, "2 bytes"],
-    [100, "100 bytes"],
-    [Math.floor(png.length / 2), "half"],
-  ] as const) {
-    cases.push({ name: `a PNG truncated at ${label}`, bytes: png.subarray(0, at), type: "image/png", status: 400 });
+    for (const [at, label] of [
+      [2, "2 bytes"],
+      [100, "100 bytes"],
+      [Math.floor(bytes.length / 2), "half"],
+    ] as const) {
+      cases.push({ name: `a ${kind} truncated at ${label}`, bytes: bytes.subarray(0, at), type, status: 400 });
+    }
   }
   // Length − 2: a PNG loses half of its IEND chunk's CRC, after every pixel, and is read (200); a JPEG loses
   // its end-of-image marker, which libjpeg reports as an error, so it is refused as corrupted (400).
