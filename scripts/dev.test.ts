@@ -3,7 +3,7 @@
  * wrangler dev, a container process that dies is restarted, and one SIGTERM stops everything.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer, until } from "./dev-server.ts";
 
@@ -43,7 +43,7 @@ describe("npm run dev", () => {
     const first = containerPid(server.process.pid as number);
     expect(first).toBeDefined();
     process.kill(first as number, "SIGKILL");
-    await until(
+    const restarted = await until(
       "the container process was restarted",
       async () => {
         const next = containerPid(server.process.pid as number);
@@ -62,5 +62,6 @@ describe("npm run dev", () => {
     expect(await server.exited).toBe(0);
     await expect(fetch(`${server.url}/health`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${server.containerPort}/health`)).rejects.toThrow();
+    expect(existsSync(`/proc/${restarted}`)).toBe(false); // the restarted process is not left behind
   }, 120_000);
 });

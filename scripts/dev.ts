@@ -21,7 +21,8 @@ const STOP_GRACE_MS = 5_000;
 
 const say = (msg: string) => console.log(`[dev] ${msg}`);
 let stopping = false;
-let container: ContainerProcess | undefined;
+/** The latest container process, as soon as it is asked for: still starting, or running. */
+let container: Promise<ContainerProcess> | undefined;
 
 function dockerEngineAnswers(): boolean {
   if (process.env.DEV_CONTAINER_MODE === "local") return false;
@@ -31,13 +32,14 @@ function dockerEngineAnswers(): boolean {
 async function keepContainerRunning(): Promise<void> {
   while (!stopping) {
     try {
-      container = await startContainerProcess({ port: containerPort, stdio: "inherit" });
+      container = startContainerProcess({ port: containerPort, stdio: "inherit" });
+      await container;
     } catch (err) {
       say(`the container process did not start: ${(err as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
       continue;
     }
-    const code = await container.exited;
+    const code = await (await container).exited;
     if (stopping) return;
     say(`the container process exited (code ${code}); restarting it in ${RESTART_DELAY_MS} ms`);
     await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
@@ -74,13 +76,14 @@ async function shutdown(code: number): Promise<void> {
   say("stopping");
   const force = setTimeout(() => {
     worker.kill("SIGKILL");
-    container?.child.kill("SIGKILL");
+    void container?.then((c) => c.child.kill("SIGKILL"));
     process.exit(code);
   }, STOP_GRACE_MS);
   force.unref();
   const workerExited = worker.exitCode !== null ? Promise.resolve() : new Promise((r) => worker.once("exit", r));
   worker.kill("SIGTERM");
-  await Promise.all([workerExited, container?.stop("SIGTERM")]);
+  // A process still starting is waited for and stopped too: a restart racing the shutdown leaves no orphan.
+  await Promise.all([workerExited, container?.then((c) => c.stop("SIGTERM")).catch(() => undefined)]);
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
