@@ -26,6 +26,11 @@ export const RESULT_TTL_S = 86_400;
 export const URL_FETCH_TIMEOUT_MS = 5_000;
 /** How long a URL's result is cached when its server gives no shorter `max-age`, in seconds. */
 export const URL_RESULT_TTL_S = 3_600;
+/**
+ * The ports a source URL may name, comma-separated: only the web's own by default, so the service cannot be
+ * used to probe other ports of public hosts.
+ */
+export const URL_ALLOWED_PORTS = [80, 443];
 /** The DNS-over-HTTPS JSON endpoint that names in source URLs are resolved with. */
 export const DNS_RESOLVER_URL = "https://cloudflare-dns.com/dns-query";
 /** The rate limit's window, in seconds: must equal `period` of `[[ratelimits]]` in wrangler.toml. */
@@ -51,6 +56,7 @@ export interface Env {
   URL_FETCH_TIMEOUT_MS?: string;
   URL_RESULT_TTL_S?: string;
   DNS_RESOLVER_URL?: string;
+  URL_ALLOWED_PORTS?: string;
   /** Tests only: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
   ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
   /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
@@ -73,6 +79,8 @@ export interface WorkerConfig {
   urlFetchTimeoutMs: number;
   urlResultTtlS: number;
   dnsResolverUrl: string;
+  /** Ports a source URL may name (its effective port: 80 for http, 443 for https when none is written). */
+  urlAllowedPorts: number[];
   allowedPrivateOrigins: string[];
 }
 
@@ -104,6 +112,18 @@ function list(raw: string | undefined): string[] {
     .split(",")
     .map((s) => s.trim())
     .filter((s) => s !== "");
+}
+
+/** `URL_ALLOWED_PORTS`: TCP port numbers, comma-separated. */
+function ports(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === "") return URL_ALLOWED_PORTS;
+  return list(raw).map((port) => {
+    const value = /^\d{1,5}$/.test(port) ? Number(port) : Number.NaN;
+    if (!(value >= 1 && value <= 65_535)) {
+      throw new Error(`Expected port numbers from 1 to 65535 for URL_ALLOWED_PORTS but received ${port}`);
+    }
+    return value;
+  });
 }
 
 const DURATION = /^\d+(s|m|h)$/;
@@ -177,6 +197,7 @@ export function loadConfig(env: Env): WorkerConfig {
     urlFetchTimeoutMs: positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS),
     urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
     dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", env.ENVIRONMENT),
+    urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
     allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
   };
 }
