@@ -2,7 +2,16 @@ import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
 /** API keys the Worker tests may use (the 401 tests use others). */
-export const TEST_API_KEYS = ["test-key-main", "test-key-edge", "test-key-rate", "test-key-cache", "test-key-spread"];
+export const TEST_API_KEYS = [
+  "test-key-main",
+  "test-key-edge",
+  "test-key-rate",
+  "test-key-cache",
+  "test-key-spread",
+  "test-key-health",
+  "test-key-health-limit",
+  "test-key-tenant-b",
+];
 /** Requests per minute per key in the Worker tests. */
 export const RATE_LIMIT_IN_TESTS = 100;
 

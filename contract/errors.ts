@@ -31,10 +31,13 @@ export const ERROR_CODES = [
   "rate_limited",
   "not_found",
   "container_unavailable",
+  "container_failed",
   "container_timeout",
   "overloaded",
   "client_closed",
   "processing_timeout",
+  "method_not_allowed",
+  "misconfigured",
   "internal_error",
 ] as const;
 
@@ -163,6 +166,38 @@ export function unavailable(options: { cause?: unknown; retryAfterS?: number } =
     cause: options.cause,
   });
 }
+
+/**
+ * The 503 for a container that took the request and died with it (a crash, out of memory). Unlike
+ * `container_unavailable` it is never retried on another instance: the request itself may be what killed it.
+ *
+ * @example
+ * return containerFailed({ cause: err });
+ */
+export function containerFailed(options: { cause?: unknown } = {}): ApiError {
+  return new ApiError(503, "container_failed", "The analysis stopped unexpectedly, please retry later", {
+    extra: { retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
+    headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+    cause: options.cause,
+  });
+}
+
+/**
+ * The 503 of a Worker whose settings are invalid: the operator must fix them (the log names the variable);
+ * the caller can only retry later.
+ *
+ * @example
+ * throw misconfigured();
+ */
+export function misconfigured(): ApiError {
+  return new ApiError(503, "misconfigured", "The service is not configured correctly, please retry later", {
+    extra: { retry_after_seconds: RETRY_AFTER_MISCONFIGURED_S },
+    headers: { "Retry-After": String(RETRY_AFTER_MISCONFIGURED_S) },
+  });
+}
+
+/** How long a caller should wait when the service is misconfigured: a fix takes a deploy, in seconds. */
+export const RETRY_AFTER_MISCONFIGURED_S = 300;
 
 const MIB = 1024 * 1024;
 

@@ -3,7 +3,7 @@
  * reference samples (contract/examples.json): nothing in it is written twice. Served at `GET /openapi.json`.
  */
 import { z } from "zod";
-import { ApiError, containerTimeout, tooLarge, unavailable } from "./errors.ts";
+import { ApiError, containerFailed, containerTimeout, misconfigured, tooLarge, unavailable } from "./errors.ts";
 import examples from "./examples.json" with { type: "json" };
 import {
   AnalysisResponseSchema,
@@ -71,9 +71,14 @@ const commonErrors = {
   },
   "429": { description: "Over the per-key rate limit.", content: json("ErrorEnvelope") },
   "503": {
-    description: "No container could take the request, or it is busy: retry after `Retry-After` seconds.",
+    description:
+      "No container could take the request, it is busy, it stopped with the request in it (`container_failed`), or the service is misconfigured: retry after `Retry-After` seconds.",
     headers: { "Retry-After": { schema: { type: "integer" } } },
-    content: json("ErrorEnvelope", { unavailable: errorExample("no container", unavailable()) }),
+    content: json("ErrorEnvelope", {
+      unavailable: errorExample("no container", unavailable()),
+      failed: errorExample("the container stopped with the request in it", containerFailed()),
+      misconfigured: errorExample("a setting of the service is invalid", misconfigured()),
+    }),
   },
   "504": {
     description: "The container (or a URL's server) did not answer in time.",
@@ -178,23 +183,21 @@ export function openApiDocument(serverUrl: string, version: string): Record<stri
       "/health": {
         get: {
           summary: "Health of the Worker (and, with deep=1, of each container instance)",
+          description:
+            "Open without a key. `deep=1` reads each instance's state without starting or waking a container; it needs a key and is rate limited like the API.",
           operationId: "health",
-          security: [],
-          parameters: [
-            { name: "deep", in: "query", schema: { type: "string", enum: ["1"] } },
-            {
-              name: "wake",
-              in: "query",
-              description: "With deep=1: start stopped containers (needs a key).",
-              schema: { type: "string", enum: ["1"] },
-            },
-          ],
+          security: [{}, { apiKey: [] }, { bearer: [] }],
+          parameters: [{ name: "deep", in: "query", schema: { type: "string", enum: ["1"] } }],
           responses: {
             "200": {
               description: "Healthy.",
               content: {
                 "application/json": { schema: { oneOf: [ref("HealthResponse"), ref("DeepHealthResponse")] } },
               },
+            },
+            "503": {
+              description: 'A setting of the service is invalid: `{"status":"unhealthy"}`.',
+              content: json("HealthResponse"),
             },
           },
         },

@@ -80,7 +80,7 @@ export const ValidationEnvelopeSchema = z
   .describe("FastAPI's request-validation shape, as the reference service answers a missing or malformed field.");
 
 export const HealthResponseSchema = z.object({
-  status: z.literal("healthy"),
+  status: z.enum(["healthy", "unhealthy"]).describe("`unhealthy` (with 503) when a setting of the service is invalid."),
   service: z.literal("image-insights-api"),
   version: z.string(),
 });

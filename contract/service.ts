@@ -23,7 +23,7 @@ export const REQUEST_ID_HEADER = "X-Request-Id";
 
 /** `GET /health` answer of either program. */
 export interface HealthResponse {
-  status: "healthy";
+  status: "healthy" | "unhealthy";
   service: typeof SERVICE_NAME;
   version: string;
 }

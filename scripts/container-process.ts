@@ -26,8 +26,11 @@ export interface StartOptions {
   /** The port to listen on; a free one when absent. */
   port?: number;
   env?: Record<string, string>;
-  /** Where the process's output goes: the parent's (`inherit`) or nowhere (`ignore`, the default). */
-  stdio?: "inherit" | "ignore";
+  /**
+   * Where the process's output goes: the parent's (`inherit`), nowhere (`ignore`, the default), or to
+   * `child.stdout`/`child.stderr` (`pipe`: the caller must read them, or the process blocks on a full pipe).
+   */
+  stdio?: "inherit" | "ignore" | "pipe";
   /** A command to run Node under, e.g. `["unshare", "--pid", "--fork", "--mount-proc"]` to make it PID 1. */
   wrapper?: string[];
 }

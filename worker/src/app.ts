@@ -8,20 +8,35 @@
 import { type Context, Hono, type TypedResponse } from "hono";
 import type { z } from "zod";
 import type { AnalysisResponse } from "../../contract/analysis.ts";
-import { ApiError, type ErrorEnvelope, toErrorResponse, type ValidationEnvelope } from "../../contract/errors.ts";
+import {
+  ApiError,
+  type ErrorEnvelope,
+  misconfigured,
+  toErrorResponse,
+  type ValidationEnvelope,
+} from "../../contract/errors.ts";
 import { mediaTypeOf } from "../../contract/formats.ts";
 import { openApiDocument } from "../../contract/openapi.ts";
 import type { UrlRequestSchema } from "../../contract/schemas.ts";
 import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom, URL_ANALYSIS_PATH } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { type AuthVariables, authenticate } from "./auth/index.ts";
-import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "./cache/index.ts";
-import { configFor, type Env } from "./config.ts";
+import {
+  type CachedResult,
+  cachePartition,
+  etagFor,
+  readResult,
+  resultKey,
+  storeResult,
+  urlResultKey,
+} from "./cache/index.ts";
+import { configFor, type Env, loadedConfig } from "./config.ts";
 import { sha256Hex } from "./digest.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { describeCause, log } from "./log.ts";
 import { DOCS_HTML, DOCS_JS } from "./pages/docs.ts";
+import { FAVICON_ICO } from "./pages/favicon.ts";
 import { PLAYGROUND_HTML, PLAYGROUND_JS } from "./pages/playground.ts";
 import { rateLimit } from "./ratelimit/index.ts";
 import { analyseOnContainer } from "./routing/index.ts";
@@ -38,48 +53,75 @@ function elapsedMs(since: number): number {
 
 type Ctx = Context<AppEnv>;
 
+/** The paths a health check may poll: they answer 503 `{"status":"unhealthy"}` on a misconfigured Worker. */
+const HEALTH_PATHS = ["/", "/health"];
+
 /** KV's shortest expiration: a result allowed to live less than this is not cached. */
 const KV_MIN_TTL_S = 60;
 
-/** A cached result as the answer: `cached: true` and this request's own processing time. */
-function cachedAnswer(c: Ctx, hit: CachedResult, key: string, timing?: string): Response {
-  const processingMs = elapsedMs(c.get("startedAt"));
-  c.header("ETag", etagFor(key));
-  c.header("Server-Timing", [timing, `edge;dur=${processingMs}`, 'cache;desc="hit"'].filter(Boolean).join(", "));
-  return c.json({ ...hit, cached: true, processing_time_ms: processingMs } satisfies AnalysisResponse);
-}
-
 /**
- * The answer for a checked image, whether uploaded or downloaded: from the KV cache by content when it can,
- * else from its container instance. `timing` is added to `Server-Timing` (the download's time).
+ * The answer's body and headers. `processing_time_ms` means the same on a hit and a miss: the time this
+ * request spent in the service, from the Worker receiving it to the answer being ready (a URL's download
+ * included). `Server-Timing` splits it: `download`, `edge` (the Worker's own share), then either
+ * `cache;desc="hit"` or `container` and the container's `decode` and `analyse`.
  */
-async function answer(c: Ctx, image: Pick<Upload, "file" | "sha256" | "params">, timing?: string): Promise<Response> {
-  const config = configFor(c.env);
-  const key = await resultKey(image.sha256, image.params);
-  const hit = await readResult(c.env.RESULTS, key);
-  if (hit) return cachedAnswer(c, hit, key, timing);
-
-  const result = await analyseOnContainer(c.env, config, image, key, c.get("requestId"));
-  const { response } = result;
-  if (response.status !== 200) {
-    // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
-    return c.newResponse(response.body, { status: response.status as 503, headers: new Headers(response.headers) });
-  }
-  const body = await response.json<AnalysisResponse>();
-  const edgeMs = Math.max(0, elapsedMs(c.get("startedAt")) - result.durationMs);
-  c.header("ETag", etagFor(key));
+function respond(
+  c: Ctx,
+  result: CachedResult,
+  etag: string,
+  timing: { downloadMs?: number; container?: { durationMs: number; serverTiming: string | null } },
+): Response {
+  const processingMs = elapsedMs(c.get("startedAt"));
+  const containerMs = timing.container?.durationMs ?? 0;
+  const edgeMs = Math.max(0, processingMs - containerMs - (timing.downloadMs ?? 0));
+  c.header("ETag", etag);
   c.header(
     "Server-Timing",
     [
-      timing,
+      timing.downloadMs === undefined ? null : `download;dur=${timing.downloadMs}`,
       `edge;dur=${edgeMs.toFixed(1)}`,
-      `container;dur=${result.durationMs.toFixed(1)}`,
-      response.headers.get("Server-Timing"),
+      ...(timing.container
+        ? [`container;dur=${containerMs.toFixed(1)}`, timing.container.serverTiming]
+        : ['cache;desc="hit"']),
     ]
       .filter(Boolean)
       .join(", "),
   );
-  return c.json(body);
+  const cached = !timing.container;
+  return c.json({ ...result, cached, processing_time_ms: processingMs } satisfies AnalysisResponse);
+}
+
+/** The part of the result cache this request may read and write (RESULT_CACHE_SCOPE). */
+function partitionOf(c: Ctx): string {
+  return cachePartition(configFor(c.env).resultCacheScope, c.get("principal"));
+}
+
+/**
+ * The answer for a checked image, whether uploaded or downloaded: from the KV cache by content when it can,
+ * else from its container instance. `downloadMs` is the URL download's share of the time. `store`
+ * false keeps the result out of every cache (the image's server said `no-store` or `private`).
+ */
+async function answer(
+  c: Ctx,
+  image: Pick<Upload, "file" | "sha256" | "params">,
+  options: { downloadMs?: number; store?: boolean } = {},
+): Promise<{ response: Response; result?: CachedResult; etag: string }> {
+  const config = configFor(c.env);
+  const key = await resultKey(image.sha256, image.params, partitionOf(c));
+  const etag = await etagFor(image.sha256, image.params);
+  const hit = await readResult(c.env.RESULTS, key);
+  if (hit) return { response: respond(c, hit.result, etag, options), result: hit.result, etag };
+
+  const cache = { key, etag: options.store === false ? null : etag };
+  const { response, durationMs } = await analyseOnContainer(c.env, config, image, cache, c.get("requestId"));
+  if (response.status !== 200) {
+    // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
+    const headers = new Headers(response.headers);
+    return { response: c.newResponse(response.body, { status: response.status as 503, headers }), etag };
+  }
+  const { cached: _cached, processing_time_ms: _time, ...result } = await response.json<AnalysisResponse>();
+  const container = { durationMs, serverTiming: response.headers.get("Server-Timing") };
+  return { response: respond(c, result, etag, { ...options, container }), result, etag };
 }
 
 /**
@@ -131,7 +173,6 @@ export function createApp() {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
     c.set("requestId", requestId);
     c.set("startedAt", startedAt);
-    configFor(c.env); // a bad setting is reported on the first request, by onError, not deep inside a route
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
     log("info", "request", {
@@ -144,21 +185,32 @@ export function createApp() {
   });
   app.use(securityHeaders());
   app.use(corsPolicy());
+  // A bad setting answers every request here, after the headers above (so the answer still carries them):
+  // health checks say unhealthy, everything else is a 503 `misconfigured`. The log names the variable, once.
+  app.use(async (c, next) => {
+    if ("error" in loadedConfig(c.env)) {
+      if (HEALTH_PATHS.includes(c.req.path)) return c.json({ ...health(), status: "unhealthy" as const }, 503);
+      throw misconfigured();
+    }
+    return next();
+  });
 
-  // Waking containers costs money: `wake=1` needs a key.
   const api = app
+    // The reference answers `GET /` like its health check (and its own tests check it).
+    .get("/", (c) => c.json(health()))
     .get(
       "/health",
-      (c, next) => (c.req.query("wake") === "1" ? authenticate<AppEnv>()(c, next) : next()),
+      // `deep=1` asks every instance: it needs a key and counts against the rate limit like the API.
+      (c, next) => (c.req.query("deep") === "1" ? authenticate<AppEnv>()(c, next) : next()),
+      (c, next) => (c.req.query("deep") === "1" ? rateLimit<AppEnv>()(c, next) : next()),
       async (c) => {
         if (c.req.query("deep") !== "1") return c.json(health());
-        const instances = await probeInstances(c.env, configFor(c.env), c.req.query("wake") === "1");
-        return c.json({ ...health(), instances });
+        return c.json({ ...health(), instances: await probeInstances(c.env, configFor(c.env)) });
       },
     )
     .post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c: Context<AppEnv, typeof ANALYSIS_PATH, UploadInput>) => {
       const upload = await readUpload(c.req.raw, configFor(c.env));
-      return typed(await answer(c, upload));
+      return typed((await answer(c, upload)).response);
     })
     .post(
       URL_ANALYSIS_PATH,
@@ -168,9 +220,10 @@ export function createApp() {
         const config = configFor(c.env);
         const { url: rawUrl, params } = await parseUrlRequest(c.req.raw);
         const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
-        const urlKey = await urlResultKey(url, params);
+        const urlKey = await urlResultKey(url, params, partitionOf(c));
         const hit = await readResult(c.env.RESULTS, urlKey);
-        if (hit) return typed(cachedAnswer(c, hit, urlKey));
+        // The ETag stored beside a URL's result is its content's, so it equals the miss's (cache/index.ts).
+        if (hit?.etag) return typed(respond(c, hit.result, hit.etag, {}));
 
         const downloadStartedAt = performance.now();
         const downloaded = await downloadImage(url.href, {
@@ -188,14 +241,17 @@ export function createApp() {
         });
         const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
         const sha256 = await sha256Hex(downloaded.bytes);
-        const response = await answer(c, { file, sha256, params }, `download;dur=${downloadMs}`);
+        // An image whose server forbids caching (`no-store`, `private`) stays out of every cache, the
+        // content-keyed one included.
+        const store = !downloaded.uncacheable;
+        const { response, result, etag } = await answer(c, { file, sha256, params }, { downloadMs, store });
 
-        // Cached for no longer than the server allows, and not at all when it forbids it.
+        // Cached for no longer than the server allows.
         const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
-        if (response.status === 200 && !downloaded.uncacheable && ttlS >= KV_MIN_TTL_S) {
-          const body = (await response.clone().json()) as AnalysisResponse;
+        if (result && store && ttlS >= KV_MIN_TTL_S) {
+          const body = { ...result, cached: false, processing_time_ms: 0 } satisfies AnalysisResponse;
           c.executionCtx.waitUntil(
-            storeResult(c.env.RESULTS, urlKey, body, ttlS).catch((cause: unknown) =>
+            storeResult(c.env.RESULTS, urlKey, body, ttlS, etag).catch((cause: unknown) =>
               log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
             ),
           );
@@ -210,9 +266,24 @@ export function createApp() {
   app.get("/docs.js", (c) => script(c, DOCS_JS));
   app.get("/playground", (c) => page(c, PLAYGROUND_HTML));
   app.get("/playground.js", (c) => script(c, PLAYGROUND_JS));
+  app.get("/favicon.ico", (c) =>
+    c.body(FAVICON_ICO, 200, {
+      "Content-Type": "image/x-icon",
+      "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
+    }),
+  );
 
-  app.notFound(() => {
-    throw new ApiError(404, "not_found", "Not Found");
+  // A path that exists with another method is 405 with `Allow` (RFC 9110 §15.5.6), not 404.
+  app.notFound((c) => {
+    const allowed = new Set(app.routes.filter((r) => r.path === c.req.path && r.method !== "ALL").map((r) => r.method));
+    if (allowed.size === 0) throw new ApiError(404, "not_found", "Not Found");
+    if (allowed.has("GET")) allowed.add("HEAD");
+    allowed.add("OPTIONS");
+    const allow = [...allowed].sort().join(", ");
+    throw new ApiError(405, "method_not_allowed", "Method Not Allowed", {
+      extra: { allowed_methods: [...allowed].sort() },
+      headers: { Allow: allow },
+    });
   });
 
   app.onError((err, c) => {

@@ -1,6 +1,6 @@
-import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
-import { type Env, loadConfig } from "./config.ts";
+import { createExecutionContext, env } from "cloudflare:test";
+import { describe, expect, it, vi } from "vitest";
+import { durationMs, type Env, loadConfig } from "./config.ts";
 
 const with_ = (vars: Partial<Record<keyof Env, string>>) => loadConfig({ ...env, ...vars } as Env);
 
@@ -29,14 +29,82 @@ describe("loadConfig", () => {
       { DNS_RESOLVER_URL: "http://dns.example/q", ENVIRONMENT: "production" },
       /Expected an https URL for DNS_RESOLVER_URL/,
     ],
+    // ENVIRONMENT unset is production everywhere, the resolver's https rule included.
+    [{ DNS_RESOLVER_URL: "http://dns.example/q", ENVIRONMENT: "" }, /Expected an https URL for DNS_RESOLVER_URL/],
+    [{ CONTAINER_INSTANCES: "5" }, /Expected CONTAINER_INSTANCES of at most 4 \(max_instances in wrangler.toml\)/],
+    [{ RATE_LIMIT_PERIOD_S: "30" }, /Expected one of 10, 60 for RATE_LIMIT_PERIOD_S but received 30/],
+    [{ MAX_UPLOAD_BYTES: "1e3" }, /Expected an integer of at least 1 for MAX_UPLOAD_BYTES but received 1e3/],
+    [{ CONTAINER_INSTANCES: "0x2" }, /Expected an integer of at least 1 for CONTAINER_INSTANCES but received 0x2/],
+    [{ RESULT_TTL_S: " 600" }, /Expected an integer of at least 60 for RESULT_TTL_S/],
+    [{ CONTAINER_SLEEP_AFTER: "0s" }, /Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER/],
+    [
+      { CONTAINER_SLEEP_AFTER: "1s", CONTAINER_START_TIMEOUT_MS: "2000" },
+      /Expected CONTAINER_SLEEP_AFTER of at least CONTAINER_START_TIMEOUT_MS \(2000 ms\) but received 1s/,
+    ],
+    [{ RESULT_CACHE_SCOPE: "tenant" }, /Expected one of key, shared for RESULT_CACHE_SCOPE but received tenant/],
+    [{ URL_ALLOWED_PORTS: "443,99999" }, /Expected port numbers from 1 to 65535 for URL_ALLOWED_PORTS/],
   ])("refuses %j with a message that says what is expected", (vars, message) => {
     expect(() => with_(vars)).toThrow(message);
   });
 
-  it("refuses to start at all rather than serve with a bad setting: every request is a 500 that says nothing", async () => {
+  it("reads the defaults: key-scoped cache, ports 80 and 443, production", () => {
+    const config = loadConfig({
+      ...env,
+      ENVIRONMENT: undefined,
+      RESULT_CACHE_SCOPE: undefined,
+      DNS_RESOLVER_URL: undefined,
+    } as Env);
+    expect(config.environment).toBe("production");
+    expect(config.resultCacheScope).toBe("key");
+    expect(config.urlAllowedPorts).toEqual([80, 443]);
+    expect(durationMs("90s")).toBe(90_000);
+    expect(durationMs("2h")).toBe(7_200_000);
+  });
+});
+
+describe("a Worker with a bad setting", () => {
+  const misconfigured = { ...env, MAX_UPLOAD_BYTES: "lots" } as Env;
+  const call = async (path: string, init?: RequestInit) => {
     const worker = (await import("./index.ts")).default;
-    const res = await worker.fetch(new Request("https://api.test/health"), { ...env, MAX_UPLOAD_BYTES: "lots" } as Env);
-    expect(res.status).toBe(500);
-    expect(await res.json()).toMatchObject({ detail: { error: "Internal server error", code: "internal_error" } });
+    return worker.fetch(new Request(`https://api.test${path}`, init), misconfigured, createExecutionContext());
+  };
+
+  it("answers health checks 503 unhealthy, with the headers every answer carries", async () => {
+    for (const path of ["/health", "/"]) {
+      const res = await call(path, { headers: { Origin: "https://app.example" } });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toEqual({ status: "unhealthy", service: "image-insights-api", version: "2.0.0" });
+      expect(res.headers.get("X-Content-Type-Options")).toBe("nosniff");
+      expect(res.headers.get("Access-Control-Allow-Origin")).toBe("*");
+      expect(res.headers.get("X-Request-Id")).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+
+  it("answers the API 503 misconfigured with Retry-After, never naming the variable", async () => {
+    const res = await call("/v1/image/analysis", { method: "POST", headers: { "X-API-Key": "test-key-main" } });
+    expect(res.status).toBe(503);
+    expect(res.headers.get("Retry-After")).toBe("300");
+    expect(res.headers.get("Referrer-Policy")).toBe("no-referrer");
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ detail: { code: "misconfigured", retry_after_seconds: 300 } });
+    expect(text).not.toMatch(/MAX_UPLOAD_BYTES|lots|Expected/);
+  });
+
+  it("is parsed and logged once, however many requests come", async () => {
+    const errors: unknown[] = [];
+    const spy = vi.spyOn(console, "error").mockImplementation((line: unknown) => {
+      if (String(line).includes("invalid configuration")) errors.push(line);
+    });
+    try {
+      const env2 = { ...env, RATE_LIMIT_PERIOD_S: "30" } as Env;
+      const worker = (await import("./index.ts")).default;
+      for (let i = 0; i < 3; i++) {
+        await worker.fetch(new Request("https://api.test/health"), env2, createExecutionContext());
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toContain("RATE_LIMIT_PERIOD_S");
   });
 });

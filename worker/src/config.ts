@@ -3,7 +3,9 @@
  * per isolate (the first request), so a bad value is reported once and clearly. Every limit is a named
  * constant with its unit; the variable of the same name overrides it.
  */
+import { misconfigured } from "../../contract/errors.ts";
 import type { AnalysisContainer } from "./container/index.ts";
+import { log } from "./log.ts";
 
 /** The port the container listens on (its `PORT`). */
 export const CONTAINER_PORT = 8080;
@@ -18,6 +20,8 @@ export const CONTAINER_START_TIMEOUT_MS = 20_000;
 export const CONTAINER_DEADLINE_MS = 30_000;
 /** How many container instances analyses are spread over (at most `max_instances` in wrangler.toml). */
 export const CONTAINER_INSTANCES = 4;
+/** `max_instances` of `[[containers]]` in wrangler.toml: more instances than this could never start. */
+export const MAX_CONTAINER_INSTANCES = 4;
 /** Largest accepted upload, in bytes (the reference's 5 MB). */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** How long a result stays in the KV cache, in seconds (KV's minimum is 60). */
@@ -35,6 +39,15 @@ export const URL_ALLOWED_PORTS = [80, 443];
 export const DNS_RESOLVER_URL = "https://cloudflare-dns.com/dns-query";
 /** The rate limit's window, in seconds: must equal `period` of `[[ratelimits]]` in wrangler.toml. */
 export const RATE_LIMIT_PERIOD_S = 60;
+/** The only windows the Workers Rate Limiting binding offers, in seconds. */
+export const RATE_LIMIT_PERIODS_S = [10, 60] as const;
+/**
+ * Who shares the result cache: `key` (each API key its own: one tenant never learns, from `cached: true`,
+ * that another analysed the same bytes or URL) or `shared` (one cache for all: cheaper, and leaks that fact).
+ */
+export const RESULT_CACHE_SCOPE = "key";
+/** `ENVIRONMENT` when unset: the strict one (https only for the resolver). */
+export const ENVIRONMENT = "production";
 
 /** The bindings, variables and secrets `wrangler.toml` declares. */
 export interface Env {
@@ -52,6 +65,7 @@ export interface Env {
   MAX_UPLOAD_BYTES?: string;
   RESULT_TTL_S?: string;
   RATE_LIMIT_PERIOD_S?: string;
+  RESULT_CACHE_SCOPE?: string;
   CORS_ALLOW_ORIGINS?: string;
   URL_FETCH_TIMEOUT_MS?: string;
   URL_RESULT_TTL_S?: string;
@@ -74,6 +88,7 @@ export interface WorkerConfig {
   maxUploadBytes: number;
   resultTtlS: number;
   rateLimitPeriodS: number;
+  resultCacheScope: "key" | "shared";
   /** `["*"]` for any origin, else the exact origins allowed. */
   corsAllowOrigins: string[];
   urlFetchTimeoutMs: number;
@@ -93,7 +108,8 @@ export interface WorkerConfig {
 export function positiveInt(env: Record<string, unknown>, name: string, fallback: number, min = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
+  // Digits only: `Number()` would also take 1e3, 0x10, " 7 " and 1_000-less surprises as integers.
+  const value = /^\d+$/.test(String(raw)) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value < min) {
     throw new Error(`Expected an integer of at least ${min} for ${name} but received ${String(raw)}`);
   }
@@ -126,7 +142,28 @@ function ports(raw: string | undefined): number[] {
   });
 }
 
-const DURATION = /^\d+(s|m|h)$/;
+const DURATION = /^(\d+)(s|m|h)$/;
+const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration as `@cloudflare/containers` reads `sleepAfter`, in milliseconds; NaN for anything else.
+ *
+ * @example
+ * durationMs("5m"); // 300000
+ */
+export function durationMs(raw: string): number {
+  const match = DURATION.exec(raw);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
+
+/**
+ * `CORS_ALLOW_ORIGINS`: `*` (the default) or exact origins. Read apart from the rest so that even a
+ * misconfigured Worker's answers carry the CORS headers a browser needs to show them.
+ */
+export function corsOrigins(env: Pick<Env, "CORS_ALLOW_ORIGINS">): string[] {
+  return list(env.CORS_ALLOW_ORIGINS || "*");
+}
 
 function parseUrl(raw: string): URL | null {
   try {
@@ -137,7 +174,7 @@ function parseUrl(raw: string): URL | null {
 }
 
 /** An https URL (http is accepted outside production, for a local test resolver). */
-function httpsUrl(raw: string, name: string, environment: string | undefined): string {
+function httpsUrl(raw: string, name: string, environment: string): string {
   const url = parseUrl(raw);
   const ok = url && (url.protocol === "https:" || (url.protocol === "http:" && environment !== "production"));
   if (!ok) throw new Error(`Expected an https URL for ${name} but received ${raw}`);
@@ -170,11 +207,21 @@ function privateOrigins(raw: string | undefined): string[] {
  */
 export function loadConfig(env: Env): WorkerConfig {
   const vars: Record<string, unknown> = { ...env };
+  const environment = env.ENVIRONMENT || ENVIRONMENT;
   const sleepAfter = env.CONTAINER_SLEEP_AFTER || CONTAINER_SLEEP_AFTER;
-  if (!DURATION.test(sleepAfter)) {
+  const sleepAfterMs = durationMs(sleepAfter);
+  if (!(sleepAfterMs > 0)) {
     throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
   }
   const containerStartTimeoutMs = positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS);
+  // A request in flight keeps its container awake whatever sleepAfter says (container/index.ts). But a
+  // container that may sleep sooner than it may take to start would be paid for a start it barely uses:
+  // such a setting is a mistake.
+  if (sleepAfterMs < containerStartTimeoutMs) {
+    throw new Error(
+      `Expected CONTAINER_SLEEP_AFTER of at least CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs} ms) but received ${sleepAfter}`,
+    );
+  }
   const containerDeadlineMs = positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS);
   // A request may meet a cold start, and a retry on a second instance: the deadline must outlast the start.
   if (containerDeadlineMs <= containerStartTimeoutMs) {
@@ -182,34 +229,77 @@ export function loadConfig(env: Env): WorkerConfig {
       `Expected CONTAINER_DEADLINE_MS above CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs}) but received ${containerDeadlineMs}`,
     );
   }
+  const containerInstances = positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES);
+  if (containerInstances > MAX_CONTAINER_INSTANCES) {
+    throw new Error(
+      `Expected CONTAINER_INSTANCES of at most ${MAX_CONTAINER_INSTANCES} (max_instances in wrangler.toml) but received ${containerInstances}`,
+    );
+  }
+  const rateLimitPeriodS = positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S);
+  if (!(RATE_LIMIT_PERIODS_S as readonly number[]).includes(rateLimitPeriodS)) {
+    throw new Error(`Expected one of 10, 60 for RATE_LIMIT_PERIOD_S but received ${rateLimitPeriodS}`);
+  }
+  const scope = env.RESULT_CACHE_SCOPE || RESULT_CACHE_SCOPE;
+  if (scope !== "key" && scope !== "shared") {
+    throw new Error(`Expected one of key, shared for RESULT_CACHE_SCOPE but received ${scope}`);
+  }
   return {
-    environment: env.ENVIRONMENT || "production",
+    environment,
     apiKeys: list(env.API_KEYS),
     publicApi: flag(vars, "PUBLIC_API"),
     containerSleepAfter: sleepAfter,
     containerStartTimeoutMs,
     containerDeadlineMs,
-    containerInstances: positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES),
+    containerInstances,
     maxUploadBytes: positiveInt(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
-    rateLimitPeriodS: positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S),
-    corsAllowOrigins: list(env.CORS_ALLOW_ORIGINS || "*"),
+    rateLimitPeriodS,
+    resultCacheScope: scope,
+    corsAllowOrigins: corsOrigins(env),
     urlFetchTimeoutMs: positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS),
     urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
-    dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", env.ENVIRONMENT),
+    dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", environment),
     urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
     allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
   };
 }
 
-const parsed = new WeakMap<object, WorkerConfig>();
+type Loaded = { config: WorkerConfig } | { error: Error };
 
-/** `loadConfig`, once per `env` object: the runtime hands the same object to every request of an isolate. */
-export function configFor(env: Env): WorkerConfig {
-  let config = parsed.get(env);
-  if (!config) {
-    config = loadConfig(env);
-    parsed.set(env, config);
+const parsed = new WeakMap<object, Loaded>();
+
+/**
+ * `loadConfig`, once per `env` object (the runtime hands the same object to every request of an isolate):
+ * a bad value is parsed and logged once, with the variable's name, and never reaches a caller.
+ *
+ * @example
+ * const loaded = loadedConfig(env);
+ * if ("error" in loaded) return unhealthy();
+ */
+export function loadedConfig(env: Env): Loaded {
+  let loaded = parsed.get(env);
+  if (!loaded) {
+    try {
+      loaded = { config: loadConfig(env) };
+    } catch (cause) {
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      log("error", "invalid configuration", { cause: error.message });
+      loaded = { error };
+    }
+    parsed.set(env, loaded);
   }
-  return config;
+  return loaded;
+}
+
+/**
+ * The validated settings; a misconfigured Worker throws the public 503 `misconfigured` (the variable's name
+ * stays in the log).
+ *
+ * @example
+ * configFor(env).maxUploadBytes; // 5242880
+ */
+export function configFor(env: Env): WorkerConfig {
+  const loaded = loadedConfig(env);
+  if ("error" in loaded) throw misconfigured();
+  return loaded.config;
 }

@@ -4,7 +4,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { control, GREY_PNG, png, upload } from "./helpers.ts";
+import { containerSaw, control, GREY_PNG, png, upload } from "./helpers.ts";
 
 describe("Worker → Durable Object → container process", () => {
   it("analyses an upload: mid-grey 128 scores 50", async () => {
@@ -21,9 +21,12 @@ describe("Worker → Durable Object → container process", () => {
   });
 
   it("passes the caller's request ID through to the container and back", async () => {
-    const res = await upload(png(0), { headers: { "X-Request-Id": "e2e-trace-1" } });
+    const id = `e2e-trace-${crypto.randomUUID()}`;
+    expect(await containerSaw(id, 0)).toBe(false);
+    const res = await upload(png(0), { headers: { "X-Request-Id": id } });
     expect(res.status).toBe(200);
-    expect(res.headers.get("X-Request-Id")).toBe("e2e-trace-1");
+    expect(res.headers.get("X-Request-Id")).toBe(id);
+    expect(await containerSaw(id)).toBe(true); // the container's own log line carries it
   });
 
   it("passes metrics and edge_mode through to the container", async () => {
@@ -63,7 +66,7 @@ describe("Worker → Durable Object → container process", () => {
     expect(((await up.json()) as { cached: boolean }).cached).toBe(false);
   });
 
-  it("answers requests in flight when the container process is killed with 503 JSON, then recovers", async () => {
+  it("answers requests in flight when the container process is killed with 503 container_failed, then recovers", async () => {
     await control("pause"); // the requests reach the process and wait there
     const inFlight = [2, 3, 4].map((i) => upload(png(i)));
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -73,7 +76,7 @@ describe("Worker → Durable Object → container process", () => {
       expect(res.status).toBe(503);
       expect(res.headers.get("Retry-After")).toBe("5");
       const text = await res.text();
-      expect(JSON.parse(text)).toMatchObject({ detail: { code: "container_unavailable" } });
+      expect(JSON.parse(text)).toMatchObject({ detail: { code: "container_failed" } });
       expect(text).not.toMatch(/proxying|disconnected|Network connection lost/i);
     }
     await control("start");

@@ -2,10 +2,17 @@
  * The edge (issue #4), end to end in workerd: what the Worker answers on its own, what it caches, how it
  * spreads and bounds the work it sends to containers.
  */
-import { createExecutionContext, createScheduledController, env, listDurableObjectIds, SELF } from "cloudflare:test";
-import { afterEach, describe, expect, it } from "vitest";
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  listDurableObjectIds,
+  SELF,
+  waitOnExecutionContext,
+} from "cloudflare:test";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
-import { containerCounters, control, png, sha256Hex, upload } from "./helpers.ts";
+import { containerCounters, control, GREY_PNG, png, sha256Hex, upload } from "./helpers.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
 
@@ -291,25 +298,101 @@ describe("what every caller sees", () => {
 });
 
 describe("health and warm-up", () => {
+  const deep = (key: string | null = "test-key-health") =>
+    SELF.fetch("https://api.test/health?deep=1", { headers: key ? { "X-API-Key": key } : {} });
+
   it("GET /health?deep=1 reports each instance without starting a stopped one", async () => {
-    const res = await SELF.fetch("https://api.test/health?deep=1");
+    const res = await deep();
     const body = (await res.json()) as { version: string; instances: Array<{ name: string; state: string }> };
     expect(body.version).toBe("2.0.0");
     expect(body.instances.map((i) => i.name)).toEqual(["analyzer-0", "analyzer-1", "analyzer-2", "analyzer-3"]);
     for (const instance of body.instances) expect(["stopped", "healthy"]).toContain(instance.state);
   });
 
-  it("wake=1 needs a key", async () => {
-    expect((await SELF.fetch("https://api.test/health?deep=1&wake=1")).status).toBe(401);
+  it("deep=1 needs a key (it fans out to every instance); plain /health and / stay open", async () => {
+    const res = await deep(null);
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ detail: { code: "unauthorized" } });
+    for (const path of ["/health", "/"]) {
+      const open = await SELF.fetch(`https://api.test${path}`);
+      expect(open.status).toBe(200);
+      expect(await open.json()).toEqual({ status: "healthy", service: "image-insights-api", version: "2.0.0" });
+    }
+  });
+
+  it("deep=1 counts against the key's rate limit like the API", async () => {
+    const statuses: number[] = [];
+    // 100 a minute per key in the tests (vitest.config.ts RATE_LIMIT_IN_TESTS).
+    for (let i = 0; i <= 100; i++) statuses.push((await deep("test-key-health-limit")).status);
+    expect(statuses.slice(0, 100).every((s) => s === 200)).toBe(true);
+    expect(statuses.at(-1)).toBe(429);
   });
 
   it("the warm-up cron starts every instance's container", async () => {
     await worker.scheduled(createScheduledController(), env);
-    const res = await SELF.fetch("https://api.test/health?deep=1");
+    const res = await deep();
     const body = (await res.json()) as { instances: Array<{ state: string; latency_ms: number }> };
     for (const instance of body.instances) {
       expect(instance.state).toBe("healthy");
       expect(instance.latency_ms).toBeGreaterThanOrEqual(0);
     }
+  });
+});
+
+describe("methods, the root and the icon", () => {
+  it("answers a wrong method on an API path 405 with Allow", async () => {
+    const res = await SELF.fetch("https://api.test/v1/image/analysis", { headers: { "X-API-Key": "test-key-main" } });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("Allow")).toBe("OPTIONS, POST");
+    expect(await res.json()).toMatchObject({
+      detail: { code: "method_not_allowed", allowed_methods: ["OPTIONS", "POST"] },
+    });
+    const del = await SELF.fetch("https://api.test/health", { method: "DELETE" });
+    expect(del.status).toBe(405);
+    expect(del.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
+  });
+
+  it("serves /favicon.ico as an icon", async () => {
+    const res = await SELF.fetch("https://api.test/favicon.ico");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("image/x-icon");
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.subarray(0, 4)]).toEqual([0, 0, 1, 0]); // ICONDIR: reserved 0, type 1 (icon)
+    expect([...bytes.subarray(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // one PNG image inside
+  });
+});
+
+describe("a rate limiter that fails", () => {
+  it("lets the request through (fails open) and logs a warning", async () => {
+    const warnings: string[] = [];
+    const spy = vi.spyOn(console, "log").mockImplementation((line: unknown) => {
+      if (String(line).includes("rate limiter failed")) warnings.push(String(line));
+    });
+    try {
+      const broken = {
+        limit: async () => {
+          throw new Error("rate limiting service unavailable");
+        },
+      };
+      const form = new FormData();
+      form.append("image", new Blob([GREY_PNG], { type: "image/png" }), "grey.png");
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request("https://api.test/v1/image/analysis", {
+          method: "POST",
+          body: form,
+          headers: { "X-API-Key": "test-key-main" },
+        }),
+        { ...env, RATE_LIMITER: broken },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ brightness_score: 50 });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("rate limiting service unavailable");
   });
 });

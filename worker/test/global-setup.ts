@@ -4,14 +4,36 @@
  * which tests running inside workerd stop and restart that process.
  */
 import { createServer } from "node:http";
+import { createInterface } from "node:readline";
 import sharp from "sharp";
 import type { TestProject } from "vitest/node";
 import { type ContainerProcess, freePort, startContainerProcess } from "../../scripts/container-process.ts";
 import { startSourceServer } from "./source-server.ts";
 
+/** The request IDs of the last requests the container process logged, so a test can prove one reached it. */
+const SEEN_REQUEST_IDS_MAX = 1_000;
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const port = await freePort();
-  let container: ContainerProcess | undefined = await startContainerProcess({ port });
+  const seenRequestIds = new Set<string>();
+  // The process's own log lines (JSON, one per line): every request ID it logged is remembered.
+  const start = async () => {
+    const started = await startContainerProcess({ port, stdio: "pipe" });
+    started.child.stderr?.resume();
+    createInterface({ input: started.child.stdout as NodeJS.ReadableStream }).on("line", (line) => {
+      try {
+        const id = (JSON.parse(line) as { request_id?: unknown }).request_id;
+        if (typeof id !== "string") return;
+        seenRequestIds.add(id);
+        if (seenRequestIds.size > SEEN_REQUEST_IDS_MAX)
+          seenRequestIds.delete(seenRequestIds.values().next().value as string);
+      } catch {
+        // not a log line of ours
+      }
+    });
+    return started;
+  };
+  let container: ContainerProcess | undefined = await start();
   const source = await startSourceServer();
 
   // POST /stop: SIGTERM and wait for the exit (/kill: SIGKILL). POST /start: start it again on the same port.
@@ -22,7 +44,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
         await container?.stop(req.url === "/kill" ? "SIGKILL" : "SIGTERM");
         container = undefined;
       } else if (req.url === "/start") {
-        container ??= await startContainerProcess({ port });
+        container ??= await start();
+      } else if (req.url?.startsWith("/seen?")) {
+        const id = new URL(req.url, "http://control").searchParams.get("request_id") ?? "";
+        res
+          .writeHead(200, { "Content-Type": "application/json" })
+          .end(JSON.stringify({ seen: seenRequestIds.has(id) }));
+        return;
       } else if (req.url === "/source-hits") {
         res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(Object.fromEntries(source.hits)));
         return;

@@ -43,18 +43,33 @@ export interface UploadOptions {
   type?: string;
 }
 
-/** POST the bytes as the `image` field through the Worker. */
-export function upload(bytes: Uint8Array, options: UploadOptions = {}): Promise<Response> {
+/** POST the bytes as the `image` field through the Worker; the answer is checked against the contract. */
+export async function upload(bytes: Uint8Array, options: UploadOptions = {}): Promise<Response> {
   const form = new FormData();
   form.append("image", new Blob([bytes], { type: options.type ?? "image/png" }), "test.png");
   const headers: Record<string, string> = { ...options.headers };
   const key = options.key === undefined ? "test-key-main" : options.key;
   if (key !== null) headers["X-API-Key"] = key;
-  return SELF.fetch(`https://api.test/v1/image/analysis${options.query ?? ""}`, {
+  const res = await SELF.fetch(`https://api.test/v1/image/analysis${options.query ?? ""}`, {
     method: "POST",
     body: form,
     headers,
   });
+  return conforms(res);
+}
+
+/**
+ * Whether the container process logged a request with this ID (it saw the request). Its log line is
+ * written as the answer leaves, so it is waited for up to `waitMs`.
+ */
+export async function containerSaw(requestId: string, waitMs = 1_000): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const res = await fetch(`${inject("controlUrl")}/seen?request_id=${encodeURIComponent(requestId)}`);
+    if (((await res.json()) as { seen: boolean }).seen) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** Stops, starts, pauses (SIGSTOP) or resumes (SIGCONT) the container process. */

@@ -14,6 +14,7 @@
  * unreachable there whatever the variables say. It also accepts only a loopback URL, which a deployed Worker
  * could not reach anyway: it can never become a way to proxy requests to another host.
  */
+import { connect } from "cloudflare:sockets";
 import { describeCause } from "../log.ts";
 
 /**
@@ -32,6 +33,7 @@ const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 export class LocalContainerRuntime implements Container {
   readonly origin: URL;
   #running = false;
+  #stopped = new AbortController();
   #exited: Promise<void> | undefined;
   #exit: (() => void) | undefined;
 
@@ -46,6 +48,7 @@ export class LocalContainerRuntime implements Container {
   start(_options?: ContainerStartupOptions): void {
     if (this.#running) throw new Error("start() cannot be called on a container that is already running.");
     this.#running = true;
+    this.#stopped = new AbortController();
     this.#exited = new Promise((resolve) => {
       this.#exit = resolve;
     });
@@ -66,18 +69,29 @@ export class LocalContainerRuntime implements Container {
   #stop(): void {
     if (!this.#running) return;
     this.#running = false;
+    this.#stopped.abort(new Error("the container was stopped"));
     this.#exit?.();
   }
 
+  /**
+   * Forwards to the local process with the runtime's own failure words, which the Durable Object tells
+   * apart: "the container is not listening" when no connection could be opened (nothing reached a
+   * process), "Network connection lost." when one was opened and then lost (the process died with the
+   * request in it). workerd's `fetch` says the latter for both, so a TCP connect is tried first. A stop
+   * (`signal()`, `destroy()`) drops the requests in flight, as a stopped container does.
+   */
   getTcpPort(_port: number): Fetcher {
     const fetchLocal = async (input: RequestInfo | URL, init?: RequestInit | Request): Promise<Response> => {
       const incoming = new URL(input instanceof Request ? input.url : String(input));
       const target = new URL(incoming.pathname + incoming.search, this.origin);
+      const request = new Request(target, init ?? (input instanceof Request ? input : undefined));
+      await this.#assertListening();
+      const stopped = this.#stopped.signal;
       try {
-        return await fetch(target, init ?? (input instanceof Request ? input : undefined));
+        return await fetch(request, { signal: AbortSignal.any([request.signal, stopped]) });
       } catch (cause) {
-        if (cause instanceof Error && cause.name === "AbortError") throw cause;
-        throw new Error(`${NOT_LISTENING_ERROR} (local container at ${this.origin.host}: ${describeCause(cause)})`, {
+        if (request.signal.aborted) throw cause;
+        throw new Error(`Network connection lost. (local container at ${this.origin.host}: ${describeCause(cause)})`, {
           cause,
         });
       }
@@ -88,6 +102,19 @@ export class LocalContainerRuntime implements Container {
         throw new Error("TCP sockets are not available in the local container stand-in");
       },
     } as unknown as Fetcher;
+  }
+
+  async #assertListening(): Promise<void> {
+    const port = Number(this.origin.port || 80);
+    try {
+      const socket = connect({ hostname: this.origin.hostname.replace(/^\[|\]$/g, ""), port });
+      await socket.opened;
+      await socket.close();
+    } catch (cause) {
+      throw new Error(`${NOT_LISTENING_ERROR} (local container at ${this.origin.host}: ${describeCause(cause)})`, {
+        cause,
+      });
+    }
   }
 
   async setInactivityTimeout(_durationMs: number | bigint): Promise<void> {}

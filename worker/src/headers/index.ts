@@ -5,7 +5,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { REQUEST_ID_HEADER } from "../../../contract/service.ts";
-import { configFor, type Env, type WorkerConfig } from "../config.ts";
+import { corsOrigins, type Env } from "../config.ts";
 
 /** How long a browser may reuse a CORS preflight answer, in seconds. */
 export const CORS_MAX_AGE_S = 600;
@@ -25,7 +25,7 @@ export function securityHeaders(): MiddlewareHandler {
   };
 }
 
-const corsFor = new WeakMap<WorkerConfig, MiddlewareHandler>();
+const corsFor = new WeakMap<object, MiddlewareHandler>();
 
 /**
  * Any origin by default, without credentials (keys travel in headers, never cookies); an allow-list when
@@ -36,10 +36,11 @@ const corsFor = new WeakMap<WorkerConfig, MiddlewareHandler>();
  */
 export function corsPolicy(): MiddlewareHandler<{ Bindings: Env }> {
   return async (c, next) => {
-    const config = configFor(c.env);
-    let handler = corsFor.get(config);
+    // Read apart from the other settings, so a misconfigured Worker's 503 still carries CORS headers and
+    // a browser can show it.
+    let handler = corsFor.get(c.env);
     if (!handler) {
-      const allowed = config.corsAllowOrigins;
+      const allowed = corsOrigins(c.env);
       handler = cors({
         origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
         allowMethods: ["GET", "POST", "OPTIONS"],
@@ -48,7 +49,7 @@ export function corsPolicy(): MiddlewareHandler<{ Bindings: Env }> {
         maxAge: CORS_MAX_AGE_S,
         credentials: false,
       });
-      corsFor.set(config, handler);
+      corsFor.set(c.env, handler);
     }
     return handler(c, next);
   };

@@ -1,7 +1,9 @@
 /**
  * `GET /health`: answered by the Worker itself, so a health check never wakes (or pays for) a container.
- * `GET /health?deep=1` adds each instance's state and latency, without starting a stopped container unless
- * `&wake=1` is given (which needs an API key: it costs money). The warm-up cron uses the same probe.
+ * `GET /health?deep=1` adds each instance's state and latency. It only reads: it never starts a container
+ * and never renews one's activity, so a monitor polling it cannot keep containers (and their bill) awake.
+ * Because it fans out to every instance, it needs an API key and is rate limited like the API.
+ * The warm-up cron is the one caller that starts containers (`warmInstances`).
  */
 import type { HealthResponse } from "../../../contract/service.ts";
 import { SERVICE_NAME } from "../../../contract/service.ts";
@@ -24,15 +26,15 @@ export function health(): HealthResponse {
 }
 
 /**
- * Probes every instance in parallel.
+ * Probes every instance in parallel, reading state only (`warm`: the cron's start of every instance).
  *
  * @example
- * await probeInstances(env, config, false); // [{ name: "analyzer-0", state: "stopped" }, …]
+ * await probeInstances(env, config); // [{ name: "analyzer-0", state: "stopped" }, …]
  */
 export async function probeInstances(
   env: Env,
   config: WorkerConfig,
-  wake: boolean,
+  warm = false,
 ): Promise<DeepHealthResponse["instances"]> {
   return Promise.all(
     Array.from({ length: config.containerInstances }, async (_, i) => {
@@ -40,7 +42,7 @@ export async function probeInstances(
       const unhealthy: InstanceHealth = { state: "unhealthy" };
       const stub = env.ANALYZER.getByName(name);
       const result = await withDeadline(
-        () => stub.probe(wake),
+        () => (warm ? stub.warm() : stub.probe()),
         PROBE_TIMEOUT_MS,
         () => unhealthy,
       ).catch(() => unhealthy);

@@ -3,11 +3,16 @@
  * keyed by API key (a hash prefix, never the key) or, where the API is open, by client address.
  * Over the limit: 429 with `Retry-After` (RFC 6585 §4). 429 is only ever this: a container that is
  * overloaded answers 503.
+ *
+ * A limiter that fails (the binding throws) lets the request through with a logged warning: it fails open.
+ * The limit protects cost, not access (keys do that, and fail closed), and the binding is itself a
+ * best-effort counter; refusing every request while it is down would turn its outage into ours.
  */
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
 import type { AuthVariables } from "../auth/index.ts";
 import { configFor, type Env } from "../config.ts";
+import { describeCause, log } from "../log.ts";
 
 /**
  * @example
@@ -18,7 +23,13 @@ export function rateLimit<E extends { Bindings: Env; Variables: AuthVariables }>
     const limiter = c.env.RATE_LIMITER;
     if (limiter) {
       const principal = c.get("principal");
-      const { success } = await limiter.limit({ key: `${principal.kind}:${principal.id}` });
+      const success = await limiter.limit({ key: `${principal.kind}:${principal.id}` }).then(
+        (outcome) => outcome.success,
+        (cause: unknown) => {
+          log("warn", "rate limiter failed, request let through", { cause: describeCause(cause) });
+          return true;
+        },
+      );
       if (!success) {
         const retryAfterS = configFor(c.env).rateLimitPeriodS;
         throw new ApiError(429, "rate_limited", "Too many requests, please slow down", {

@@ -10,7 +10,7 @@ import { canonicalQuery } from "../../../contract/analysis.ts";
 import { ApiError, containerTimeout } from "../../../contract/errors.ts";
 import { ANALYSIS_PATH, IMAGE_FIELD, REQUEST_ID_HEADER } from "../../../contract/service.ts";
 import type { Env, WorkerConfig } from "../config.ts";
-import { RESULT_KEY_HEADER } from "../container/index.ts";
+import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "../container/index.ts";
 import { withDeadline } from "../deadline.ts";
 import { log } from "../log.ts";
 import type { Upload } from "../upload/index.ts";
@@ -37,7 +37,11 @@ export interface ContainerAnswer {
   instance: string;
 }
 
-/** Whether an instance's answer says its container could not be reached (worth one try elsewhere). */
+/**
+ * Whether an instance's answer says no container took the request (worth one try elsewhere). Only
+ * `container_unavailable`: a `container_failed` container died with the request in it, and an image that
+ * kills a container must not be sent on to kill the next one.
+ */
 async function couldNotStart(response: Response): Promise<boolean> {
   if (response.status !== 503) return false;
   const body = (await response
@@ -52,13 +56,13 @@ async function couldNotStart(response: Response): Promise<boolean> {
  * start its container, the request is tried once on the next instance before the 503 is returned.
  *
  * @example
- * const { response } = await analyseOnContainer(env, config, upload, key, requestId);
+ * const { response } = await analyseOnContainer(env, config, upload, { key, etag }, requestId);
  */
 export async function analyseOnContainer(
   env: Env,
   config: WorkerConfig,
   upload: Pick<Upload, "file" | "sha256" | "params">,
-  resultKey: string,
+  cache: { key: string; etag: string | null },
   requestId: string,
 ): Promise<ContainerAnswer> {
   const first = instanceIndex(upload.sha256, config.containerInstances);
@@ -73,7 +77,11 @@ export async function analyseOnContainer(
     const request = new Request(`http://container${ANALYSIS_PATH}?${canonicalQuery(upload.params)}`, {
       method: "POST",
       body: form,
-      headers: { [REQUEST_ID_HEADER]: requestId, [RESULT_KEY_HEADER]: resultKey },
+      headers: {
+        [REQUEST_ID_HEADER]: requestId,
+        [RESULT_KEY_HEADER]: cache.key,
+        ...(cache.etag ? { [RESULT_ETAG_HEADER]: cache.etag } : {}),
+      },
     });
     const stub = env.ANALYZER.getByName(name);
     response = await withDeadline(

@@ -16,7 +16,7 @@ function analysis(signal: AbortSignal): Request {
 }
 
 const inflight = (stub: DurableObjectStub<AnalysisContainer>) =>
-  runInDurableObject(stub, (instance) => (instance as unknown as { inflightRequests: number }).inflightRequests);
+  runInDurableObject(stub, (instance) => (instance as AnalysisContainer).inFlight);
 const running = (stub: DurableObjectStub<AnalysisContainer>) =>
   runInDurableObject(stub, (_instance, state) => state.container?.running ?? false);
 
@@ -30,6 +30,7 @@ describe("a request aborted by its client", () => {
     const controller = new AbortController();
     const aborted = stub.fetch(analysis(controller.signal)).catch(() => null);
     await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await inflight(stub)).toBe(1); // counted while it waits in the process
     controller.abort();
     await aborted;
     await control("resume");
