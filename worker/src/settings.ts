@@ -1,0 +1,260 @@
+/**
+ * The Worker's settings: every limit a named constant with its unit, which the variable of the same name
+ * (`[vars]` and secrets from `wrangler.toml` / `.dev.vars`) overrides, and `loadConfig`, which parses and
+ * validates them all. Pure (no bindings, no Workers types): `npm run check:deploy` runs the same
+ * `loadConfig` on wrangler.toml in Node, so a value the Worker would refuse never deploys.
+ */
+
+/** The port the container listens on (its `PORT`). */
+export const CONTAINER_PORT = 8080;
+/** How long an idle container stays up before it is stopped, as a duration string (`30s`, `5m`, `1h`). */
+export const CONTAINER_SLEEP_AFTER = "5m";
+/** How long a request waits for a cold container to start listening, in milliseconds. */
+export const CONTAINER_START_TIMEOUT_MS = 20_000;
+/**
+ * How long the Worker waits for a container's answer, in milliseconds: longer than the container's own
+ * processing deadline (10 s) plus a cold start, so the container times out first and says why.
+ */
+export const CONTAINER_DEADLINE_MS = 30_000;
+/** How many container instances analyses are spread over (at most `max_instances` in wrangler.toml). */
+export const CONTAINER_INSTANCES = 4;
+/** `max_instances` of `[[containers]]` in wrangler.toml: more instances than this could never start. */
+export const MAX_CONTAINER_INSTANCES = 4;
+/** Largest accepted upload, in bytes (the reference's 5 MB). */
+export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** How long a result stays in the KV cache, in seconds (KV's minimum is 60). */
+export const RESULT_TTL_S = 86_400;
+/** One deadline for a whole URL download (checks, redirects and body), in milliseconds. */
+export const URL_FETCH_TIMEOUT_MS = 5_000;
+/** How long a URL's result is cached when its server gives no shorter `max-age`, in seconds. */
+export const URL_RESULT_TTL_S = 3_600;
+/**
+ * The ports a source URL may name, comma-separated: only the web's own by default, so the service cannot be
+ * used to probe other ports of public hosts.
+ */
+export const URL_ALLOWED_PORTS = [80, 443];
+/** The DNS-over-HTTPS JSON endpoint that names in source URLs are resolved with. */
+export const DNS_RESOLVER_URL = "https://cloudflare-dns.com/dns-query";
+/** The rate limit's window, in seconds: must equal `period` of `[[ratelimits]]` in wrangler.toml. */
+export const RATE_LIMIT_PERIOD_S = 60;
+/** The only windows the Workers Rate Limiting binding offers, in seconds. */
+export const RATE_LIMIT_PERIODS_S = [10, 60] as const;
+/**
+ * Who shares the result cache: `key` (each API key its own: one tenant never learns, from `cached: true`,
+ * that another analysed the same bytes or URL) or `shared` (one cache for all: cheaper, and leaks that fact).
+ */
+export const RESULT_CACHE_SCOPE = "key";
+/** `ENVIRONMENT` when unset: the strict one (https only for the resolver). */
+export const ENVIRONMENT = "production";
+
+/** The variables and secrets `wrangler.toml` and `.dev.vars` declare: strings, or absent. */
+export interface Vars {
+  /** Secret: comma-separated API keys; several at once so a key can be rotated without downtime. */
+  API_KEYS?: string;
+  PUBLIC_API?: string;
+  ENVIRONMENT?: string;
+  CONTAINER_SLEEP_AFTER?: string;
+  CONTAINER_START_TIMEOUT_MS?: string;
+  CONTAINER_DEADLINE_MS?: string;
+  CONTAINER_INSTANCES?: string;
+  MAX_UPLOAD_BYTES?: string;
+  RESULT_TTL_S?: string;
+  RATE_LIMIT_PERIOD_S?: string;
+  RESULT_CACHE_SCOPE?: string;
+  CORS_ALLOW_ORIGINS?: string;
+  URL_FETCH_TIMEOUT_MS?: string;
+  URL_RESULT_TTL_S?: string;
+  DNS_RESOLVER_URL?: string;
+  URL_ALLOWED_PORTS?: string;
+  /** Tests only: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
+  ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
+  /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
+  LOCAL_CONTAINER_URL?: string;
+}
+
+export interface WorkerConfig {
+  environment: string;
+  apiKeys: string[];
+  publicApi: boolean;
+  containerSleepAfter: string;
+  containerStartTimeoutMs: number;
+  containerDeadlineMs: number;
+  containerInstances: number;
+  maxUploadBytes: number;
+  resultTtlS: number;
+  rateLimitPeriodS: number;
+  resultCacheScope: "key" | "shared";
+  /** `["*"]` for any origin, else the exact origins allowed. */
+  corsAllowOrigins: string[];
+  urlFetchTimeoutMs: number;
+  urlResultTtlS: number;
+  dnsResolverUrl: string;
+  /** Ports a source URL may name (its effective port: 80 for http, 443 for https when none is written). */
+  urlAllowedPorts: number[];
+  allowedPrivateOrigins: string[];
+}
+
+/**
+ * Reads one positive integer setting, or its default.
+ *
+ * @example
+ * positiveInt({ MAX_UPLOAD_BYTES: "1024" }, "MAX_UPLOAD_BYTES", 5); // 1024
+ */
+export function positiveInt(env: Record<string, unknown>, name: string, fallback: number, min = 1): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  // Digits only: `Number()` would also take 1e3, 0x10, " 7 " and 1_000-less surprises as integers.
+  const value = /^\d+$/.test(String(raw)) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new Error(`Expected an integer of at least ${min} for ${name} but received ${String(raw)}`);
+  }
+  return value;
+}
+
+function flag(env: Record<string, unknown>, name: string): boolean {
+  const raw = String(env[name] ?? "").toLowerCase();
+  if (raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  throw new Error(`Expected true or false for ${name} but received ${raw}`);
+}
+
+function list(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** `URL_ALLOWED_PORTS`: TCP port numbers, comma-separated. */
+function ports(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === "") return URL_ALLOWED_PORTS;
+  return list(raw).map((port) => {
+    const value = /^\d{1,5}$/.test(port) ? Number(port) : Number.NaN;
+    if (!(value >= 1 && value <= 65_535)) {
+      throw new Error(`Expected port numbers from 1 to 65535 for URL_ALLOWED_PORTS but received ${port}`);
+    }
+    return value;
+  });
+}
+
+const DURATION = /^(\d+)(s|m|h)$/;
+const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A duration as `@cloudflare/containers` reads `sleepAfter`, in milliseconds; NaN for anything else.
+ *
+ * @example
+ * durationMs("5m"); // 300000
+ */
+export function durationMs(raw: string): number {
+  const match = DURATION.exec(raw);
+  if (!match) return Number.NaN;
+  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
+}
+
+/**
+ * `CORS_ALLOW_ORIGINS`: `*` (the default) or exact origins. Read apart from the rest so that even a
+ * misconfigured Worker's answers carry the CORS headers a browser needs to show them.
+ */
+export function corsOrigins(env: Pick<Vars, "CORS_ALLOW_ORIGINS">): string[] {
+  return list(env.CORS_ALLOW_ORIGINS || "*");
+}
+
+function parseUrl(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** An https URL (http is accepted outside production, for a local test resolver). */
+function httpsUrl(raw: string, name: string, environment: string): string {
+  const url = parseUrl(raw);
+  const ok = url && (url.protocol === "https:" || (url.protocol === "http:" && environment !== "production"));
+  if (!ok) throw new Error(`Expected an https URL for ${name} but received ${raw}`);
+  return url.href;
+}
+
+/**
+ * `ALLOW_PRIVATE_SOURCE_ADDRESSES`: `false` (the default), or exact origins. Deliberately no `true`: a test
+ * names the one fixture server it needs, and every other private address stays refused.
+ */
+function privateOrigins(raw: string | undefined): string[] {
+  const value = (raw ?? "").trim();
+  if (value === "" || value.toLowerCase() === "false") return [];
+  return list(value).map((origin) => {
+    const url = parseUrl(origin);
+    if (!url || url.origin !== origin.replace(/\/$/, "")) {
+      throw new Error(
+        `Expected false or origins like http://127.0.0.1:9000 for ALLOW_PRIVATE_SOURCE_ADDRESSES but received ${origin}`,
+      );
+    }
+    return url.origin;
+  });
+}
+
+/**
+ * Parses and validates the Worker's settings.
+ *
+ * @example
+ * loadConfig(env).containerSleepAfter; // "5m" unless CONTAINER_SLEEP_AFTER is set
+ */
+export function loadConfig(env: Vars): WorkerConfig {
+  const vars: Record<string, unknown> = { ...env };
+  const environment = env.ENVIRONMENT || ENVIRONMENT;
+  const sleepAfter = env.CONTAINER_SLEEP_AFTER || CONTAINER_SLEEP_AFTER;
+  const sleepAfterMs = durationMs(sleepAfter);
+  if (!(sleepAfterMs > 0)) {
+    throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
+  }
+  const containerStartTimeoutMs = positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS);
+  // A request in flight keeps its container awake whatever sleepAfter says (container/index.ts). But a
+  // container that may sleep sooner than it may take to start would be paid for a start it barely uses:
+  // such a setting is a mistake.
+  if (sleepAfterMs < containerStartTimeoutMs) {
+    throw new Error(
+      `Expected CONTAINER_SLEEP_AFTER of at least CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs} ms) but received ${sleepAfter}`,
+    );
+  }
+  const containerDeadlineMs = positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS);
+  // A request may meet a cold start, and a retry on a second instance: the deadline must outlast the start.
+  if (containerDeadlineMs <= containerStartTimeoutMs) {
+    throw new Error(
+      `Expected CONTAINER_DEADLINE_MS above CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs}) but received ${containerDeadlineMs}`,
+    );
+  }
+  const containerInstances = positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES);
+  if (containerInstances > MAX_CONTAINER_INSTANCES) {
+    throw new Error(
+      `Expected CONTAINER_INSTANCES of at most ${MAX_CONTAINER_INSTANCES} (max_instances in wrangler.toml) but received ${containerInstances}`,
+    );
+  }
+  const rateLimitPeriodS = positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S);
+  if (!(RATE_LIMIT_PERIODS_S as readonly number[]).includes(rateLimitPeriodS)) {
+    throw new Error(`Expected one of 10, 60 for RATE_LIMIT_PERIOD_S but received ${rateLimitPeriodS}`);
+  }
+  const scope = env.RESULT_CACHE_SCOPE || RESULT_CACHE_SCOPE;
+  if (scope !== "key" && scope !== "shared") {
+    throw new Error(`Expected one of key, shared for RESULT_CACHE_SCOPE but received ${scope}`);
+  }
+  return {
+    environment,
+    apiKeys: list(env.API_KEYS),
+    publicApi: flag(vars, "PUBLIC_API"),
+    containerSleepAfter: sleepAfter,
+    containerStartTimeoutMs,
+    containerDeadlineMs,
+    containerInstances,
+    maxUploadBytes: positiveInt(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
+    rateLimitPeriodS,
+    resultCacheScope: scope,
+    corsAllowOrigins: corsOrigins(env),
+    urlFetchTimeoutMs: positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS),
+    urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
+    dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", environment),
+    urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
+    allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
+  };
+}
