@@ -5,7 +5,7 @@
  * Validators follow one template (sharp's): "Expected … for <name> but received …" in the log, and the
  * reference service's public message and fields in the response.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { ApiError } from "./errors.ts";
 import { AcceptedFormatSchema, type AnalysisResponseBody, EdgeModeSchema, MetricSchema } from "./schemas.ts";
 
@@ -104,6 +104,54 @@ export function parseAnalysisParams(query: { get(name: string): string | null })
     background: parseBackground(query.get("background")),
   };
 }
+
+/** Whether `parse` accepts a value: a schema's check that uses the parser's own rules, so the two never differ. */
+const accepts =
+  <T>(parse: (raw: string) => T) =>
+  (raw: string): boolean => {
+    try {
+      parse(raw);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+export const MetricsParamSchema = z
+  .string()
+  .refine(accepts(parseMetrics))
+  .describe(`Comma-separated, any case: ${VALID_METRICS.join(", ")}. Default: brightness.`);
+export const EdgeModeParamSchema = z
+  .string()
+  .refine(accepts(parseEdgeMode))
+  .describe(`${EdgeModeSchema.description} Any case: ${VALID_EDGE_MODES.join(", ")}.`);
+export const BackgroundParamSchema = z
+  .string()
+  .refine(accepts(parseBackground))
+  .describe(
+    "RRGGBB (a leading # is allowed): flatten transparency onto this colour. Without it, pixels are weighted by opacity.",
+  );
+
+/**
+ * The analysis parameters as a query string (`POST /v1/image/analysis`). Validation uses the parsers above;
+ * a failure is answered by them, in the reference service's words (the Worker's validation hook).
+ */
+export const AnalysisQuerySchema = z.object({
+  metrics: MetricsParamSchema.optional(),
+  edge_mode: EdgeModeParamSchema.optional(),
+  background: BackgroundParamSchema.optional(),
+});
+
+/** The JSON body of `POST /v1/image/analysis/url`: the URL and the same parameters (metrics also as a list). */
+export const UrlRequestSchema = z.object({
+  url: z.string().min(1).describe("A public http(s) URL of a JPEG, PNG, WebP, AVIF or GIF image."),
+  metrics: z
+    .union([MetricsParamSchema, z.array(z.string())])
+    .optional()
+    .describe("Comma-separated, or a list."),
+  edge_mode: EdgeModeParamSchema.optional(),
+  background: BackgroundParamSchema.optional(),
+});
 
 /**
  * The engine's version: part of every cache key, so that a change that would alter any number (a new

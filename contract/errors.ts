@@ -123,14 +123,15 @@ export function missingField(field: string): ApiError {
 }
 
 /**
- * A 422 in FastAPI's shape for one body field (`loc: ["body", field]`), e.g. a wrong type.
+ * A 422 in FastAPI's shape for one field (`loc: ["body", field]`, or `["query", field]`), e.g. a wrong type.
  *
  * @example
  * fieldError("url", "string_type", "Input should be a valid string");
+ * fieldError("deep", "enum", "Invalid option", "query");
  */
-export function fieldError(field: string | null, type: string, msg: string): ApiError {
+export function fieldError(field: string | null, type: string, msg: string, location = "body"): ApiError {
   return new ApiError(422, "validation_error", msg, {
-    extra: { type, loc: field === null ? ["body"] : ["body", field], msg },
+    extra: { type, loc: field === null ? [location] : [location, field], msg },
   });
 }
 

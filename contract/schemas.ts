@@ -1,6 +1,7 @@
 /**
  * The API contract as zod schemas: the one definition from which the parameter lists the validators use, the
- * TypeScript types, the OpenAPI document (contract/openapi.ts) and the tests' response checks all derive.
+ * TypeScript types, the OpenAPI document (the Worker's route declarations) and the tests' response checks
+ * all derive. The request parameters' schemas are in analysis.ts, beside the parsers whose words they use.
  */
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
@@ -93,19 +94,6 @@ export const DeepHealthResponseSchema = HealthResponseSchema.extend({
       latency_ms: z.number().min(0).optional(),
     }),
   ),
-});
-
-export const UrlRequestSchema = z.object({
-  url: z.string().describe("A public http(s) URL of a JPEG, PNG, WebP, AVIF or GIF image."),
-  metrics: z
-    .union([z.string(), z.array(MetricSchema)])
-    .optional()
-    .describe("Comma-separated, or a list."),
-  edge_mode: EdgeModeSchema.optional(),
-  background: z
-    .string()
-    .regex(/^#?[0-9a-fA-F]{6}$/)
-    .optional(),
 });
 
 export type AnalysisResponseBody = z.infer<typeof AnalysisResponseSchema>;

@@ -102,26 +102,43 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
-  it("renders the docs from /openapi.json", async () => {
-    const page = await (browser as Browser).newPage();
+  it("renders the docs from /openapi.json with Swagger UI, and Try it out sends a real upload", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
     const failures: string[] = [];
+    const offOrigin: string[] = [];
     page.on("pageerror", (err) => failures.push(err.message));
+    page.on("request", (req) => {
+      if (!req.url().startsWith(dev?.url ?? "") && !req.url().startsWith("data:") && !req.url().startsWith("blob:"))
+        offOrigin.push(req.url());
+    });
     await page.goto(`${dev?.url}/docs`);
-    await page.waitForSelector(".op");
-    expect(await page.locator(".op").count()).toBe(3);
-    expect(await page.textContent("#title")).toBe("image-insights-api 2.0.0");
-    // Try the upload operation from the docs themselves.
-    const upload = page.locator(".op").first();
-    await upload.locator("summary", { hasText: "Try it" }).click();
-    await upload.locator("input[name=metrics]").fill("median");
-    await upload
+    const operation = page.locator("#operations-analysis-analyseUpload");
+    await operation.waitFor({ timeout: 30_000 });
+    expect(await page.locator(".opblock").count()).toBe(4);
+    expect(await page.textContent(".info .title")).toContain("image-insights-api");
+
+    // Authorize with a key (development accepts any), then try the upload operation from the docs themselves.
+    await page.click("button.authorize");
+    await page.locator(".auth-container input").first().fill("docs-test-key");
+    await page.locator(".auth-btn-wrapper button.authorize").first().click();
+    await page.locator(".btn-done").first().click();
+    await operation.locator(".opblock-summary").click();
+    await operation.locator("button.try-out__btn").click();
+    await operation.locator("tr[data-param-name=metrics] input").fill("median");
+    await operation
       .locator("input[type=file]")
       .setInputFiles({ name: "half.png", mimeType: "image/png", buffer: await halfWhitePng() });
-    await upload.locator("button", { hasText: "Try it" }).click();
-    await expect.poll(() => upload.locator(".try pre").textContent(), { timeout: 30_000 }).toContain("200");
-    expect(await upload.locator(".try pre").textContent()).toMatch(/^200 OK\n[\s\S]*"median_luminance": \d/);
+    await operation.locator("button.execute").click();
+    const status = operation.locator(".live-responses-table tbody .response-col_status").first();
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain("200");
+    const body = await operation
+      .locator(".live-responses-table tbody .response-col_description pre")
+      .first()
+      .textContent();
+    expect(body).toMatch(/"median_luminance": \d/);
     expect(failures).toEqual([]);
-    await page.screenshot({ path: `${RESULTS}docs.png` });
+    expect(offOrigin).toEqual([]);
+    await page.screenshot({ path: `${RESULTS}docs.png`, fullPage: false });
     await page.close();
-  }, 60_000);
+  }, 90_000);
 });

@@ -1,6 +1,7 @@
 /**
  * `npm run dev` as a new user runs it, on a machine with no Docker engine: local mode, a real answer through
- * wrangler dev, a container process that dies is restarted, and one SIGTERM stops everything.
+ * wrangler dev, the pages as static assets, a container process that dies is restarted, and one SIGTERM stops
+ * everything.
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -39,6 +40,28 @@ describe("npm run dev", () => {
     const server = dev;
     await until("the API answered 200", async () => ((await analyse(server.url)) === 200 ? true : undefined), server);
     expect(server.output()).toContain("[dev] mode: local");
+
+    // The pages are static assets: served with their CSP and without running the Worker (which would add
+    // its X-Request-Id to every answer).
+    for (const [path, type] of [
+      ["/playground", "text/html"],
+      ["/docs", "text/html"],
+      ["/playground.js", "text/javascript"],
+      ["/docs.js", "text/javascript"],
+      ["/vendor/swagger-ui/swagger-ui-bundle.js", "text/javascript"],
+      ["/favicon.ico", "image/"],
+    ] as const) {
+      const res = await fetch(`${server.url}${path}`);
+      expect(res.status, path).toBe(200);
+      expect(res.headers.get("Content-Type"), path).toContain(type);
+      expect(res.headers.get("Content-Security-Policy"), path).toContain("script-src 'self'");
+      expect(res.headers.get("X-Request-Id"), path).toBeNull();
+    }
+    const icon = new Uint8Array(await (await fetch(`${server.url}/favicon.ico`)).arrayBuffer());
+    expect([...icon.subarray(0, 4)]).toEqual([0, 0, 1, 0]); // ICONDIR: reserved 0, type 1 (icon)
+    expect([...icon.subarray(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // one PNG image inside
+    const docs = await (await fetch(`${server.url}/docs`)).text();
+    expect(docs).not.toMatch(/https?:\/\//); // nothing from another origin, no CDN
 
     const first = containerPid(server.process.pid as number);
     expect(first).toBeDefined();

@@ -12,7 +12,7 @@ import { type ContainerProcess, startContainerProcess } from "./container-proces
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 /** wrangler.toml's date, which the pinned workerd accepts. */
-const COMPATIBILITY_DATE = "2026-04-26";
+export const COMPATIBILITY_DATE = "2026-04-26";
 
 export interface LocalStack {
   /** The Worker's address, e.g. `http://127.0.0.1:40123`. */

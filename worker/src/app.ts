@@ -1,26 +1,21 @@
 /**
- * The Worker's Hono app: middleware in request order, then the routes. The Worker answers everything it can
- * on its own (health, every invalid request, cache hits) and sends a container only valid, uncached work.
+ * The Worker's app: middleware in request order, then the routes, each declared once in its capability's
+ * route.ts (`@hono/zod-openapi`), from which validation, types, the typed client and `/openapi.json` come. The
+ * Worker answers everything it can on its own (health, every invalid request, cache hits) and sends a
+ * container only valid, uncached work. The pages (playground, docs, favicon) are static assets in
+ * worker/public/, served without running the Worker at all.
  *
- * An analysis walks: request ID → security headers → CORS → API key → rate limit → upload checks →
- * KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
+ * An analysis walks: request ID → security headers → CORS → settings → API key → rate limit → body and
+ * parameter checks → KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
  */
-import { type Context, Hono, type TypedResponse } from "hono";
-import type { z } from "zod";
-import type { AnalysisResponse } from "../../contract/analysis.ts";
-import {
-  ApiError,
-  type ErrorEnvelope,
-  misconfigured,
-  toErrorResponse,
-  type ValidationEnvelope,
-} from "../../contract/errors.ts";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { type AnalysisResponse, parseAnalysisParams } from "../../contract/analysis.ts";
+import { ApiError, fieldError, misconfigured, toErrorResponse } from "../../contract/errors.ts";
 import { mediaTypeOf } from "../../contract/formats.ts";
-import { openApiDocument } from "../../contract/openapi.ts";
-import type { UrlRequestSchema } from "../../contract/schemas.ts";
-import { ANALYSIS_PATH, REQUEST_ID_HEADER, requestIdFrom, URL_ANALYSIS_PATH } from "../../contract/service.ts";
+import { REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { type AuthVariables, authenticate } from "./auth/index.ts";
 import {
   type CachedResult,
   cachePartition,
@@ -30,26 +25,22 @@ import {
   storeResult,
   urlResultKey,
 } from "./cache/index.ts";
-import { configFor, type Env, loadedConfig } from "./config.ts";
+import { configFor, loadedConfig } from "./config.ts";
+import type { AppEnv } from "./context.ts";
 import { sha256Hex } from "./digest.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
+import { healthRoute, rootRoute } from "./health/route.ts";
 import { describeCause, log } from "./log.ts";
-import { DOCS_HTML, DOCS_JS } from "./pages/docs.ts";
-import { FAVICON_ICO } from "./pages/favicon.ts";
-import { PLAYGROUND_HTML, PLAYGROUND_JS } from "./pages/playground.ts";
-import { rateLimit } from "./ratelimit/index.ts";
+import { serveDocument } from "./openapi/index.ts";
 import { analyseOnContainer } from "./routing/index.ts";
-import { downloadImage, loggableUrl, parseUrlRequest } from "./source/index.ts";
+import { downloadImage, loggableUrl } from "./source/index.ts";
+import { analyseUrlRoute } from "./source/route.ts";
 import { checkSourceUrl } from "./ssrf/index.ts";
-import { readUpload, type Upload } from "./upload/index.ts";
+import { checkImage, type Upload } from "./upload/index.ts";
+import { analyseUploadRoute } from "./upload/route.ts";
 
-type AppEnv = { Bindings: Env; Variables: AuthVariables & { requestId: string; startedAt: number } };
-
-/** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
-function elapsedMs(since: number): number {
-  return Math.round((performance.now() - since) * 10) / 10;
-}
+export type { AppEnv } from "./context.ts";
 
 type Ctx = Context<AppEnv>;
 
@@ -58,6 +49,11 @@ const HEALTH_PATHS = ["/", "/health"];
 
 /** KV's shortest expiration: a result allowed to live less than this is not cached. */
 const KV_MIN_TTL_S = 60;
+
+/** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
+function elapsedMs(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
 
 /**
  * The answer's body and headers. `processing_time_ms` means the same on a hit and a miss: the time this
@@ -125,39 +121,10 @@ async function answer(
 }
 
 /**
- * The pages' Content-Security-Policy: their own scripts only, inline styles, pictures from anywhere (the
- * playground shows the image of a URL), requests to this origin only.
+ * A route's answer as its declaration types it. The handlers build some answers themselves (a container's
+ * own error envelope passed through, a cached result), all within the declared responses.
  */
-const PAGE_CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' blob: data: https: http:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
-/** How long browsers and caches may keep a page or its script, in seconds. */
-const PAGE_MAX_AGE_S = 300;
-
-function page(c: Ctx, html: string): Response {
-  return c.html(html, 200, {
-    "Content-Security-Policy": PAGE_CSP,
-    "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
-  });
-}
-
-function script(c: Ctx, js: string): Response {
-  return c.body(js, 200, {
-    "Content-Type": "text/javascript; charset=utf-8",
-    "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
-  });
-}
-
-/** What a typed client sends to each analysis route (the Worker reads and checks the raw body itself). */
-type UploadInput = { in: { form: { image: File | Blob } }; out: { form: { image: File } } };
-type UrlInput = { in: { json: z.input<typeof UrlRequestSchema> }; out: { json: z.output<typeof UrlRequestSchema> } };
-type ErrorStatus = 400 | 401 | 413 | 415 | 422 | 429 | 503 | 504;
-
-/** An analysis answer as a typed client sees it: the numbers with 200, the error envelope otherwise. */
-function typed(response: Response) {
-  return response as unknown as
-    | TypedResponse<AnalysisResponse, 200, "json">
-    | TypedResponse<ErrorEnvelope | ValidationEnvelope, ErrorStatus, "json">;
-}
+const declared = (response: Response) => response as never;
 
 /**
  * Builds the Worker's app.
@@ -166,7 +133,23 @@ function typed(response: Response) {
  * export default { fetch: createApp().fetch };
  */
 export function createApp() {
-  const app = new Hono<AppEnv>();
+  const app = new OpenAPIHono<AppEnv>({
+    // What zod refused is answered in the contract's own words: the parsers that the schemas' checks use
+    // throw the reference service's error for a parameter; anything else is FastAPI's 422 list shape.
+    defaultHook: (result, c) => {
+      if (result.success) return;
+      if (result.target === "query") parseAnalysisParams(new URL(c.req.url).searchParams);
+      const issue = result.error.issues[0];
+      const field = issue?.path[0];
+      const where = result.target === "json" || result.target === "form" ? "body" : result.target;
+      throw fieldError(
+        typeof field === "string" ? field : null,
+        issue?.code ?? "invalid",
+        issue?.message ?? "Invalid",
+        where,
+      );
+    },
+  });
 
   app.use(async (c, next) => {
     const startedAt = performance.now();
@@ -197,81 +180,62 @@ export function createApp() {
 
   const api = app
     // The reference answers `GET /` like its health check (and its own tests check it).
-    .get("/", (c) => c.json(health()))
-    .get(
-      "/health",
-      // `deep=1` asks every instance: it needs a key and counts against the rate limit like the API.
-      (c, next) => (c.req.query("deep") === "1" ? authenticate<AppEnv>()(c, next) : next()),
-      (c, next) => (c.req.query("deep") === "1" ? rateLimit<AppEnv>()(c, next) : next()),
-      async (c) => {
-        if (c.req.query("deep") !== "1") return c.json(health());
-        return c.json({ ...health(), instances: await probeInstances(c.env, configFor(c.env)) });
-      },
-    )
-    .post(ANALYSIS_PATH, authenticate(), rateLimit(), async (c: Context<AppEnv, typeof ANALYSIS_PATH, UploadInput>) => {
-      const upload = await readUpload(c.req.raw, configFor(c.env));
-      return typed((await answer(c, upload)).response);
+    .openapi(rootRoute, (c) => c.json(health(), 200))
+    .openapi(healthRoute, async (c) => {
+      if (c.req.valid("query").deep !== "1") return c.json(health(), 200);
+      return c.json({ ...health(), instances: await probeInstances(c.env, configFor(c.env)) }, 200);
     })
-    .post(
-      URL_ANALYSIS_PATH,
-      authenticate(),
-      rateLimit(),
-      async (c: Context<AppEnv, typeof URL_ANALYSIS_PATH, UrlInput>) => {
-        const config = configFor(c.env);
-        const { url: rawUrl, params } = await parseUrlRequest(c.req.raw);
-        const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
-        const urlKey = await urlResultKey(url, params, partitionOf(c));
-        const hit = await readResult(c.env.RESULTS, urlKey);
-        // The ETag stored beside a URL's result is its content's, so it equals the miss's (cache/index.ts).
-        if (hit?.etag) return typed(respond(c, hit.result, hit.etag, {}));
+    .openapi(analyseUploadRoute, async (c) => {
+      const config = configFor(c.env);
+      const params = parseAnalysisParams(new URL(c.req.url).searchParams);
+      const { image } = c.req.valid("form");
+      const checked = await checkImage(image as File, config);
+      return declared((await answer(c, { ...checked, params })).response);
+    })
+    .openapi(analyseUrlRoute, async (c) => {
+      const config = configFor(c.env);
+      const { url: rawUrl, params } = c.get("urlRequest");
+      const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
+      const urlKey = await urlResultKey(url, params, partitionOf(c));
+      const hit = await readResult(c.env.RESULTS, urlKey);
+      // The ETag stored beside a URL's result is its content's, so it equals the miss's (cache/index.ts).
+      if (hit?.etag) return declared(respond(c, hit.result, hit.etag, {}));
 
-        const downloadStartedAt = performance.now();
-        const downloaded = await downloadImage(url.href, {
-          maxBytes: config.maxUploadBytes,
-          deadlineMs: config.urlFetchTimeoutMs,
-          resolverUrl: config.dnsResolverUrl,
-          allowedPrivateOrigins: config.allowedPrivateOrigins,
-        });
-        const downloadMs = elapsedMs(downloadStartedAt);
-        log("info", "downloaded", {
-          request_id: c.get("requestId"),
-          source: loggableUrl(url),
-          bytes: downloaded.bytes.length,
-          duration_ms: downloadMs,
-        });
-        const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
-        const sha256 = await sha256Hex(downloaded.bytes);
-        // An image whose server forbids caching (`no-store`, `private`) stays out of every cache, the
-        // content-keyed one included.
-        const store = !downloaded.uncacheable;
-        const { response, result, etag } = await answer(c, { file, sha256, params }, { downloadMs, store });
+      const downloadStartedAt = performance.now();
+      const downloaded = await downloadImage(url.href, {
+        maxBytes: config.maxUploadBytes,
+        deadlineMs: config.urlFetchTimeoutMs,
+        resolverUrl: config.dnsResolverUrl,
+        allowedPrivateOrigins: config.allowedPrivateOrigins,
+      });
+      const downloadMs = elapsedMs(downloadStartedAt);
+      log("info", "downloaded", {
+        request_id: c.get("requestId"),
+        source: loggableUrl(url),
+        bytes: downloaded.bytes.length,
+        duration_ms: downloadMs,
+      });
+      const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
+      const sha256 = await sha256Hex(downloaded.bytes);
+      // An image whose server forbids caching (`no-store`, `private`) stays out of every cache, the
+      // content-keyed one included.
+      const store = !downloaded.uncacheable;
+      const { response, result, etag } = await answer(c, { file, sha256, params }, { downloadMs, store });
 
-        // Cached for no longer than the server allows.
-        const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
-        if (result && store && ttlS >= KV_MIN_TTL_S) {
-          const body = { ...result, cached: false, processing_time_ms: 0 } satisfies AnalysisResponse;
-          c.executionCtx.waitUntil(
-            storeResult(c.env.RESULTS, urlKey, body, ttlS, etag).catch((cause: unknown) =>
-              log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
-            ),
-          );
-        }
-        return typed(response);
-      },
-    );
+      // Cached for no longer than the server allows.
+      const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
+      if (result && store && ttlS >= KV_MIN_TTL_S) {
+        const body = { ...result, cached: false, processing_time_ms: 0 } satisfies AnalysisResponse;
+        c.executionCtx.waitUntil(
+          storeResult(c.env.RESULTS, urlKey, body, ttlS, etag).catch((cause: unknown) =>
+            log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
+          ),
+        );
+      }
+      return declared(response);
+    });
 
-  // What people read and try: the OpenAPI document, its page, the playground. No key needed, no container woken.
-  app.get("/openapi.json", (c) => c.json(openApiDocument(new URL(c.req.url).origin, pkg.version)));
-  app.get("/docs", (c) => page(c, DOCS_HTML));
-  app.get("/docs.js", (c) => script(c, DOCS_JS));
-  app.get("/playground", (c) => page(c, PLAYGROUND_HTML));
-  app.get("/playground.js", (c) => script(c, PLAYGROUND_JS));
-  app.get("/favicon.ico", (c) =>
-    c.body(FAVICON_ICO, 200, {
-      "Content-Type": "image/x-icon",
-      "Cache-Control": `public, max-age=${PAGE_MAX_AGE_S}`,
-    }),
-  );
+  serveDocument(app as never, pkg.version);
 
   // A path that exists with another method is 405 with `Allow` (RFC 9110 §15.5.6), not 404.
   app.notFound((c) => {
@@ -279,16 +243,16 @@ export function createApp() {
     if (allowed.size === 0) throw new ApiError(404, "not_found", "Not Found");
     if (allowed.has("GET")) allowed.add("HEAD");
     allowed.add("OPTIONS");
-    const allow = [...allowed].sort().join(", ");
+    const methods = [...allowed].sort();
     throw new ApiError(405, "method_not_allowed", "Method Not Allowed", {
-      extra: { allowed_methods: [...allowed].sort() },
-      headers: { Allow: allow },
+      extra: { allowed_methods: methods },
+      headers: { Allow: methods.join(", ") },
     });
   });
 
   app.onError((err, c) => {
     const requestId = c.get("requestId") ?? requestIdFrom(undefined);
-    const { error, status, body, headers } = toErrorResponse(err, requestId);
+    const { error, status, body, headers } = toErrorResponse(fromHono(err), requestId);
     if (status >= 500) {
       log("error", error.message, {
         request_id: requestId,
@@ -300,6 +264,22 @@ export function createApp() {
   });
 
   return api;
+}
+
+/**
+ * Hono's own refusals in our envelope: a body whose media type the route does not declare (415: e.g. the URL
+ * route with something other than `application/json`), a malformed body (400). Anything else stays itself.
+ */
+function fromHono(err: unknown): unknown {
+  if (!(err instanceof HTTPException)) return err;
+  if (err.status === 415) {
+    return new ApiError(415, "unsupported_media_type", "Unsupported Media Type", {
+      extra: { detail: "Send the body with the Content-Type this operation declares (see /openapi.json)." },
+      cause: err,
+    });
+  }
+  if (err.status < 500) return fieldError(null, "invalid", err.message);
+  return err;
 }
 
 /**

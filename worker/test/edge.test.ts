@@ -339,7 +339,7 @@ describe("health and warm-up", () => {
   });
 });
 
-describe("methods, the root and the icon", () => {
+describe("methods", () => {
   it("answers a wrong method on an API path 405 with Allow", async () => {
     const res = await SELF.fetch("https://api.test/v1/image/analysis", { headers: { "X-API-Key": "test-key-main" } });
     expect(res.status).toBe(405);
@@ -350,15 +350,6 @@ describe("methods, the root and the icon", () => {
     const del = await SELF.fetch("https://api.test/health", { method: "DELETE" });
     expect(del.status).toBe(405);
     expect(del.headers.get("Allow")).toBe("GET, HEAD, OPTIONS");
-  });
-
-  it("serves /favicon.ico as an icon", async () => {
-    const res = await SELF.fetch("https://api.test/favicon.ico");
-    expect(res.status).toBe(200);
-    expect(res.headers.get("Content-Type")).toBe("image/x-icon");
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    expect([...bytes.subarray(0, 4)]).toEqual([0, 0, 1, 0]); // ICONDIR: reserved 0, type 1 (icon)
-    expect([...bytes.subarray(22, 26)]).toEqual([0x89, 0x50, 0x4e, 0x47]); // one PNG image inside
   });
 });
 

@@ -181,6 +181,8 @@ export const MAX_URL_REQUEST_BYTES = 16 * 1024;
 export interface UrlRequest {
   url: string;
   params: AnalysisParams;
+  /** The JSON body as sent, for the route's schema validation. */
+  body: Record<string, unknown>;
 }
 
 function optionalString(body: Record<string, unknown>, field: string): string | undefined {
@@ -219,6 +221,7 @@ export async function parseUrlRequest(request: Request): Promise<UrlRequest> {
   if (fields.url.trim() === "") throw new ApiError(400, "empty_url", "URL cannot be empty");
   return {
     url: fields.url.trim(),
+    body: fields,
     params: {
       metrics: parseMetrics(optionalString(fields, "metrics")),
       edgeMode: parseEdgeMode(optionalString(fields, "edge_mode")),

@@ -42,14 +42,17 @@ function capped(body: ReadableStream<Uint8Array>, maxBytes: number): ReadableStr
 }
 
 /**
- * Reads the multipart upload of `request`, in the reference service's order of checks: size of the body,
- * the `image` field (422), the parameters (400), an empty file (400), the file's size (413), its format
- * (415 or 400).
+ * Receives the multipart body of `request`, in the reference service's order of checks: the body's size
+ * (413, from `Content-Length` at once, else by counting while streaming), then the `image` field (422). The
+ * parameters (400) come next, from the route's query validation; then `checkImage`.
  *
  * @example
- * const upload = await readUpload(c.req.raw, { maxUploadBytes: 5 * 1024 * 1024 });
+ * const { form, file } = await receiveForm(c.req.raw, { maxUploadBytes: 5 * 1024 * 1024 });
  */
-export async function readUpload(request: Request, options: { maxUploadBytes: number }): Promise<Upload> {
+export async function receiveForm(
+  request: Request,
+  options: { maxUploadBytes: number },
+): Promise<{ form: FormData; file: File }> {
   const bodyCap = options.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
   const claimed = Number(request.headers.get("Content-Length") ?? Number.NaN);
   if (claimed > bodyCap) throw tooLarge(options.maxUploadBytes, claimed);
@@ -66,11 +69,36 @@ export async function readUpload(request: Request, options: { maxUploadBytes: nu
   }
   const file: unknown = form.get(IMAGE_FIELD);
   if (!(file instanceof File)) throw missingField(IMAGE_FIELD);
-  const params = parseAnalysisParams(new URL(request.url).searchParams);
+  return { form, file };
+}
+
+/**
+ * The last checks of an upload, after its parameters: an empty file (400), the file's own size (413), its
+ * format from the magic numbers (415 or 400); then its bytes' SHA-256 for the cache.
+ *
+ * @example
+ * const image = await checkImage(file, { maxUploadBytes: 5 * 1024 * 1024 });
+ */
+export async function checkImage(
+  file: File,
+  options: { maxUploadBytes: number },
+): Promise<Pick<Upload, "file" | "bytes" | "format" | "sha256">> {
   if (file.size === 0) throw new ApiError(400, "empty_image", "Empty image file");
   if (file.size > options.maxUploadBytes) throw tooLarge(options.maxUploadBytes, file.size);
-
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
-  return { file, bytes, format, sha256: await sha256Hex(bytes), params };
+  return { file, bytes, format, sha256: await sha256Hex(bytes) };
+}
+
+/**
+ * Reads and checks a whole upload at once, in the reference's order (`receiveForm`, the parameters,
+ * `checkImage`): for callers that have no route validation in between.
+ *
+ * @example
+ * const upload = await readUpload(request, { maxUploadBytes: 5 * 1024 * 1024 });
+ */
+export async function readUpload(request: Request, options: { maxUploadBytes: number }): Promise<Upload> {
+  const { file } = await receiveForm(request, options);
+  const params = parseAnalysisParams(new URL(request.url).searchParams);
+  return { ...(await checkImage(file, options)), params };
 }

@@ -1,0 +1,187 @@
+const $ = (id) => document.getElementById(id);
+let file = null;
+
+function setFile(f) {
+  file = f;
+  $("filename").textContent = f ? `${f.name} (${Math.round(f.size / 1024)} KB)` : "";
+  if (f) {
+    $("url").value = "";
+    $("preview").src = URL.createObjectURL(f);
+  }
+}
+$("file").addEventListener("change", () => setFile($("file").files[0] || null));
+const drop = $("drop");
+drop.addEventListener("dragover", (e) => {
+  e.preventDefault();
+  drop.classList.add("over");
+});
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (e) => {
+  e.preventDefault();
+  drop.classList.remove("over");
+  setFile(e.dataTransfer.files[0] || null);
+});
+document.addEventListener("paste", (e) => {
+  const f = [...(e.clipboardData?.files || [])][0];
+  if (f) setFile(f);
+});
+
+function query() {
+  const params = new URLSearchParams();
+  const metrics = [...document.querySelectorAll("input[name=metric]:checked")].map((m) => m.value);
+  params.set("metrics", metrics.join(","));
+  if ($("edge").value) params.set("edge_mode", $("edge").value);
+  if ($("flatten").checked) params.set("background", $("background").value.slice(1));
+  return params;
+}
+
+$("form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const headers = {};
+  if ($("key").value) headers["X-API-Key"] = $("key").value;
+  const params = query();
+  let request;
+  if ($("url").value) {
+    $("preview").src = $("url").value;
+    const body = { url: $("url").value, metrics: params.get("metrics") };
+    if (params.get("edge_mode")) body.edge_mode = params.get("edge_mode");
+    if (params.get("background")) body.background = params.get("background");
+    request = fetch("/v1/image/analysis/url", {
+      method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  } else if (file) {
+    const form = new FormData();
+    form.append("image", file, file.name);
+    request = fetch(`/v1/image/analysis?${params}`, { method: "POST", headers, body: form });
+  } else {
+    return showError("Choose an image or give a URL first.");
+  }
+  $("results").setAttribute("aria-busy", "true");
+  $("send").disabled = true;
+  try {
+    const res = await request;
+    const text = await res.text();
+    let body;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = null;
+    }
+    $("raw").textContent = body ? JSON.stringify(body, null, 2) : text;
+    renderTiming(res.headers.get("Server-Timing"));
+    if (!res.ok || !body) return showError(describe(res.status, body));
+    render(body);
+  } catch (err) {
+    showError(`The request did not reach the API: ${err.message}`);
+  } finally {
+    $("results").setAttribute("aria-busy", "false");
+    $("send").disabled = false;
+  }
+});
+
+function describe(status, body) {
+  const detail = body?.detail;
+  if (Array.isArray(detail)) return `${status}: ${detail.map((d) => `${d.msg} (${d.loc.join(".")})`).join("; ")}`;
+  if (detail?.error) {
+    const more = detail.detail || detail.details || "";
+    const hint = detail.retry_after_seconds ? ` Retry in ${detail.retry_after_seconds} s.` : "";
+    return (
+      status +
+      " " +
+      detail.error +
+      (more ? `: ${more}` : "") +
+      "." +
+      hint +
+      " (code " +
+      detail.code +
+      ", request " +
+      detail.request_id +
+      ")"
+    );
+  }
+  return `The API answered ${status}.`;
+}
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.style.display = "block";
+}
+
+function render(body) {
+  $("error").style.display = "none";
+  const score = body.brightness_score;
+  $("score").textContent = score ?? "–";
+  $("average").textContent = body.average_luminance ?? "–";
+  const angle = Math.PI * (1 - (score ?? 0) / 100);
+  const x = 100 + 80 * Math.cos(angle),
+    y = 100 - 80 * Math.sin(angle);
+  $("gauge-arc").setAttribute("d", score == null ? "" : `M20 100 A80 80 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`);
+  $("median").textContent = body.median_luminance ?? "–";
+  $("edge-score").textContent = body.edge_mode ? `${body.edge_brightness_score} (${body.edge_mode})` : "–";
+  const histogram = $("histogram");
+  histogram.replaceChildren();
+  for (const bucket of body.histogram || []) {
+    const bar = document.createElement("div");
+    bar.className = "bar";
+    bar.title = `${bucket.range}: ${bucket.percent} %`;
+    bar.setAttribute("role", "img");
+    bar.setAttribute("aria-label", `luma ${bucket.range}: ${bucket.percent} percent`);
+    const fill = document.createElement("span");
+    fill.className = "fill";
+    fill.style.height = `${Math.max(0.5, bucket.percent)}%`;
+    const label = document.createElement("small");
+    label.textContent = bucket.range;
+    bar.append(fill, label);
+    histogram.append(bar);
+  }
+  drawEdges(body);
+}
+
+function drawEdges(body) {
+  const img = $("preview"),
+    canvas = $("overlay");
+  const draw = () => {
+    canvas.width = img.clientWidth;
+    canvas.height = img.clientHeight;
+    const ctx = canvas.getContext("2d");
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    canvas.dataset.edgeMode = body.edge_mode || "";
+    if (!body.edge_mode) return;
+    // Bands are max(1, floor(10 %)) of the analysed image, scaled to the picture as shown.
+    const bx = (Math.max(1, Math.floor(body.analysed_width * 0.1)) / body.analysed_width) * canvas.width;
+    const by = (Math.max(1, Math.floor(body.analysed_height * 0.1)) / body.analysed_height) * canvas.height;
+    ctx.fillStyle = "rgba(240, 165, 0, 0.45)";
+    const rects = [];
+    if (body.edge_mode !== "top_bottom")
+      rects.push([0, 0, bx, canvas.height], [canvas.width - bx, 0, bx, canvas.height]);
+    if (body.edge_mode !== "left_right") {
+      const inset = body.edge_mode === "all" ? bx : 0; // corners already counted
+      rects.push([inset, 0, canvas.width - 2 * inset, by], [inset, canvas.height - by, canvas.width - 2 * inset, by]);
+    }
+    for (const r of rects) ctx.fillRect(...r);
+    canvas.dataset.bands = String(rects.length);
+  };
+  if (img.complete && img.naturalWidth) draw();
+  else img.addEventListener("load", draw, { once: true });
+}
+
+function renderTiming(header) {
+  const body = $("timing").querySelector("tbody");
+  body.replaceChildren();
+  for (const entry of (header || "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [name, ...parts] = entry.split(";");
+    const dur = parts.find((p) => p.trim().startsWith("dur="));
+    const desc = parts.find((p) => p.trim().startsWith("desc="));
+    const row = document.createElement("tr");
+    row.innerHTML = "<td></td><td></td>";
+    row.cells[0].textContent = name;
+    row.cells[1].textContent = dur ? `${dur.split("=")[1]} ms` : desc ? desc.split("=")[1].replaceAll('"', "") : "";
+    body.append(row);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * The Worker's Hono environment: its bindings and what middleware records on each request's context.
+ */
+import type { AuthVariables } from "./auth/index.ts";
+import type { Env } from "./config.ts";
+import type { UrlRequest } from "./source/index.ts";
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: AuthVariables & {
+    requestId: string;
+    /** `performance.now()` when the Worker received the request. */
+    startedAt: number;
+    /** The URL route's body, read and checked by its route middleware (source/route.ts). */
+    urlRequest: UrlRequest;
+  };
+};

@@ -1,0 +1,53 @@
+/**
+ * `GET /` and `GET /health`, declared once: validation, types, the typed client and the OpenAPI document all
+ * come from this.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+
+import { authenticate } from "../auth/index.ts";
+import type { AppEnv } from "../context.ts";
+import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named } from "../openapi/index.ts";
+import { rateLimit } from "../ratelimit/index.ts";
+
+const isDeep = (c: { req: { query(name: string): string | undefined } }) => c.req.query("deep") === "1";
+
+/** `deep=1` asks every instance: it needs a key and counts against the rate limit like the API. */
+function whenDeep(middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) => (isDeep(c) ? middleware(c, next) : next());
+}
+
+const UNHEALTHY = jsonAnswer('A setting of the service is invalid: `{"status":"unhealthy"}`.', Named.HealthResponse);
+
+export const healthRoute = createRoute({
+  method: "get",
+  path: "/health",
+  operationId: "health",
+  tags: ["service"],
+  summary: "Health of the Worker (and, with deep=1, of each container instance)",
+  description:
+    "Open without a key, and never touches a container. `deep=1` adds each instance's state, read without starting or waking its container; it needs a key and is rate limited like the API.",
+  security: [{}, ...KEY_SECURITY],
+  middleware: [whenDeep(authenticate<AppEnv>()), whenDeep(rateLimit<AppEnv>())] as const,
+  request: {
+    query: z.object({
+      deep: z.enum(["1"]).optional().describe("1: add each container instance's state (needs a key)."),
+    }),
+  },
+  responses: {
+    200: jsonAnswer("Healthy.", Named.HealthResponse.or(Named.DeepHealthResponse)),
+    401: COMMON_ERRORS[401],
+    429: COMMON_ERRORS[429],
+    503: UNHEALTHY,
+  },
+});
+
+export const rootRoute = createRoute({
+  method: "get",
+  path: "/",
+  operationId: "root",
+  tags: ["service"],
+  summary: "The Worker's health, as the reference service answers its root",
+  security: [{}],
+  responses: { 200: jsonAnswer("Healthy.", Named.HealthResponse), 503: UNHEALTHY },
+});
