@@ -115,6 +115,26 @@ describe("GET /openapi.json", () => {
   });
 });
 
+describe("what the route declarations refuse", () => {
+  it("answers a body of an undeclared media type with 415 in the envelope, never a bare 500", async () => {
+    const res = await SELF.fetch("https://api.test/v1/image/analysis/url", {
+      method: "POST",
+      headers: { "Content-Type": "text/plain", "X-API-Key": "test-key-main" },
+      body: JSON.stringify({ url: "https://example.com/a.png" }),
+    });
+    expect(res.status).toBe(415);
+    expect(await (await conforms(res)).json()).toMatchObject({
+      detail: { code: "unsupported_media_type", error: "Unsupported Media Type" },
+    });
+  });
+
+  it("answers a bad health query in FastAPI's 422 shape with the query as its place", async () => {
+    const res = await SELF.fetch("https://api.test/health?deep=2");
+    expect(res.status).toBe(422);
+    expect(await (await conforms(res)).json()).toMatchObject({ detail: [{ loc: ["query", "deep"] }] });
+  });
+});
+
 describe("conforms", () => {
   it("fails on a body the contract does not allow", async () => {
     const wrong = Response.json({ brightness_score: 57, width: 536 }, { status: 200 });
