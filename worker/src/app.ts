@@ -13,31 +13,19 @@ import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { type AnalysisResponse, parseAnalysisParams } from "../../contract/analysis.ts";
 import { ApiError, fieldError, misconfigured, toErrorResponse } from "../../contract/errors.ts";
-import { mediaTypeOf } from "../../contract/formats.ts";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import {
-  type CachedResult,
-  cachePartition,
-  etagFor,
-  readResult,
-  resultKey,
-  storeResult,
-  urlResultKey,
-} from "./cache/index.ts";
+import { analyseImage, analyseUrl, type Outcome, type RoadOptions } from "./analysis/index.ts";
+import { type CachedResult, cachePartition } from "./cache/index.ts";
 import { configFor, loadedConfig } from "./config.ts";
 import type { AppEnv } from "./context.ts";
-import { sha256Hex } from "./digest.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { healthRoute, rootRoute } from "./health/route.ts";
 import { describeCause, log } from "./log.ts";
 import { serveDocument } from "./openapi/index.ts";
-import { analyseOnContainer } from "./routing/index.ts";
-import { downloadImage, loggableUrl } from "./source/index.ts";
 import { analyseUrlRoute } from "./source/route.ts";
-import { checkSourceUrl } from "./ssrf/index.ts";
-import { checkImage, type Upload } from "./upload/index.ts";
+import { checkImage } from "./upload/index.ts";
 import { analyseUploadRoute } from "./upload/route.ts";
 
 export type { AppEnv } from "./context.ts";
@@ -46,9 +34,6 @@ type Ctx = Context<AppEnv>;
 
 /** The paths a health check may poll: they answer 503 `{"status":"unhealthy"}` on a misconfigured Worker. */
 const HEALTH_PATHS = ["/", "/health"];
-
-/** KV's shortest expiration: a result allowed to live less than this is not cached. */
-const KV_MIN_TTL_S = 60;
 
 /** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
 function elapsedMs(since: number): number {
@@ -87,37 +72,19 @@ function respond(
   return c.json({ ...result, cached, processing_time_ms: processingMs } satisfies AnalysisResponse);
 }
 
-/** The part of the result cache this request may read and write (RESULT_CACHE_SCOPE). */
-function partitionOf(c: Ctx): string {
-  return cachePartition(configFor(c.env).resultCacheScope, c.get("principal"));
+/** The road's options for this request: its cache partition (RESULT_CACHE_SCOPE), its ID, its waitUntil. */
+function roadOf(c: Ctx): RoadOptions {
+  return {
+    partition: cachePartition(configFor(c.env).resultCacheScope, c.get("principal")),
+    requestId: c.get("requestId"),
+    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+  };
 }
 
-/**
- * The answer for a checked image, whether uploaded or downloaded: from the KV cache by content when it can,
- * else from its container instance. `downloadMs` is the URL download's share of the time. `store`
- * false keeps the result out of every cache (the image's server said `no-store` or `private`).
- */
-async function answer(
-  c: Ctx,
-  image: Pick<Upload, "file" | "sha256" | "params">,
-  options: { downloadMs?: number; store?: boolean } = {},
-): Promise<{ response: Response; result?: CachedResult; etag: string }> {
-  const config = configFor(c.env);
-  const key = await resultKey(image.sha256, image.params, partitionOf(c));
-  const etag = await etagFor(image.sha256, image.params);
-  const hit = await readResult(c.env.RESULTS, key);
-  if (hit) return { response: respond(c, hit.result, etag, options), result: hit.result, etag };
-
-  const cache = { key, etag: options.store === false ? null : etag };
-  const { response, durationMs } = await analyseOnContainer(c.env, config, image, cache, c.get("requestId"));
-  if (response.status !== 200) {
-    // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
-    const headers = new Headers(response.headers);
-    return { response: c.newResponse(response.body, { status: response.status as 503, headers }), etag };
-  }
-  const { cached: _cached, processing_time_ms: _time, ...result } = await response.json<AnalysisResponse>();
-  const container = { durationMs, serverTiming: response.headers.get("Server-Timing") };
-  return { response: respond(c, result, etag, { ...options, container }), result, etag };
+/** An outcome of the road as this request's answer: the numbers, or the container's own error envelope. */
+function answer(c: Ctx, outcome: Outcome): Response {
+  if (!outcome.ok) return c.newResponse(outcome.body, { status: outcome.status as 503, headers: outcome.headers });
+  return respond(c, outcome.result, outcome.etag, outcome);
 }
 
 /**
@@ -190,49 +157,11 @@ export function createApp() {
       const params = parseAnalysisParams(new URL(c.req.url).searchParams);
       const { image } = c.req.valid("form");
       const checked = await checkImage(image as File, config);
-      return declared((await answer(c, { ...checked, params })).response);
+      return declared(answer(c, await analyseImage(c.env, config, { ...checked, params }, roadOf(c))));
     })
     .openapi(analyseUrlRoute, async (c) => {
-      const config = configFor(c.env);
-      const { url: rawUrl, params } = c.get("urlRequest");
-      const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
-      const urlKey = await urlResultKey(url, params, partitionOf(c));
-      const hit = await readResult(c.env.RESULTS, urlKey);
-      // The ETag stored beside a URL's result is its content's, so it equals the miss's (cache/index.ts).
-      if (hit?.etag) return declared(respond(c, hit.result, hit.etag, {}));
-
-      const downloadStartedAt = performance.now();
-      const downloaded = await downloadImage(url.href, {
-        maxBytes: config.maxUploadBytes,
-        deadlineMs: config.urlFetchTimeoutMs,
-        resolverUrl: config.dnsResolverUrl,
-        allowedPrivateOrigins: config.allowedPrivateOrigins,
-      });
-      const downloadMs = elapsedMs(downloadStartedAt);
-      log("info", "downloaded", {
-        request_id: c.get("requestId"),
-        source: loggableUrl(url),
-        bytes: downloaded.bytes.length,
-        duration_ms: downloadMs,
-      });
-      const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
-      const sha256 = await sha256Hex(downloaded.bytes);
-      // An image whose server forbids caching (`no-store`, `private`) stays out of every cache, the
-      // content-keyed one included.
-      const store = !downloaded.uncacheable;
-      const { response, result, etag } = await answer(c, { file, sha256, params }, { downloadMs, store });
-
-      // Cached for no longer than the server allows.
-      const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
-      if (result && store && ttlS >= KV_MIN_TTL_S) {
-        const body = { ...result, cached: false, processing_time_ms: 0 } satisfies AnalysisResponse;
-        c.executionCtx.waitUntil(
-          storeResult(c.env.RESULTS, urlKey, body, ttlS, etag).catch((cause: unknown) =>
-            log("warn", "URL result not cached", { request_id: c.get("requestId"), cause: describeCause(cause) }),
-          ),
-        );
-      }
-      return declared(response);
+      const { url, params } = c.get("urlRequest");
+      return declared(answer(c, await analyseUrl(c.env, configFor(c.env), url, params, roadOf(c))));
     });
 
   serveDocument(app as never, pkg.version);

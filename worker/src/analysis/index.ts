@@ -1,0 +1,133 @@
+/**
+ * The single-image road, shared by the analysis routes and the batch consumer: the KV result cache by content,
+ * then the image's container instance (routing, coalescing, deadlines), and for a URL, its own cache and the
+ * safe download before that. Plain values in and out, no HTTP context: app.ts turns an outcome into an answer,
+ * jobs/consumer.ts into a job item's result.
+ */
+import type { AnalysisParams, AnalysisResponse } from "../../../contract/analysis.ts";
+import type { ErrorDetail } from "../../../contract/errors.ts";
+import { mediaTypeOf } from "../../../contract/formats.ts";
+import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "../cache/index.ts";
+import type { Env, WorkerConfig } from "../config.ts";
+import { sha256Hex } from "../digest.ts";
+import { describeCause, log } from "../log.ts";
+import { analyseOnContainer } from "../routing/index.ts";
+import { downloadImage, loggableUrl } from "../source/index.ts";
+import { checkSourceUrl } from "../ssrf/index.ts";
+
+/** KV's shortest expiration: a result allowed to live less than this is not cached. */
+const KV_MIN_TTL_S = 60;
+
+export interface CheckedImage {
+  file: File;
+  sha256: string;
+  params: AnalysisParams;
+}
+
+export interface RoadOptions {
+  /** The part of the result cache this caller may read and write (cache/index.ts `cachePartition`). */
+  partition: string;
+  requestId: string;
+  /** Work that may finish after the answer (a KV write). */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** What the road gives: the numbers (and where they came from), or the container's own error answer. */
+export type Outcome =
+  | {
+      ok: true;
+      result: CachedResult;
+      etag: string;
+      /** Absent on a cache hit. */
+      container?: { durationMs: number; serverTiming: string | null };
+      downloadMs?: number;
+    }
+  | { ok: false; status: number; headers: Headers; detail: ErrorDetail; body: string; downloadMs?: number };
+
+function milliseconds(since: number): number {
+  return Math.round((performance.now() - since) * 10) / 10;
+}
+
+/**
+ * A checked image's numbers: from the KV cache by content when it can, else from its container instance.
+ * `store: false` keeps the result out of every cache (the image's server said `no-store` or `private`).
+ *
+ * @example
+ * const outcome = await analyseImage(env, config, { file, sha256, params }, { partition, requestId, waitUntil });
+ */
+export async function analyseImage(
+  env: Env,
+  config: WorkerConfig,
+  image: CheckedImage,
+  options: RoadOptions & { store?: boolean },
+): Promise<Outcome> {
+  const key = await resultKey(image.sha256, image.params, options.partition);
+  const etag = await etagFor(image.sha256, image.params);
+  const hit = await readResult(env.RESULTS, key);
+  if (hit) return { ok: true, result: hit.result, etag };
+
+  const cache = { key, etag: options.store === false ? null : etag };
+  const { response, durationMs } = await analyseOnContainer(env, config, image, cache, options.requestId);
+  if (response.status !== 200) {
+    // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
+    const body = await response.text();
+    const detail = (JSON.parse(body) as { detail: ErrorDetail }).detail;
+    return { ok: false, status: response.status, headers: new Headers(response.headers), detail, body };
+  }
+  const { cached: _cached, processing_time_ms: _time, ...result } = await response.json<AnalysisResponse>();
+  return { ok: true, result, etag, container: { durationMs, serverTiming: response.headers.get("Server-Timing") } };
+}
+
+/**
+ * An image URL's numbers: from the URL's own cache, else downloaded under every SSRF rule (which throw the
+ * API's errors) and analysed like an upload; the result is cached by URL for no longer than its server allows.
+ *
+ * @example
+ * const outcome = await analyseUrl(env, config, "https://example.com/a.jpg", params, { partition, requestId, waitUntil });
+ */
+export async function analyseUrl(
+  env: Env,
+  config: WorkerConfig,
+  rawUrl: string,
+  params: AnalysisParams,
+  options: RoadOptions,
+): Promise<Outcome> {
+  const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
+  const urlKey = await urlResultKey(url, params, options.partition);
+  const hit = await readResult(env.RESULTS, urlKey);
+  // The ETag stored beside a URL's result is its content's, so it equals the miss's (cache/index.ts).
+  if (hit?.etag) return { ok: true, result: hit.result, etag: hit.etag };
+
+  const downloadStartedAt = performance.now();
+  const downloaded = await downloadImage(url.href, {
+    maxBytes: config.maxUploadBytes,
+    deadlineMs: config.urlFetchTimeoutMs,
+    resolverUrl: config.dnsResolverUrl,
+    allowedPrivateOrigins: config.allowedPrivateOrigins,
+  });
+  const downloadMs = milliseconds(downloadStartedAt);
+  log("info", "downloaded", {
+    request_id: options.requestId,
+    source: loggableUrl(url),
+    bytes: downloaded.bytes.length,
+    duration_ms: downloadMs,
+  });
+  const file = new File([downloaded.bytes], "image", { type: mediaTypeOf(downloaded.format) });
+  const sha256 = await sha256Hex(downloaded.bytes);
+  // An image whose server forbids caching (`no-store`, `private`) stays out of every cache, the content-keyed
+  // one included.
+  const store = !downloaded.uncacheable;
+  const outcome = await analyseImage(env, config, { file, sha256, params }, { ...options, store });
+
+  // Cached for no longer than the server allows.
+  const ttlS = Math.min(config.urlResultTtlS, downloaded.maxAgeS ?? config.urlResultTtlS);
+  if (outcome.ok && store && ttlS >= KV_MIN_TTL_S) {
+    const body = { ...outcome.result, cached: false, processing_time_ms: 0 } satisfies AnalysisResponse;
+    options.waitUntil(
+      storeResult(env.RESULTS, urlKey, body, ttlS, outcome.etag).catch((cause: unknown) =>
+        log("warn", "URL result not cached", { request_id: options.requestId, cause: describeCause(cause) }),
+      ),
+    );
+  }
+  return { ...outcome, downloadMs };
+}
