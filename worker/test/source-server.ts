@@ -1,9 +1,13 @@
 /**
- * A loopback fixture server for the URL tests: images, redirects, hostile bodies, upstream errors, and a
+ * A loopback fixture server for the URL tests: images, redirects, hostile bodies, upstream errors, answers
+ * that break HTTP itself (written byte by byte on the socket, since node:http refuses to), and a
  * DNS-over-HTTPS JSON endpoint with fixed answers (the tests have no internet). Started by global-setup.ts.
  */
 import { createServer, type Server } from "node:http";
+import type { Socket } from "node:net";
+import { gzipSync } from "node:zlib";
 import sharp from "sharp";
+import { GZIP_BOMB_BYTES, MISBEHAVIOURS, type MixedAnswer, UPSTREAM_CANARY } from "./upstream-answers.ts";
 
 /** The fixed DNS answers of `/dns-query`: name → [type, address][] (absent: NXDOMAIN). */
 const DNS: Record<string, Array<[1 | 28, string]>> = {
@@ -42,6 +46,16 @@ export async function startSourceServer(): Promise<SourceServer> {
     const url = new URL(req.url ?? "/", "http://fixture");
     hits.set(url.pathname, (hits.get(url.pathname) ?? 0) + 1);
     const hops = /^\/hops\/(\d+)$/.exec(url.pathname);
+    const named = MISBEHAVIOURS[url.pathname];
+    if (named) {
+      writeMixed(req.socket, named, [], { png, jpeg, origin });
+      return;
+    }
+    if (url.pathname === "/mix") {
+      const chain = JSON.parse(url.searchParams.get("chain") ?? "[{}]") as MixedAnswer[];
+      writeMixed(req.socket, chain[0] ?? {}, chain.slice(1), { png, jpeg, origin });
+      return;
+    }
     const status = /^\/status\/(\d{3})$/.exec(url.pathname);
     if (url.pathname === "/image.png") {
       res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "public, max-age=300" }).end(png);
@@ -49,6 +63,12 @@ export async function startSourceServer(): Promise<SourceServer> {
       res.writeHead(200, { "Content-Type": "application/octet-stream", "Cache-Control": "no-store" }).end(jpeg);
     } else if (url.pathname === "/short-lived.png") {
       res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "max-age=5" }).end(png);
+    } else if (url.pathname === "/aged.png") {
+      // Five minutes of life, 290 s of them already spent in caches on the way (RFC 9111 §5.1).
+      res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "max-age=300", Age: "290" }).end(png);
+    } else if (url.pathname === "/shared-short.png") {
+      // An hour for a browser, five seconds for a shared cache like ours (RFC 9111 §5.2.2.10).
+      res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "max-age=3600, s-maxage=5" }).end(png);
     } else if (hops) {
       const n = Number(hops[1]);
       if (n === 0) res.writeHead(200, { "Content-Type": "image/png" }).end(png);
@@ -87,7 +107,9 @@ export async function startSourceServer(): Promise<SourceServer> {
     } else if (url.pathname === "/html-as-jpeg") {
       res.writeHead(200, { "Content-Type": "image/jpeg" }).end("<!doctype html><html><body>not an image</body></html>");
     } else if (status) {
-      res.writeHead(Number(status[1]), { "Content-Type": "text/html" }).end("<h1>upstream secret error page</h1>");
+      res
+        .writeHead(Number(status[1]), { "Content-Type": "text/html" })
+        .end(`<h1>upstream secret error page ${UPSTREAM_CANARY}</h1>`);
     } else if (url.pathname === "/dns-query") {
       const name = url.searchParams.get("name") ?? "";
       if (name === "resolver-error.example") {
@@ -116,4 +138,79 @@ export async function startSourceServer(): Promise<SourceServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+const REASONS: Record<number, string> = { 100: "Continue", 103: "Early Hints", 200: "OK", 204: "No Content" };
+
+/** Writes `answer` on the raw socket: the bytes exactly as described, right or wrong. */
+function writeMixed(
+  socket: Socket,
+  answer: MixedAnswer,
+  rest: MixedAnswer[],
+  fixtures: { png: Buffer; jpeg: Buffer; origin: string },
+): void {
+  const { png, jpeg, origin } = fixtures;
+  const write = (text: string | Buffer) => {
+    if (!socket.destroyed) socket.write(text);
+  };
+  if (answer.interim != null) write(`HTTP/1.1 ${answer.interim} ${REASONS[answer.interim] ?? "Interim"}\r\n\r\n`);
+  const status = answer.status === undefined ? 200 : answer.status;
+  if (status === null) {
+    socket.end();
+    return;
+  }
+  write(`HTTP/1.1 ${status} ${REASONS[status] ?? "Status"}\r\nContent-Type: image/png\r\n`);
+  if (answer.hangHeaders) {
+    // Never a blank line: the client waits for the rest of the headers until it gives up.
+    socket.setTimeout(30_000, () => socket.destroy());
+    return;
+  }
+
+  const next = `/mix?chain=${encodeURIComponent(JSON.stringify(rest.length > 0 ? rest : [{}]))}`;
+  const host = origin.replace(/^http:/, "");
+  const location = {
+    next,
+    "self-absolute": `${origin}${next}`,
+    "protocol-relative": `${host}${next}`,
+    bad: "http://[::1", // an unclosed IPv6 literal: no URL parser accepts it
+    ftp: "ftp://example.com/image.png",
+    data: "data:image/png;base64,iVBORw0KGgo=",
+    private: "http://169.254.169.254/latest/meta-data/",
+    port: "http://93.184.216.34:8080/image.png", // a public address on a port outside URL_ALLOWED_PORTS
+    none: null,
+  }[answer.location ?? (status >= 300 && status < 400 ? "next" : "none")];
+  const headers: string[] = ["Connection: close", "Cache-Control: no-store", `X-Upstream: ${UPSTREAM_CANARY}`];
+  if (location !== null) headers.push(`Location: ${location}`);
+
+  let body: Buffer = {
+    png,
+    jpeg,
+    html: Buffer.from(`<!doctype html><p>${UPSTREAM_CANARY}</p>`),
+    empty: Buffer.alloc(0),
+    big: Buffer.concat([png.subarray(0, 8), Buffer.alloc(GZIP_BOMB_BYTES - 8)]),
+  }[answer.body ?? "png"];
+  if (answer.encoding === "gzip") body = gzipSync(body);
+  if (answer.encoding === "corrupt-gzip")
+    body = Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(64, 0xff)]);
+  if (answer.encoding === "gzip" || answer.encoding === "corrupt-gzip") headers.push("Content-Encoding: gzip");
+
+  const length = answer.length ?? "exact";
+  if (length === "exact") headers.push(`Content-Length: ${body.length}`);
+  if (length === "over") headers.push(`Content-Length: ${body.length + 1000}`);
+  if (length === "under") headers.push(`Content-Length: ${Math.floor(body.length / 2)}`);
+  if (length === "chunked") headers.push("Transfer-Encoding: chunked");
+  write(`${headers.join("\r\n")}\r\n\r\n`);
+
+  const sent =
+    answer.cut !== undefined && answer.cut < 1 ? body.subarray(0, Math.floor(body.length * answer.cut)) : body;
+  if (length === "chunked") {
+    if (sent.length > 0)
+      write(Buffer.concat([Buffer.from(`${sent.length.toString(16)}\r\n`), sent, Buffer.from("\r\n")]));
+    if (sent === body) write("0\r\n\r\n");
+  } else {
+    write(sent);
+  }
+  // A cut body or an overstated length ends with the connection, mid-answer.
+  if (sent !== body || length === "over") socket.destroy();
+  else socket.end();
 }

@@ -68,6 +68,25 @@ describe("analysis by URL", () => {
     }
   });
 
+  it("does not cache by URL what the upstream's Age or s-maxage leaves under a minute to live", async () => {
+    for (const path of ["/aged.png", "/shared-short.png"]) {
+      await analyseUrl({ url: `${source()}${path}` });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const again = await analyseUrl({ url: `${source()}${path}` });
+      expect(again.headers.get("Server-Timing"), path).toMatch(/^download;dur=/);
+    }
+  });
+
+  it("refuses a port outside URL_ALLOWED_PORTS before any request, in the words of other refused URLs", async () => {
+    const res = await analyseUrl({ url: "http://93.184.216.34:6379/a.png" });
+    expect(res.status).toBe(400);
+    expect(await detail(res)).toMatchObject({
+      error: "Invalid URL",
+      code: "invalid_url",
+      detail: "Only URLs on ports 80 and 443 are allowed",
+    });
+  });
+
   it("follows up to 3 redirects, each checked again", async () => {
     expect((await analyseUrl({ url: `${source()}/hops/3` })).status).toBe(200);
   });
@@ -186,6 +205,12 @@ describe("the request body", () => {
 });
 
 describe("private addresses", () => {
+  it("reaches the fixture server on its random port because its exact origin is allowed, not its port", async () => {
+    // vitest.config.ts allows the origin http://127.0.0.1:<port>; URL_ALLOWED_PORTS stays 80 and 443.
+    expect(new URL(source()).port).not.toMatch(/^(80|443|)$/);
+    expect((await analyseUrl({ url: `${source()}/image.png?port=1` })).status).toBe(200);
+  });
+
   it("refuses the fixture server itself when ALLOW_PRIVATE_SOURCE_ADDRESSES is off", async () => {
     const request = new Request("https://api.test/v1/image/analysis/url", {
       method: "POST",

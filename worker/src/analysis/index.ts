@@ -104,6 +104,7 @@ export async function analyseUrl(
     deadlineMs: config.urlFetchTimeoutMs,
     resolverUrl: config.dnsResolverUrl,
     allowedPrivateOrigins: config.allowedPrivateOrigins,
+    urlAllowedPorts: config.urlAllowedPorts,
   });
   const downloadMs = milliseconds(downloadStartedAt);
   log("info", "downloaded", {

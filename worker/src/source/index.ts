@@ -1,12 +1,15 @@
 /**
  * Downloads the image of `POST /v1/image/analysis/url`, safely:
  *
- * - every hop (the URL and each redirect) passes the SSRF checks of ssrf/index.ts, names included;
+ * - every hop (the URL and each redirect) passes the SSRF checks of ssrf/index.ts, names and ports included;
  * - redirects are followed by hand, at most `MAX_REDIRECTS`;
  * - one deadline covers the whole download (checks, redirects and body): past it, 504;
- * - the size cap is enforced while streaming, whatever `Content-Length` says;
+ * - the size cap is enforced while streaming, on the decoded bytes, whatever `Content-Length` says;
  * - the format is decided by the magic bytes, never by the upstream `Content-Type`;
- * - nothing of the upstream body is ever put in an answer, and logs keep only scheme and host.
+ * - nothing of the upstream body is ever put in an answer, and logs keep only scheme and host;
+ * - whatever an upstream answers, however broken (a bad `Location`, a body that stops, a lying length, a
+ *   gzip that does not inflate), the caller gets 400 `download_failed` with a detail, or 413/415/504: never
+ *   a 500 (docs/SECURITY.md, "What each upstream misbehaviour gets").
  */
 import {
   ACCEPTED_FORMATS,
@@ -21,22 +24,28 @@ import { ApiError, fieldError, missingField, RETRY_AFTER_UNAVAILABLE_S, tooLarge
 import { mediaTypeOf, SNIFF_BYTES, sniffFormat } from "../../../contract/formats.ts";
 import pkg from "../../../package.json" with { type: "json" };
 import { withDeadline } from "../deadline.ts";
-import { checkSourceUrl, resolvePublic } from "../ssrf/index.ts";
+import { checkSourceUrl, resolvePublic, type SourceUrlOptions } from "../ssrf/index.ts";
 
 /** Redirects followed before giving up. */
 export const MAX_REDIRECTS = 3;
 
-export interface SourceOptions {
+/**
+ * The statuses that redirect (RFC 9110 §15.4): 300 may name its preferred choice in `Location` (§15.4.1),
+ * the others must. 304 answers a conditional request (we send none), 305 and 306 are deprecated and unused:
+ * those are never followed.
+ */
+const REDIRECT_STATUSES = new Set([300, 301, 302, 303, 307, 308]);
+
+export interface SourceOptions extends SourceUrlOptions {
   maxBytes: number;
   deadlineMs: number;
   resolverUrl: string;
-  allowedPrivateOrigins: readonly string[];
 }
 
 export interface Downloaded {
   bytes: Uint8Array;
   format: AcceptedFormat;
-  /** The upstream's `Cache-Control: max-age`, in seconds, when it allows caching at all; else null. */
+  /** What is left of the upstream's `s-maxage` or `max-age` after its `Age`, in seconds; null when it gives none. */
   maxAgeS: number | null;
   /** Whether the upstream forbade caching (`no-store`, `no-cache`, `private`). */
   uncacheable: boolean;
@@ -59,6 +68,25 @@ export function loggableUrl(raw: string | URL): string {
 
 function downloadFailed(detail: string, extra: Record<string, string | number> = {}): ApiError {
   return new ApiError(400, "download_failed", "Failed to download image from URL", { extra: { ...extra, detail } });
+}
+
+/**
+ * An answer that breaks HTTP (a body cut off, a length that lies, an encoding that does not decode). Same
+ * status and code as the other failed downloads, so that clients of the reference keep one branch for them;
+ * the detail says what a caller can do. The upstream's own words stay in the log (`cause`).
+ */
+function unreadableAnswer(url: URL, cause: unknown): ApiError {
+  return Object.assign(
+    downloadFailed("The image's server sent an answer that could not be read to the end; retry, or use another URL", {
+      url: loggableUrl(url),
+    }),
+    { cause },
+  );
+}
+
+/** Drops a body we will not read. Cancelling a stream that has already failed rejects: that is no news. */
+async function discard(response: Response): Promise<void> {
+  await response.body?.cancel().catch(() => {});
 }
 
 /** Reads a body into memory, refusing it with `tooBig(size)` once it passes `maxBytes`. */
@@ -89,17 +117,35 @@ async function readCapped(
   return bytes;
 }
 
+/** One `Cache-Control` directive's delta-seconds (RFC 9111 §1.2.2), or null when absent. */
+function directiveSeconds(directives: string, name: string): number | null {
+  const match = new RegExp(`(?:^|[\\s,])${name}\\s*=\\s*"?(\\d+)`).exec(directives);
+  return match ? Number(match[1]) : null;
+}
+
 /**
- * The caching an upstream allows.
+ * The caching an upstream allows, for this service's result cache, which is a shared cache:
+ *
+ * - `s-maxage` wins over `max-age` (RFC 9111 §5.2.2.10: it is the shared caches' own lifetime);
+ * - the upstream's `Age` (RFC 9111 §5.1: seconds the answer has already spent in caches before us) is
+ *   subtracted, so a result lives no longer than the answer it came from (RFC 9111 §4.2.3); what is left can
+ *   be 0, which caches nothing. An `Age` that is not a number of seconds leaves nothing either;
+ * - `no-store`, `no-cache` and `private` forbid caching.
  *
  * @example
  * cachePolicy("public, max-age=300"); // { maxAgeS: 300, uncacheable: false }
+ * cachePolicy("max-age=300, s-maxage=120", "100"); // { maxAgeS: 20, uncacheable: false }
  */
-export function cachePolicy(cacheControl: string | null): { maxAgeS: number | null; uncacheable: boolean } {
+export function cachePolicy(
+  cacheControl: string | null,
+  age: string | null = null,
+): { maxAgeS: number | null; uncacheable: boolean } {
   const directives = (cacheControl ?? "").toLowerCase();
   const uncacheable = /(^|[\s,])(no-store|no-cache|private)([\s,=]|$)/.test(directives);
-  const maxAge = /(?:^|[\s,])(?:s-maxage|max-age)\s*=\s*"?(\d+)/.exec(directives);
-  return { maxAgeS: maxAge ? Number(maxAge[1]) : null, uncacheable };
+  const lifetimeS = directiveSeconds(directives, "s-maxage") ?? directiveSeconds(directives, "max-age");
+  if (lifetimeS === null) return { maxAgeS: null, uncacheable };
+  const ageS = age === null ? 0 : /^\s*\d+\s*$/.test(age) ? Number(age) : Number.POSITIVE_INFINITY;
+  return { maxAgeS: Math.max(0, lifetimeS - ageS), uncacheable };
 }
 
 /**
@@ -139,26 +185,46 @@ async function download(rawUrl: string, options: SourceOptions, signal: AbortSig
       throw Object.assign(downloadFailed("The server could not be reached", { url: loggableUrl(url) }), { cause });
     }
 
-    if (response.status >= 300 && response.status < 400 && response.headers.has("Location")) {
-      await response.body?.cancel();
-      current = new URL(response.headers.get("Location") as string, url).href;
+    const location = response.headers.get("Location");
+    if (REDIRECT_STATUSES.has(response.status) && location !== null) {
+      await discard(response);
+      current = redirectTarget(location, url, response.status);
       continue;
     }
     if (response.status !== 200) {
-      await response.body?.cancel();
-      throw downloadFailed(`The server answered ${response.status}`, {
-        status_code: response.status,
-        url: loggableUrl(url),
-      });
+      await discard(response);
+      const missing = REDIRECT_STATUSES.has(response.status) && response.status !== 300;
+      // A redirect without `Location` (RFC 9110 §15.4.2–15.4.9: the server SHOULD send one) leads nowhere; any other
+      // status, a 1xx handed over as final or a 204 included, is not an image.
+      throw downloadFailed(
+        missing
+          ? `The server answered ${response.status}, a redirect without a Location`
+          : `The server answered ${response.status}`,
+        { status_code: response.status, url: loggableUrl(url) },
+      );
     }
+    // `Content-Length` counts the bytes on the wire (RFC 9110 §8.6): with a `Content-Encoding` they are the
+    // compressed ones, and the cap is on the decoded bytes, so only an identity length refuses at once.
+    // Either way the cap is counted again while reading, since a length can lie.
+    const encoded = (response.headers.get("Content-Encoding") ?? "identity").trim().toLowerCase() !== "identity";
     const declared = Number(response.headers.get("Content-Length") ?? Number.NaN);
-    if (declared > options.maxBytes) {
-      await response.body?.cancel();
+    if (!encoded && declared > options.maxBytes) {
+      await discard(response);
       throw tooLarge(options.maxBytes, declared, "Image from URL");
     }
-    const bytes = response.body
-      ? await readCapped(response.body, options.maxBytes, (size) => tooLarge(options.maxBytes, size, "Image from URL"))
-      : new Uint8Array(0);
+    let bytes: Uint8Array;
+    try {
+      // The runtime decodes gzip, deflate and br itself: the chunks counted here are the decoded ones.
+      bytes = response.body
+        ? await readCapped(response.body, options.maxBytes, (size) =>
+            tooLarge(options.maxBytes, size, "Image from URL"),
+          )
+        : new Uint8Array(0);
+    } catch (cause) {
+      // A body that stops before its `Content-Length` or its last chunk, or that does not decode.
+      if (cause instanceof ApiError || signal.aborted) throw cause;
+      throw unreadableAnswer(url, cause);
+    }
     if (bytes.length === 0) throw downloadFailed("The server sent an empty body", { url: loggableUrl(url) });
     const sniffed = sniffFormat(bytes.subarray(0, SNIFF_BYTES));
     if (sniffed === null || !(ACCEPTED_FORMATS as readonly string[]).includes(sniffed)) {
@@ -170,9 +236,37 @@ async function download(rawUrl: string, options: SourceOptions, signal: AbortSig
         },
       });
     }
-    return { bytes, format: sniffed as AcceptedFormat, ...cachePolicy(response.headers.get("Cache-Control")) };
+    const policy = cachePolicy(response.headers.get("Cache-Control"), response.headers.get("Age"));
+    return { bytes, format: sniffed as AcceptedFormat, ...policy };
   }
   throw downloadFailed(`More than ${MAX_REDIRECTS} redirects`);
+}
+
+/**
+ * Where a redirect leads: `Location` is a URI reference resolved against the URL that answered (RFC 9110
+ * §10.2.2), so a relative or protocol-relative (`//host/path`) one is fine; the result is checked like any
+ * hop at the top of the loop. One that no parser accepts is the upstream's fault, not the caller's.
+ */
+function redirectTarget(location: string, base: URL, status: number): string {
+  let target: URL;
+  try {
+    target = new URL(location, base);
+  } catch (cause) {
+    throw Object.assign(
+      downloadFailed("The server redirected to an address that is not a valid URL", {
+        status_code: status,
+        url: loggableUrl(base),
+      }),
+      { cause },
+    );
+  }
+  if (target.protocol !== "http:" && target.protocol !== "https:") {
+    // The caller's URL was http(s): say the redirect was not, rather than "URL must start with http://".
+    throw new ApiError(400, "invalid_url_scheme", "Invalid URL scheme", {
+      extra: { detail: "The server redirected to a URL that does not start with http:// or https://" },
+    });
+  }
+  return target.href;
 }
 
 /** Largest JSON body of `POST /v1/image/analysis/url`, in bytes. */

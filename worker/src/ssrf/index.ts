@@ -5,13 +5,12 @@
  * (`http://2130706433/`), `localhost.` with a trailing dot, CGNAT addresses, names resolving to private
  * addresses and redirects all went through. Here:
  *
- * 1. Only `http:`/`https:`, no credentials in the URL.
+ * 1. Only `http:`/`https:`, no credentials in the URL, only the ports of `URL_ALLOWED_PORTS` (80 and 443).
  * 2. The host is taken from WHATWG URL parsing, which already turns every IPv4 notation it accepts (decimal
  *    `2130706433`, hex `0x7f.1`, octal `0177.0.0.1`, short `127.1`) into a dotted quad and every IPv6 literal
- *    into its canonical form; the address is then checked against every special-purpose range of the IANA
- *    registries (RFC 6890 and updates): loopback, private (RFC 1918), link-local, CGNAT (RFC 6598), multicast,
- *    unspecified, reserved, documentation, benchmarking, unique-local (RFC 4193), and every IPv6 form that
- *    embeds an IPv4 address (mapped, compatible, NAT64 RFC 6052, 6to4 RFC 3056, Teredo RFC 4380).
+ *    into its canonical form; the address is then checked against every block of the IANA IPv4 and IPv6
+ *    Special-Purpose Address Registries (RFC 6890, RFC 8190; the tables below, one line per entry with its
+ *    RFC), multicast, and for IPv6 everything outside 2000::/3.
  * 3. `localhost` and `*.localhost` (RFC 6761 §6.3), with or without a trailing dot, and single-label names.
  * 4. Names are resolved with DNS over HTTPS and refused when any answer is special-purpose (see
  *    `resolvePublic`), failing closed: docs/SECURITY.md says why a Worker needs this.
@@ -26,6 +25,141 @@ export const PRIVATE_ADDRESS_DETAIL = "URLs pointing to private or local network
 export function invalidUrl(detail: string): ApiError {
   return new ApiError(400, "invalid_url", "Invalid URL", { extra: { detail } });
 }
+
+// ------------------------------------------------------------------------------------ the registries
+
+/**
+ * One block of an IANA special-purpose registry, as the registry lists it, and why this service refuses it.
+ * `globallyReachable` is the registry's own column ("n/a" where it says N/A). Every block is refused, the
+ * globally reachable ones included: each of those is a protocol endpoint (anycast relays, AS112 DNS sinks),
+ * an identifier rather than a locator (ORCHIDv2, DRIP), or a translation prefix that would wrap an address we
+ * cannot see; none is a place an image is served from, and refusing a whole block is simpler to check than
+ * its exceptions (`reason` says why for each such entry).
+ */
+export interface SpecialBlock {
+  cidr: string;
+  name: string;
+  rfc: string;
+  globallyReachable: boolean | "n/a";
+  reason?: string;
+}
+
+/**
+ * IANA IPv4 Special-Purpose Address Registry (RFC 6890, updated by RFC 8190),
+ * https://www.iana.org/assignments/iana-ipv4-special-registry/iana-ipv4-special-registry.xhtml, every entry;
+ * the more specific entries inside 192.0.0.0/24 and 192.88.99.0/24 (DS-Lite 192.0.0.0/29, 192.0.0.8/32,
+ * PCP 192.0.0.9/32, TURN 192.0.0.10/32, NAT64 discovery 192.0.0.170-171, 6a44 192.88.99.2/32) are covered by
+ * their /24. Plus multicast, from the IANA IPv4 Multicast Address Space Registry (RFC 5771),
+ * https://www.iana.org/assignments/multicast-addresses/multicast-addresses.xhtml: not unicast at all.
+ */
+export const SPECIAL_PURPOSE_IPV4: readonly SpecialBlock[] = [
+  { cidr: "0.0.0.0/8", name: '"This network"', rfc: "RFC 791 §3.2, RFC 1122 §3.2.1.3", globallyReachable: false },
+  { cidr: "10.0.0.0/8", name: "Private-Use", rfc: "RFC 1918", globallyReachable: false },
+  { cidr: "100.64.0.0/10", name: "Shared Address Space (CGNAT)", rfc: "RFC 6598", globallyReachable: false },
+  { cidr: "127.0.0.0/8", name: "Loopback", rfc: "RFC 1122 §3.2.1.3", globallyReachable: false },
+  { cidr: "169.254.0.0/16", name: "Link Local (cloud metadata)", rfc: "RFC 3927", globallyReachable: false },
+  { cidr: "172.16.0.0/12", name: "Private-Use", rfc: "RFC 1918", globallyReachable: false },
+  {
+    cidr: "192.0.0.0/24",
+    name: "IETF Protocol Assignments",
+    rfc: "RFC 6890 §2.1",
+    globallyReachable: false,
+    reason: "its two globally reachable /32s (PCP anycast RFC 7723, TURN anycast RFC 8155) are protocol relays",
+  },
+  { cidr: "192.0.2.0/24", name: "Documentation (TEST-NET-1)", rfc: "RFC 5737", globallyReachable: false },
+  {
+    cidr: "192.31.196.0/24",
+    name: "AS112-v4",
+    rfc: "RFC 7535",
+    globallyReachable: true,
+    reason: "DNS sink servers for reverse lookups of private space",
+  },
+  {
+    cidr: "192.52.193.0/24",
+    name: "AMT",
+    rfc: "RFC 7450",
+    globallyReachable: true,
+    reason: "multicast tunnelling relays",
+  },
+  {
+    cidr: "192.88.99.0/24",
+    name: "Deprecated (6to4 Relay Anycast)",
+    rfc: "RFC 7526",
+    globallyReachable: false,
+  },
+  { cidr: "192.168.0.0/16", name: "Private-Use", rfc: "RFC 1918", globallyReachable: false },
+  {
+    cidr: "192.175.48.0/24",
+    name: "Direct Delegation AS112 Service",
+    rfc: "RFC 7534",
+    globallyReachable: true,
+    reason: "DNS sink servers",
+  },
+  { cidr: "198.18.0.0/15", name: "Benchmarking", rfc: "RFC 2544", globallyReachable: false },
+  { cidr: "198.51.100.0/24", name: "Documentation (TEST-NET-2)", rfc: "RFC 5737", globallyReachable: false },
+  { cidr: "203.0.113.0/24", name: "Documentation (TEST-NET-3)", rfc: "RFC 5737", globallyReachable: false },
+  { cidr: "224.0.0.0/4", name: "Multicast (multicast registry)", rfc: "RFC 5771", globallyReachable: "n/a" },
+  { cidr: "240.0.0.0/4", name: "Reserved", rfc: "RFC 1112 §4", globallyReachable: false },
+  { cidr: "255.255.255.255/32", name: "Limited Broadcast", rfc: "RFC 8190, RFC 919 §7", globallyReachable: false },
+];
+
+/**
+ * IANA IPv6 Special-Purpose Address Registry (RFC 6890, updated by RFC 8190),
+ * https://www.iana.org/assignments/iana-ipv6-special-registry/iana-ipv6-special-registry.xhtml, every entry,
+ * plus multicast and the deprecated site-local prefix from the IANA IPv6 Address Space Registry,
+ * https://www.iana.org/assignments/ipv6-address-space/ipv6-address-space.xhtml. On top of the table,
+ * everything outside 2000::/3, the only block that registry allocates as Global Unicast (RFC 4291 §2.4), is
+ * refused too: so is every block assigned after this table was written, outside 2000::/3 at least.
+ */
+export const SPECIAL_PURPOSE_IPV6: readonly SpecialBlock[] = [
+  { cidr: "::1/128", name: "Loopback Address", rfc: "RFC 4291", globallyReachable: false },
+  { cidr: "::/128", name: "Unspecified Address", rfc: "RFC 4291", globallyReachable: false },
+  { cidr: "::ffff:0:0/96", name: "IPv4-mapped Address", rfc: "RFC 4291", globallyReachable: false },
+  {
+    cidr: "64:ff9b::/96",
+    name: "IPv4-IPv6 Translat.",
+    rfc: "RFC 6052",
+    globallyReachable: true,
+    reason: "wraps an IPv4 address, which may be a private one, for a NAT64 gateway the Worker does not need",
+  },
+  { cidr: "64:ff9b:1::/48", name: "IPv4-IPv6 Translat. (local use)", rfc: "RFC 8215", globallyReachable: false },
+  { cidr: "100::/64", name: "Discard-Only Address Block", rfc: "RFC 6666", globallyReachable: false },
+  { cidr: "100:0:0:1::/64", name: "Dummy IPv6 Prefix", rfc: "RFC 9780", globallyReachable: false },
+  {
+    cidr: "2001::/23",
+    name: "IETF Protocol Assignments",
+    rfc: "RFC 2928",
+    globallyReachable: false,
+    reason:
+      "refused whole, with its globally reachable entries: PCP, TURN and DNS-SD SRP anycast 2001:1::1-3 (RFC 7723, " +
+      "RFC 8155, RFC 9665), AMT 2001:3::/32 (RFC 7450), AS112-v6 2001:4:112::/48 (RFC 7535), ORCHIDv2 " +
+      "2001:20::/28 (RFC 7343) and DRIP DETs 2001:30::/28 (RFC 9374); ORCHIDs and DETs are identifiers, not locators",
+  },
+  { cidr: "2001::/32", name: "TEREDO (wraps an IPv4 address)", rfc: "RFC 4380, RFC 8190", globallyReachable: "n/a" },
+  { cidr: "2001:2::/48", name: "Benchmarking", rfc: "RFC 5180, RFC Errata 1752", globallyReachable: false },
+  { cidr: "2001:10::/28", name: "Deprecated (previously ORCHID)", rfc: "RFC 4843", globallyReachable: "n/a" },
+  { cidr: "2001:20::/28", name: "ORCHIDv2", rfc: "RFC 7343", globallyReachable: true, reason: "identifiers" },
+  { cidr: "2001:db8::/32", name: "Documentation", rfc: "RFC 3849", globallyReachable: false },
+  { cidr: "2002::/16", name: "6to4 (wraps an IPv4 address)", rfc: "RFC 3056", globallyReachable: "n/a" },
+  {
+    cidr: "2620:4f:8000::/48",
+    name: "Direct Delegation AS112 Service",
+    rfc: "RFC 7534",
+    globallyReachable: true,
+    reason: "DNS sink servers",
+  },
+  { cidr: "3fff::/20", name: "Documentation", rfc: "RFC 9637", globallyReachable: false },
+  { cidr: "5f00::/16", name: "Segment Routing (SRv6) SIDs", rfc: "RFC 9602", globallyReachable: false },
+  { cidr: "fc00::/7", name: "Unique-Local", rfc: "RFC 4193, RFC 8190", globallyReachable: false },
+  { cidr: "fe80::/10", name: "Link-Local Unicast", rfc: "RFC 4291", globallyReachable: false },
+  {
+    cidr: "fec0::/10",
+    name: "Site-Local (deprecated, address space registry)",
+    rfc: "RFC 3879",
+    globallyReachable: false,
+  },
+  { cidr: "ff00::/8", name: "Multicast (address space registry)", rfc: "RFC 4291", globallyReachable: "n/a" },
+];
 
 // ---------------------------------------------------------------------------------------------- IPv4
 
@@ -47,24 +181,7 @@ function cidr4(text: string): Cidr4 {
   return [ipv4ToNumber(net as string) as number, Number(len)];
 }
 
-/** IPv4 special-purpose ranges (IANA IPv4 Special-Purpose Address Registry, plus multicast and reserved). */
-const SPECIAL_IPV4: readonly Cidr4[] = [
-  "0.0.0.0/8", // "this network", unspecified
-  "10.0.0.0/8", // private
-  "100.64.0.0/10", // CGNAT shared address space
-  "127.0.0.0/8", // loopback
-  "169.254.0.0/16", // link-local (cloud metadata at 169.254.169.254)
-  "172.16.0.0/12", // private
-  "192.0.0.0/24", // IETF protocol assignments
-  "192.0.2.0/24", // documentation
-  "192.88.99.0/24", // 6to4 relay anycast
-  "192.168.0.0/16", // private
-  "198.18.0.0/15", // benchmarking
-  "198.51.100.0/24", // documentation
-  "203.0.113.0/24", // documentation
-  "224.0.0.0/4", // multicast
-  "240.0.0.0/4", // reserved, and 255.255.255.255 broadcast
-].map(cidr4);
+const REFUSED_IPV4: readonly Cidr4[] = SPECIAL_PURPOSE_IPV4.map((block) => cidr4(block.cidr));
 
 function inCidr4(address: number, [net, len]: Cidr4): boolean {
   const size = 2 ** (32 - len);
@@ -72,7 +189,7 @@ function inCidr4(address: number, [net, len]: Cidr4): boolean {
 }
 
 /**
- * Whether a dotted-quad IPv4 address is special-purpose (never a public image host).
+ * Whether a dotted-quad IPv4 address is in a block of `SPECIAL_PURPOSE_IPV4` (never a public image host).
  *
  * @example
  * isSpecialIpv4("100.64.0.1"); // true (CGNAT)
@@ -80,7 +197,7 @@ function inCidr4(address: number, [net, len]: Cidr4): boolean {
  */
 export function isSpecialIpv4(dotted: string): boolean {
   const n = ipv4ToNumber(dotted);
-  return n === null || SPECIAL_IPV4.some((range) => inCidr4(n, range));
+  return n === null || REFUSED_IPV4.some((range) => inCidr4(n, range));
 }
 
 // ---------------------------------------------------------------------------------------------- IPv6
@@ -109,30 +226,40 @@ function ipv6Groups(literal: string): number[] | null {
   return groups.some(Number.isNaN) ? null : groups;
 }
 
+/** An IPv6 address as one 128-bit number. */
+function ipv6ToBigInt(literal: string): bigint | null {
+  const groups = ipv6Groups(literal);
+  return groups ? groups.reduce((n, g) => (n << 16n) | BigInt(g), 0n) : null;
+}
+
+type Cidr6 = readonly [bigint, bigint]; // network, prefix length
+
+function cidr6(text: string): Cidr6 {
+  const [net, len] = text.split("/");
+  return [ipv6ToBigInt(net as string) as bigint, BigInt(len as string)];
+}
+
+function inCidr6(address: bigint, [net, len]: Cidr6): boolean {
+  const shift = 128n - len;
+  return address >> shift === net >> shift;
+}
+
+const REFUSED_IPV6: readonly Cidr6[] = SPECIAL_PURPOSE_IPV6.map((block) => cidr6(block.cidr));
+const GLOBAL_UNICAST = cidr6("2000::/3");
+
 /**
- * Whether an IPv6 literal is special-purpose: unspecified, loopback, unique-local, link-local, site-local,
- * multicast, documentation, or any form that embeds an IPv4 address (which could be a private one).
+ * Whether an IPv6 literal is outside 2000::/3 or in a block of `SPECIAL_PURPOSE_IPV6`; unparseable counts as
+ * special. Every form that wraps an IPv4 address (mapped, compatible, translated, NAT64, 6to4, Teredo) is
+ * refused whole, whichever IPv4 address it wraps.
  *
  * @example
  * isSpecialIpv6("::ffff:7f00:1"); // true (IPv4-mapped 127.0.0.1)
  * isSpecialIpv6("2606:4700::1111"); // false
  */
 export function isSpecialIpv6(literal: string): boolean {
-  const g = ipv6Groups(literal);
-  if (!g) return true; // unparseable: refuse
-  const [g0, g1, g2, g3, g4, g5] = g as [number, number, number, number, number, number];
-  const firstFiveZero = g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0;
-  if (firstFiveZero && (g5 === 0 || g5 === 0xffff)) return true; // ::, ::1, IPv4-compatible ::a.b.c.d, mapped ::ffff:a.b.c.d
-  if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0xffff && g5 === 0) return true; // IPv4-translated (RFC 2765)
-  if (g0 === 0x64 && g1 === 0xff9b) return true; // NAT64 64:ff9b::/96 and 64:ff9b:1::/48
-  if (g0 === 0x2002) return true; // 6to4
-  if (g0 === 0x2001 && g1 === 0) return true; // Teredo 2001::/32
-  if (g0 === 0x2001 && g1 === 0xdb8) return true; // documentation
-  if (g0 === 0x100 && g1 === 0 && g2 === 0 && g3 === 0) return true; // discard-only 100::/64
-  if ((g0 & 0xfe00) === 0xfc00) return true; // unique-local fc00::/7
-  if ((g0 & 0xffc0) === 0xfe80 || (g0 & 0xffc0) === 0xfec0) return true; // link-local, site-local
-  if ((g0 & 0xff00) === 0xff00) return true; // multicast
-  return false;
+  const n = ipv6ToBigInt(literal);
+  if (n === null) return true;
+  return !inCidr6(n, GLOBAL_UNICAST) || REFUSED_IPV6.some((range) => inCidr6(n, range));
 }
 
 // ---------------------------------------------------------------------------------------------- hosts
@@ -167,17 +294,53 @@ export function isLocalName(name: string): boolean {
 }
 
 export interface SourceUrlOptions {
-  /** Origins (`http://127.0.0.1:9000`) that may be fetched although their address is private: tests only. */
+  /**
+   * Origins (`http://127.0.0.1:9000`) that may be fetched although their address is private: tests only. An
+   * origin is exact (scheme, host and port), so its port is allowed with it, whatever `urlAllowedPorts` says.
+   */
   allowedPrivateOrigins: readonly string[];
+  /** The TCP ports a URL may name (`URL_ALLOWED_PORTS`; 80 and 443 by default). */
+  urlAllowedPorts: readonly number[];
 }
 
 /**
- * Parses and checks a source URL by its text alone (scheme, credentials, literal address, local name), the
- * checks that need no network. Names still have to pass `resolvePublic`.
+ * The port a URL connects to: the one it names, else its scheme's default (WHATWG URL leaves `port` empty
+ * for 80 on http and 443 on https, written or not).
  *
  * @example
- * checkSourceUrl("http://2130706433/x.png", { allowedPrivateOrigins: [] }); // throws 400 Invalid URL
- * checkSourceUrl("https://example.com/a.jpg", { allowedPrivateOrigins: [] }); // { url, host: { kind: "name", … } }
+ * effectivePort(new URL("https://example.com/")); // 443
+ */
+export function effectivePort(url: URL): number {
+  if (url.port !== "") return Number(url.port);
+  return url.protocol === "https:" ? 443 : 80;
+}
+
+/** "80 and 443", "443", "80, 443 and 8080". */
+function portList(ports: readonly number[]): string {
+  const sorted = [...ports].sort((a, b) => a - b).map(String);
+  return sorted.length <= 1 ? (sorted[0] ?? "none") : `${sorted.slice(0, -1).join(", ")} and ${sorted.at(-1)}`;
+}
+
+/**
+ * The refusal of a port, in the words of the other refused URLs. Without it the service would tell a caller
+ * whether any port of any public host answers (a port scanner with our address).
+ *
+ * @example
+ * portNotAllowed([80, 443]).extra.detail; // "Only URLs on ports 80 and 443 are allowed"
+ */
+export function portNotAllowed(ports: readonly number[]): ApiError {
+  return invalidUrl(`Only URLs on port${ports.length === 1 ? "" : "s"} ${portList(ports)} are allowed`);
+}
+
+/**
+ * Parses and checks a source URL by its text alone (scheme, credentials, literal address, local name, port),
+ * the checks that need no network. Names still have to pass `resolvePublic`.
+ *
+ * @example
+ * const options = { allowedPrivateOrigins: [], urlAllowedPorts: [80, 443] };
+ * checkSourceUrl("http://2130706433/x.png", options); // throws 400 Invalid URL
+ * checkSourceUrl("https://example.com:8443/a.jpg", options); // throws 400 Invalid URL (the port)
+ * checkSourceUrl("https://example.com/a.jpg", options); // { url, host: { kind: "name", … } }
  */
 export function checkSourceUrl(raw: string, options: SourceUrlOptions): { url: URL; host: HostKind; allowed: boolean } {
   let url: URL;
@@ -196,6 +359,7 @@ export function checkSourceUrl(raw: string, options: SourceUrlOptions): { url: U
     if (host.kind === "ipv4" && isSpecialIpv4(host.address)) throw invalidUrl(PRIVATE_ADDRESS_DETAIL);
     if (host.kind === "ipv6" && isSpecialIpv6(host.address)) throw invalidUrl(PRIVATE_ADDRESS_DETAIL);
     if (host.kind === "name" && isLocalName(host.name)) throw invalidUrl(PRIVATE_ADDRESS_DETAIL);
+    if (!options.urlAllowedPorts.includes(effectivePort(url))) throw portNotAllowed(options.urlAllowedPorts);
   }
   return { url, host, allowed };
 }
