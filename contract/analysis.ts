@@ -6,7 +6,7 @@
  * reference service's public message and fields in the response.
  */
 import { z } from "zod";
-import { ApiError } from "./errors.ts";
+import { ApiError, fieldError } from "./errors.ts";
 import { AcceptedFormatSchema, type AnalysisResponseBody, EdgeModeSchema, MetricSchema } from "./schemas.ts";
 
 export const VALID_METRICS = MetricSchema.options;
@@ -102,6 +102,29 @@ export function parseAnalysisParams(query: { get(name: string): string | null })
     metrics: parseMetrics(query.get("metrics")),
     edgeMode: parseEdgeMode(query.get("edge_mode")),
     background: parseBackground(query.get("background")),
+  };
+}
+
+/** A JSON body's optional string field: a list of strings is joined with commas; anything else is a 422. */
+function stringField(fields: Record<string, unknown>, field: string): string | undefined {
+  const value = fields[field];
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
+  if (typeof value !== "string") throw fieldError(field, "string_type", "Input should be a valid string");
+  return value;
+}
+
+/**
+ * The analysis parameters of a JSON body (`metrics` also as a list), in the reference's order of checks.
+ *
+ * @example
+ * parseAnalysisFields({ metrics: ["median"], edge_mode: "all" }); // { metrics: ["median"], edgeMode: "all", background: null }
+ */
+export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisParams {
+  return {
+    metrics: parseMetrics(stringField(fields, "metrics")),
+    edgeMode: parseEdgeMode(stringField(fields, "edge_mode")),
+    background: parseBackground(stringField(fields, "background")),
   };
 }
 

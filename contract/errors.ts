@@ -37,6 +37,11 @@ export const ERROR_CODES = [
   "client_closed",
   "processing_timeout",
   "method_not_allowed",
+  "too_many_items",
+  "invalid_job",
+  "invalid_callback_url",
+  "idempotency_conflict",
+  "job_cancelled",
   "misconfigured",
   "internal_error",
 ] as const;

@@ -22,6 +22,8 @@ import type { AppEnv } from "./context.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { healthRoute, rootRoute } from "./health/route.ts";
+import { deleteJob, getJob, jobResults, listJobs, submitJob } from "./jobs/http.ts";
+import { deleteJobRoute, getJobRoute, jobResultsRoute, listJobsRoute, submitJobRoute } from "./jobs/route.ts";
 import { describeCause, log } from "./log.ts";
 import { serveDocument } from "./openapi/index.ts";
 import { analyseUrlRoute } from "./source/route.ts";
@@ -106,6 +108,8 @@ export function createApp() {
     defaultHook: (result, c) => {
       if (result.success) return;
       if (result.target === "query") parseAnalysisParams(new URL(c.req.url).searchParams);
+      // A path that names no job in the right form names no job: 404, as for one that does not exist.
+      if (result.target === "param") throw new ApiError(404, "not_found", "Not Found");
       const issue = result.error.issues[0];
       const field = issue?.path[0];
       const where = result.target === "json" || result.target === "form" ? "body" : result.target;
@@ -162,7 +166,12 @@ export function createApp() {
     .openapi(analyseUrlRoute, async (c) => {
       const { url, params } = c.get("urlRequest");
       return declared(answer(c, await analyseUrl(c.env, configFor(c.env), url, params, roadOf(c))));
-    });
+    })
+    .openapi(submitJobRoute, submitJob)
+    .openapi(listJobsRoute, listJobs)
+    .openapi(getJobRoute, getJob)
+    .openapi(jobResultsRoute, jobResults)
+    .openapi(deleteJobRoute, deleteJob);
 
   serveDocument(app as never, pkg.version);
 

@@ -5,6 +5,7 @@
  */
 import { misconfigured } from "../../contract/errors.ts";
 import type { AnalysisContainer } from "./container/index.ts";
+import type { BatchJob, JobMessage } from "./jobs/index.ts";
 import { log } from "./log.ts";
 import { loadConfig, type Vars, type WorkerConfig } from "./settings.ts";
 
@@ -15,6 +16,9 @@ export interface Env extends Vars {
   ANALYZER: DurableObjectNamespace<AnalysisContainer>;
   RESULTS: KVNamespace;
   RATE_LIMITER?: RateLimit;
+  JOBS: DurableObjectNamespace<BatchJob>;
+  JOB_QUEUE: Queue<JobMessage>;
+  UPLOADS: R2Bucket;
 }
 
 type Loaded = { config: WorkerConfig } | { error: Error };

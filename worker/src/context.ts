@@ -3,6 +3,7 @@
  */
 import type { AuthVariables } from "./auth/index.ts";
 import type { Env } from "./config.ts";
+import type { Submission } from "./jobs/submit.ts";
 import type { UrlRequest } from "./source/index.ts";
 
 export type AppEnv = {
@@ -13,5 +14,7 @@ export type AppEnv = {
     startedAt: number;
     /** The URL route's body, read and checked by its route middleware (source/route.ts). */
     urlRequest: UrlRequest;
+    /** A job submission, read and checked by its route middleware (jobs/route.ts), and the job's ID. */
+    job: { jobId: string; submission: Submission };
   };
 };

@@ -4,14 +4,19 @@
 import { createApp } from "./app.ts";
 import { configFor, type Env } from "./config.ts";
 import { probeInstances } from "./health/index.ts";
+import { consumeJobs } from "./jobs/consumer.ts";
+import type { JobMessage } from "./jobs/index.ts";
 import { log } from "./log.ts";
 
 export { AnalysisContainer } from "./container/index.ts";
+export { BatchJob } from "./jobs/index.ts";
 
 const app = createApp();
 
 export default {
   fetch: app.fetch,
+  /** Batch jobs' items, and their dead letters (worker/src/jobs/consumer.ts). */
+  queue: consumeJobs,
   /**
    * The optional warm-up (a Cron Trigger in wrangler.toml, off by default): starts every instance's
    * container so that the first caller of the day does not pay a cold start.
@@ -20,4 +25,4 @@ export default {
     const instances = await probeInstances(env, configFor(env), true);
     log("info", "warm-up", { instances: instances.map((i) => `${i.name}:${i.state}`).join(" ") });
   },
-} satisfies ExportedHandler<Env>;
+} satisfies ExportedHandler<Env, JobMessage>;

@@ -44,6 +44,24 @@ export const RATE_LIMIT_PERIODS_S = [10, 60] as const;
  * that another analysed the same bytes or URL) or `shared` (one cache for all: cheaper, and leaks that fact).
  */
 export const RESULT_CACHE_SCOPE = "key";
+/** Most items one job may have (URLs or files). */
+export const MAX_JOB_ITEMS = 1_000;
+/** Largest multipart job submission, in bytes (each file is still at most MAX_UPLOAD_BYTES). */
+export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
+/** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
+export const JOB_RETENTION = "7d";
+/** How many items of one queue batch the consumer analyses at once (with `max_concurrency` batches). */
+export const JOB_CONSUMER_CONCURRENCY = 2;
+/**
+ * How long an item may stay unfinished after it was sent to the queue before the job sends it again, in
+ * seconds: longer than the queue's whole retry horizon, so it only ever catches a message that was lost.
+ */
+export const JOB_ITEM_LEASE_S = 600;
+/** How many times a webhook is tried before it is given up (with exponential backoff from WEBHOOK_RETRY_BASE_S). */
+export const WEBHOOK_MAX_ATTEMPTS = 8;
+/** The first webhook retry's delay, in seconds; each next one doubles it. */
+export const WEBHOOK_RETRY_BASE_S = 30;
+
 /** `ENVIRONMENT` when unset: the strict one (https only for the resolver). */
 export const ENVIRONMENT = "production";
 
@@ -66,6 +84,17 @@ export interface Vars {
   URL_RESULT_TTL_S?: string;
   DNS_RESOLVER_URL?: string;
   URL_ALLOWED_PORTS?: string;
+  MAX_JOB_ITEMS?: string;
+  MAX_JOB_UPLOAD_BYTES?: string;
+  JOB_RETENTION?: string;
+  JOB_CONSUMER_CONCURRENCY?: string;
+  JOB_ITEM_LEASE_S?: string;
+  /** Secret: signs job webhooks (Standard Webhooks: `whsec_` and base64). Jobs with a callback_url need it. */
+  WEBHOOK_SECRET?: string;
+  WEBHOOK_MAX_ATTEMPTS?: string;
+  WEBHOOK_RETRY_BASE_S?: string;
+  /** Tests only, refused in production: the share (0–1) of job deliveries the consumer fails on purpose. */
+  JOB_FAULT_RATE?: string;
   /** Tests only: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
   ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
   /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
@@ -89,6 +118,15 @@ export interface WorkerConfig {
   urlFetchTimeoutMs: number;
   urlResultTtlS: number;
   dnsResolverUrl: string;
+  maxJobItems: number;
+  maxJobUploadBytes: number;
+  jobRetentionMs: number;
+  jobConsumerConcurrency: number;
+  jobItemLeaseS: number;
+  webhookSecret: string | null;
+  webhookMaxAttempts: number;
+  webhookRetryBaseS: number;
+  jobFaultRate: number;
   /** Ports a source URL may name (its effective port: 80 for http, 443 for https when none is written). */
   urlAllowedPorts: number[];
   allowedPrivateOrigins: string[];
@@ -137,11 +175,11 @@ function ports(raw: string | undefined): number[] {
   });
 }
 
-const DURATION = /^(\d+)(s|m|h)$/;
-const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000 } as const;
+const DURATION = /^(\d+)(s|m|h|d)$/;
+const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /**
- * A duration as `@cloudflare/containers` reads `sleepAfter`, in milliseconds; NaN for anything else.
+ * A duration like `30s`, `5m`, `1h` or `7d`, in milliseconds; NaN for anything else.
  *
  * @example
  * durationMs("5m"); // 300000
@@ -204,7 +242,8 @@ export function loadConfig(env: Vars): WorkerConfig {
   const vars: Record<string, unknown> = { ...env };
   const environment = env.ENVIRONMENT || ENVIRONMENT;
   const sleepAfter = env.CONTAINER_SLEEP_AFTER || CONTAINER_SLEEP_AFTER;
-  const sleepAfterMs = durationMs(sleepAfter);
+  // `@cloudflare/containers` reads s, m and h only.
+  const sleepAfterMs = sleepAfter.endsWith("d") ? Number.NaN : durationMs(sleepAfter);
   if (!(sleepAfterMs > 0)) {
     throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
   }
@@ -238,6 +277,21 @@ export function loadConfig(env: Vars): WorkerConfig {
   if (scope !== "key" && scope !== "shared") {
     throw new Error(`Expected one of key, shared for RESULT_CACHE_SCOPE but received ${scope}`);
   }
+  const jobRetention = env.JOB_RETENTION || JOB_RETENTION;
+  const jobRetentionMs = durationMs(jobRetention);
+  if (!(jobRetentionMs >= 60_000)) {
+    throw new Error(`Expected a duration of at least 1m like 12h or 7d for JOB_RETENTION but received ${jobRetention}`);
+  }
+  const webhookSecret = env.WEBHOOK_SECRET?.trim() || null;
+  if (webhookSecret !== null && !/^whsec_[A-Za-z0-9+/]{16,}={0,2}$/.test(webhookSecret)) {
+    throw new Error("Expected whsec_ and base64 (Standard Webhooks) for WEBHOOK_SECRET but received another form");
+  }
+  const faultRate = env.JOB_FAULT_RATE ? Number(env.JOB_FAULT_RATE) : 0;
+  if (!(faultRate >= 0 && faultRate < 1) || (faultRate > 0 && environment === "production")) {
+    throw new Error(
+      `Expected a share from 0 to below 1, and 0 in production, for JOB_FAULT_RATE but received ${env.JOB_FAULT_RATE}`,
+    );
+  }
   return {
     environment,
     apiKeys: list(env.API_KEYS),
@@ -255,6 +309,15 @@ export function loadConfig(env: Vars): WorkerConfig {
     urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
     dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", environment),
     urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
+    maxJobItems: positiveInt(vars, "MAX_JOB_ITEMS", MAX_JOB_ITEMS),
+    maxJobUploadBytes: positiveInt(vars, "MAX_JOB_UPLOAD_BYTES", MAX_JOB_UPLOAD_BYTES),
+    jobRetentionMs,
+    jobConsumerConcurrency: positiveInt(vars, "JOB_CONSUMER_CONCURRENCY", JOB_CONSUMER_CONCURRENCY),
+    jobItemLeaseS: positiveInt(vars, "JOB_ITEM_LEASE_S", JOB_ITEM_LEASE_S),
+    webhookSecret,
+    webhookMaxAttempts: positiveInt(vars, "WEBHOOK_MAX_ATTEMPTS", WEBHOOK_MAX_ATTEMPTS),
+    webhookRetryBaseS: positiveInt(vars, "WEBHOOK_RETRY_BASE_S", WEBHOOK_RETRY_BASE_S),
+    jobFaultRate: faultRate,
     allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
   };
 }

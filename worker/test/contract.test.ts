@@ -47,16 +47,25 @@ describe("GET /openapi.json", () => {
       Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
     );
     expect(operations.sort()).toEqual([
+      "DELETE /v1/jobs/{job_id} deleteJob",
       "GET / root",
       "GET /health health",
+      "GET /v1/jobs listJobs",
+      "GET /v1/jobs/{job_id} getJob",
+      "GET /v1/jobs/{job_id}/results getJobResults",
       "POST /v1/image/analysis analyseUpload",
       "POST /v1/image/analysis/url analyseUrl",
+      "POST /v1/jobs submitJob",
     ]);
     expect(Object.keys(doc.components.schemas).sort()).toEqual([
       "AnalysisResponse",
       "DeepHealthResponse",
       "ErrorEnvelope",
       "HealthResponse",
+      "Job",
+      "JobList",
+      "JobRequest",
+      "JobResultLine",
       "UrlRequest",
       "ValidationEnvelope",
     ]);

@@ -43,9 +43,9 @@ export function corsPolicy(): MiddlewareHandler<{ Bindings: Env }> {
       const allowed = corsOrigins(c.env);
       handler = cors({
         origin: allowed.includes("*") ? "*" : (origin) => (allowed.includes(origin) ? origin : null),
-        allowMethods: ["GET", "POST", "OPTIONS"],
-        allowHeaders: ["Content-Type", "X-API-Key", "Authorization", REQUEST_ID_HEADER],
-        exposeHeaders: [REQUEST_ID_HEADER, "Server-Timing", "ETag", "Retry-After"],
+        allowMethods: ["GET", "POST", "DELETE", "OPTIONS"],
+        allowHeaders: ["Content-Type", "X-API-Key", "Authorization", "Idempotency-Key", REQUEST_ID_HEADER],
+        exposeHeaders: [REQUEST_ID_HEADER, "Server-Timing", "ETag", "Retry-After", "Location"],
         maxAge: CORS_MAX_AGE_S,
         credentials: false,
       });

@@ -164,6 +164,11 @@ export function serveDocument(app: OpenAPIHono<never>, version: string): void {
     security: KEY_SECURITY,
     tags: [
       { name: "analysis", description: "How bright an image is, uploaded or downloaded from a public URL." },
+      {
+        name: "jobs",
+        description:
+          "Batch jobs: many images analysed in the background (Queues, a Durable Object per job, R2 for uploads), results as NDJSON or CSV, a signed webhook when done.",
+      },
       { name: "service", description: "Health of the Worker and of its container instances." },
     ],
   }));

@@ -1,0 +1,533 @@
+/**
+ * One batch job: a Durable Object (SQLite storage) that holds its items, their states and results, and is
+ * the one place where an item's result is recorded, once. Its own class, with its own alarm (the container
+ * Durable Object owns that one): the alarm sends items to the queue (again, if one was lost), retries the
+ * webhook, and deletes the job when it expires.
+ *
+ * The road of an item: `create` (items `pending`) → alarm sends `{job_id, index}` to the queue → the consumer
+ * `claim`s it (`running`; nothing for an item already finished or a cancelled job) → the single-image road →
+ * `record` (`succeeded` or `failed`; a second record of the same item changes nothing, so a redelivered
+ * message can never count or store an item twice).
+ */
+import { DurableObject } from "cloudflare:workers";
+import { Webhook } from "standardwebhooks";
+import type { AnalysisParams } from "../../../contract/analysis.ts";
+import { ApiError } from "../../../contract/errors.ts";
+import { JOBS_PATH, type Job, type JobResultLine, type JobStatus } from "../../../contract/jobs.ts";
+import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
+import { configFor, type Env } from "../config.ts";
+import { describeCause, log } from "../log.ts";
+import { checkSourceUrl, resolvePublic } from "../ssrf/index.ts";
+
+/** What the queue carries: one item of one job. */
+export interface JobMessage {
+  job_id: string;
+  index: number;
+}
+
+export interface JobItemSpec {
+  /** The caller's reference (or the file's name), or null. */
+  ref: string | null;
+  /** The URL, or `upload:<file name>`. */
+  source: string;
+  kind: "url" | "upload";
+  url?: string;
+  /** The R2 key of an uploaded file. */
+  uploadKey?: string;
+}
+
+export interface JobSpec {
+  jobId: string;
+  /** Who may see the job: the principal's `kind:id` (auth/index.ts). */
+  owner: string;
+  /** SHA-256 of the submission (items and parameters), to tell a retried submission from another one. */
+  fingerprint: string;
+  params: AnalysisParams;
+  /** The result cache partition of the owner (RESULT_CACHE_SCOPE). */
+  partition: string;
+  callbackUrl: string | null;
+  items: JobItemSpec[];
+}
+
+/** What the consumer needs to analyse one item. */
+export interface Claim {
+  item: JobItemSpec;
+  params: AnalysisParams;
+  partition: string;
+  /** How many times this item has been claimed, this one included. */
+  attempt: number;
+}
+
+export type ItemOutcome = { ok: true; result: AnalysisResponseBody } | { ok: false; error: LineError };
+
+type ItemState = "pending" | "running" | "succeeded" | "failed" | "cancelled";
+
+/** R2 keys of a job's uploads start with this. */
+export const uploadPrefix = (jobId: string) => `jobs/${jobId}/`;
+/** The KV key that lists a job under its owner, newest first (keys sort by inverted creation time). */
+export const indexKey = (owner: string, createdAt: number, jobId: string) =>
+  `job-index:${owner}:${String(Number.MAX_SAFE_INTEGER - createdAt).padStart(16, "0")}:${jobId}`;
+
+/** The most messages one `sendBatch` may carry. */
+const QUEUE_BATCH_MAX = 100;
+/** How long one webhook delivery may take, in milliseconds. */
+const WEBHOOK_TIMEOUT_MS = 10_000;
+/** How many result lines one call returns (the Worker streams page after page). */
+export const RESULT_PAGE_SIZE = 200;
+
+/** The error line of an item its job's cancellation kept from being analysed. */
+function cancelledItem(index: number, job: JobRow): LineError {
+  const error = new ApiError(409, "job_cancelled", "The job was cancelled before this item was analysed");
+  return (error.toEnvelope(`${job.job_id}:${index}`) as { detail: LineError }).detail;
+}
+
+/** The `error` of a result line: an error envelope's `detail`. */
+type LineError = Extract<JobResultLine, { status: "failed" | "cancelled" }>["error"];
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+interface JobRow {
+  job_id: string;
+  owner: string;
+  fingerprint: string;
+  params: string;
+  partition: string;
+  callback_url: string | null;
+  status: JobStatus;
+  total: number;
+  created_at: number;
+  updated_at: number;
+  finished_at: number | null;
+  expires_at: number;
+  webhook_attempts: number;
+  webhook_next_at: number | null;
+  [key: string]: SqlStorageValue;
+}
+
+interface ItemRow {
+  idx: number;
+  ref: string | null;
+  source: string;
+  kind: "url" | "upload";
+  url: string | null;
+  upload_key: string | null;
+  state: ItemState;
+  enqueued_at: number | null;
+  attempts: number;
+  result: string | null;
+  error: string | null;
+  [key: string]: SqlStorageValue;
+}
+
+export class BatchJob extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+  }
+
+  /**
+   * Whether this object holds a job. Asking about an ID that was never created writes nothing: the tables are
+   * made by `create` only.
+   */
+  #exists(): boolean {
+    return this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job'").toArray().length > 0;
+  }
+
+  #migrate(): void {
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS job (
+      one INTEGER PRIMARY KEY CHECK (one = 1), job_id TEXT NOT NULL, owner TEXT NOT NULL, fingerprint TEXT NOT NULL,
+      params TEXT NOT NULL, partition TEXT NOT NULL, callback_url TEXT, status TEXT NOT NULL, total INTEGER NOT NULL,
+      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER, expires_at INTEGER NOT NULL,
+      webhook_attempts INTEGER NOT NULL DEFAULT 0, webhook_next_at INTEGER)`);
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS items (
+      idx INTEGER PRIMARY KEY, ref TEXT, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, upload_key TEXT,
+      state TEXT NOT NULL, enqueued_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT)`);
+  }
+
+  #job(): JobRow | null {
+    if (!this.#exists()) return null;
+    return this.#sql.exec<JobRow>("SELECT * FROM job").toArray()[0] ?? null;
+  }
+
+  #counts(): { done: number; succeeded: number; failed: number } {
+    const row = this.#sql
+      .exec<{ done: number; succeeded: number; failed: number }>(
+        `SELECT SUM(state IN ('succeeded','failed','cancelled')) AS done, SUM(state = 'succeeded') AS succeeded,
+         SUM(state = 'failed') AS failed FROM items`,
+      )
+      .one();
+    return { done: row.done ?? 0, succeeded: row.succeeded ?? 0, failed: row.failed ?? 0 };
+  }
+
+  #view(job: JobRow): Job {
+    const { done, succeeded, failed } = this.#counts();
+    const self = `${JOBS_PATH}/${job.job_id}`;
+    return {
+      job_id: job.job_id,
+      status: job.status,
+      total: job.total,
+      done,
+      succeeded,
+      failed,
+      progress_percent: Math.round((done / job.total) * 1000) / 10,
+      created_at: iso(job.created_at) as string,
+      updated_at: iso(job.updated_at) as string,
+      finished_at: iso(job.finished_at),
+      expires_at: iso(job.expires_at) as string,
+      links: { self, results: `${self}/results` },
+    };
+  }
+
+  /** The job as its owner sees it; null for anyone else, or when there is no such job. */
+  #owned(owner: string): JobRow | null {
+    const job = this.#job();
+    return job && job.owner === owner ? job : null;
+  }
+
+  /**
+   * Creates the job, or finds the one a retried submission already made. `sameRequest` false means the key
+   * was used for another submission (a 409 for the caller).
+   *
+   * @example
+   * const { job, created } = await env.JOBS.getByName(spec.jobId).create(spec);
+   */
+  async create(spec: JobSpec): Promise<{ created: boolean; sameRequest: boolean; job: Job }> {
+    const existing = this.#job();
+    if (existing) {
+      return {
+        created: false,
+        sameRequest: existing.owner === spec.owner && existing.fingerprint === spec.fingerprint,
+        job: this.#view(existing),
+      };
+    }
+    const config = configFor(this.env);
+    const now = Date.now();
+    const expiresAt = now + config.jobRetentionMs;
+    this.ctx.storage.transactionSync(() => {
+      this.#migrate();
+      this.#sql.exec(
+        `INSERT INTO job (one, job_id, owner, fingerprint, params, partition, callback_url, status, total, created_at,
+         updated_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+        spec.jobId,
+        spec.owner,
+        spec.fingerprint,
+        JSON.stringify(spec.params),
+        spec.partition,
+        spec.callbackUrl,
+        spec.items.length,
+        now,
+        now,
+        expiresAt,
+      );
+      spec.items.forEach((item, idx) => {
+        this.#sql.exec(
+          "INSERT INTO items (idx, ref, source, kind, url, upload_key, state) VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+          idx,
+          item.ref,
+          item.source,
+          item.kind,
+          item.url ?? null,
+          item.uploadKey ?? null,
+        );
+      });
+    });
+    await this.env.RESULTS.put(indexKey(spec.owner, now, spec.jobId), spec.jobId, {
+      expirationTtl: Math.ceil(config.jobRetentionMs / 1000),
+    });
+    // The alarm sends the items to the queue: if sending fails half-way, the alarm runs again.
+    await this.ctx.storage.setAlarm(now);
+    const job = this.#job() as JobRow;
+    return { created: true, sameRequest: true, job: this.#view(job) };
+  }
+
+  /**
+   * The job for its owner, or null (never revealing that it exists to anyone else).
+   *
+   * @example
+   * await env.JOBS.getByName(jobId).view("key:3f2a…"); // { job_id, status: "running", done: 10, … }
+   */
+  async view(owner: string): Promise<Job | null> {
+    const job = this.#owned(owner);
+    return job ? this.#view(job) : null;
+  }
+
+  /**
+   * Hands an item to the consumer, unless it is finished or its job was cancelled (null: nothing to do).
+   *
+   * @example
+   * const claim = await job.claim(7); // { item: { kind: "url", url: "https://…" }, params, partition, attempt: 1 }
+   */
+  async claim(index: number): Promise<Claim | null> {
+    const job = this.#job();
+    if (!job || job.status === "cancelled") return null;
+    const item = this.#sql.exec<ItemRow>("SELECT * FROM items WHERE idx = ?", index).toArray()[0];
+    if (!item || (item.state !== "pending" && item.state !== "running")) return null;
+    const now = Date.now();
+    this.#sql.exec("UPDATE items SET state = 'running', attempts = attempts + 1 WHERE idx = ?", index);
+    if (job.status === "queued") this.#sql.exec("UPDATE job SET status = 'running', updated_at = ?", now);
+    return {
+      item: {
+        ref: item.ref,
+        source: item.source,
+        kind: item.kind,
+        ...(item.url ? { url: item.url } : {}),
+        ...(item.upload_key ? { uploadKey: item.upload_key } : {}),
+      },
+      params: JSON.parse(job.params) as AnalysisParams,
+      partition: job.partition,
+      attempt: item.attempts + 1,
+    };
+  }
+
+  /** The first successful result, for the CSV header's columns (null while there is none). */
+  async sampleResult(owner: string): Promise<AnalysisResponseBody | null> {
+    if (!this.#owned(owner)) return null;
+    const row = this.#sql
+      .exec<{ result: string }>("SELECT result FROM items WHERE state = 'succeeded' ORDER BY idx LIMIT 1")
+      .toArray()[0];
+    return row ? (JSON.parse(row.result) as AnalysisResponseBody) : null;
+  }
+
+  /** Keeps the error of an attempt that will be retried, for the dead-letter queue to record if none succeeds. */
+  async noteFailure(index: number, error: LineError): Promise<void> {
+    if (!this.#exists()) return;
+    this.#sql.exec("UPDATE items SET error = ? WHERE idx = ? AND state = 'running'", JSON.stringify(error), index);
+  }
+
+  /**
+   * Records an item the queue gave up on (it reached the dead-letter queue) as failed, with its last
+   * attempt's error: a job always ends.
+   *
+   * @example
+   * await job.giveUp(7); // true
+   */
+  async giveUp(index: number): Promise<boolean> {
+    if (!this.#exists()) return false;
+    const row = this.#sql.exec<ItemRow>("SELECT * FROM items WHERE idx = ?", index).toArray()[0];
+    if (!row) return false;
+    const job = this.#job() as JobRow;
+    const error = row.error
+      ? (JSON.parse(row.error) as LineError)
+      : (
+          new ApiError(503, "container_unavailable", "The image could not be analysed, please retry").toEnvelope(
+            `${job.job_id}:${index}`,
+          ) as { detail: LineError }
+        ).detail;
+    return this.record(index, { ok: false, error });
+  }
+
+  /**
+   * Records an item's outcome, once: an item already finished keeps its first outcome (false is returned).
+   * The last item's record ends the job and schedules its webhook.
+   *
+   * @example
+   * await job.record(7, { ok: true, result }); // true
+   */
+  async record(index: number, outcome: ItemOutcome): Promise<boolean> {
+    const job = this.#job();
+    if (!job) return false;
+    const item = this.#sql.exec<ItemRow>("SELECT * FROM items WHERE idx = ?", index).toArray()[0];
+    if (!item || item.state === "succeeded" || item.state === "failed" || item.state === "cancelled") return false;
+    const now = Date.now();
+    this.#sql.exec(
+      "UPDATE items SET state = ?, result = ?, error = ? WHERE idx = ?",
+      outcome.ok ? "succeeded" : "failed",
+      outcome.ok ? JSON.stringify(outcome.result) : null,
+      outcome.ok ? null : JSON.stringify(outcome.error),
+      index,
+    );
+    this.#sql.exec("UPDATE job SET updated_at = ?", now);
+    if (item.upload_key) this.ctx.waitUntil(this.env.UPLOADS.delete(item.upload_key));
+    if (job.status !== "cancelled" && this.#counts().done === job.total) await this.#finish("succeeded", now);
+    return true;
+  }
+
+  async #finish(status: "succeeded" | "cancelled", now: number): Promise<void> {
+    this.#sql.exec("UPDATE job SET status = ?, finished_at = ?, updated_at = ?", status, now, now);
+    const job = this.#job() as JobRow;
+    log("info", "job finished", { job_id: job.job_id, status, total: job.total });
+    if (job.callback_url) {
+      this.#sql.exec("UPDATE job SET webhook_next_at = ?", now);
+      await this.#schedule();
+    }
+  }
+
+  /**
+   * A page of finished items' lines, in item order, from `after` (exclusive); `next` is where the next page
+   * starts, or null at the end.
+   *
+   * @example
+   * const { lines, next } = await job.results("key:3f2a…", -1);
+   */
+  async results(owner: string, after: number): Promise<{ lines: JobResultLine[]; next: number | null } | null> {
+    const job = this.#owned(owner);
+    if (!job) return null;
+    const rows = this.#sql
+      .exec<ItemRow>(
+        `SELECT * FROM items WHERE idx > ? AND state IN ('succeeded','failed','cancelled') ORDER BY idx LIMIT ?`,
+        after,
+        RESULT_PAGE_SIZE,
+      )
+      .toArray();
+    const lines = rows.map((row): JobResultLine => {
+      const base = { index: row.idx, id: row.ref, source: row.source };
+      if (row.state === "succeeded") {
+        return { ...base, status: "succeeded", result: JSON.parse(row.result as string) as AnalysisResponseBody };
+      }
+      if (row.state === "cancelled") return { ...base, status: "cancelled", error: cancelledItem(row.idx, job) };
+      return { ...base, status: "failed", error: JSON.parse(row.error as string) as LineError };
+    });
+    const last = rows.at(-1);
+    return { lines, next: rows.length === RESULT_PAGE_SIZE && last ? last.idx : null };
+  }
+
+  /**
+   * Cancels a queued or running job: items not yet started are never analysed. A job already finished is
+   * left as it is (its owner deletes it with `remove`).
+   *
+   * @example
+   * await job.cancel("key:3f2a…"); // { status: "cancelled", … }
+   */
+  async cancel(owner: string): Promise<Job | null> {
+    const job = this.#owned(owner);
+    if (!job) return null;
+    if (job.status === "queued" || job.status === "running") {
+      const now = Date.now();
+      this.#sql.exec("UPDATE items SET state = 'cancelled' WHERE state = 'pending'");
+      await this.#finish("cancelled", now);
+      for (const row of this.#sql.exec<{ upload_key: string }>(
+        "SELECT upload_key FROM items WHERE state = 'cancelled' AND upload_key IS NOT NULL",
+      )) {
+        this.ctx.waitUntil(this.env.UPLOADS.delete(row.upload_key));
+      }
+    }
+    return this.#view(this.#job() as JobRow);
+  }
+
+  /**
+   * Deletes the job now: its rows, its uploads and its place in the owner's list.
+   *
+   * @example
+   * await job.remove("key:3f2a…"); // true
+   */
+  async remove(owner: string): Promise<boolean> {
+    if (!this.#owned(owner)) return false;
+    await this.#destroy();
+    return true;
+  }
+
+  async #destroy(): Promise<void> {
+    const job = this.#job();
+    if (job) {
+      let cursor: string | undefined;
+      do {
+        const listed = await this.env.UPLOADS.list({ prefix: uploadPrefix(job.job_id), cursor });
+        if (listed.objects.length > 0) await this.env.UPLOADS.delete(listed.objects.map((o) => o.key));
+        cursor = listed.truncated ? listed.cursor : undefined;
+      } while (cursor);
+      await this.env.RESULTS.delete(indexKey(job.owner, job.created_at, job.job_id));
+      log("info", "job deleted", { job_id: job.job_id });
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+  }
+
+  /** Sends to the queue every unfinished item never sent, or sent longer than JOB_ITEM_LEASE_S ago. */
+  async #enqueueDue(now: number): Promise<void> {
+    const job = this.#job();
+    if (!job || job.status === "cancelled" || job.status === "succeeded") return;
+    const leaseMs = configFor(this.env).jobItemLeaseS * 1000;
+    const due = this.#sql
+      .exec<{ idx: number }>(
+        `SELECT idx FROM items WHERE state IN ('pending','running') AND (enqueued_at IS NULL OR enqueued_at <= ?)
+         ORDER BY idx`,
+        now - leaseMs,
+      )
+      .toArray();
+    for (let i = 0; i < due.length; i += QUEUE_BATCH_MAX) {
+      const chunk = due.slice(i, i + QUEUE_BATCH_MAX);
+      await this.env.JOB_QUEUE.sendBatch(chunk.map(({ idx }) => ({ body: { job_id: job.job_id, index: idx } })));
+      // Marked after the send: a send that fails leaves them due, and the alarm's retry sends them again.
+      this.#sql.exec(
+        `UPDATE items SET enqueued_at = ? WHERE idx IN (${chunk.map(() => "?").join(",")})`,
+        now,
+        ...chunk.map(({ idx }) => idx),
+      );
+    }
+    if (due.length > 0) log("info", "job items queued", { job_id: job.job_id, items: due.length });
+  }
+
+  /** POSTs the signed webhook when due; on failure schedules the next try, with exponential backoff. */
+  async #deliverWebhook(now: number): Promise<void> {
+    const job = this.#job();
+    if (!job?.callback_url || job.webhook_next_at === null || job.webhook_next_at > now) return;
+    const config = configFor(this.env);
+    const attempt = job.webhook_attempts + 1;
+    const delivered = await this.#post(job, config).catch((cause: unknown) => {
+      log("warn", "webhook failed", { job_id: job.job_id, attempt, cause: describeCause(cause) });
+      return false;
+    });
+    if (delivered || attempt >= config.webhookMaxAttempts) {
+      if (!delivered) log("error", "webhook given up", { job_id: job.job_id, attempts: attempt });
+      this.#sql.exec("UPDATE job SET webhook_attempts = ?, webhook_next_at = NULL", attempt);
+      return;
+    }
+    const delayMs = config.webhookRetryBaseS * 1000 * 2 ** (attempt - 1);
+    this.#sql.exec("UPDATE job SET webhook_attempts = ?, webhook_next_at = ?", attempt, now + delayMs);
+  }
+
+  async #post(job: JobRow, config: ReturnType<typeof configFor>): Promise<boolean> {
+    if (!config.webhookSecret) throw new Error("WEBHOOK_SECRET is not set");
+    // The same SSRF rules as an image URL, on every try: a name that now resolves to a private address is refused.
+    const { url, host, allowed } = checkSourceUrl(job.callback_url as string, config);
+    const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
+    if (host.kind === "name" && !allowed) await resolvePublic(host.name, config.dnsResolverUrl, signal);
+    const view = this.#view(job);
+    const payload = JSON.stringify({ type: `job.${view.status}`, timestamp: view.updated_at, data: view });
+    // One ID per event, the same on every try, so the receiver can drop a duplicate (Standard Webhooks).
+    const id = `msg_${job.job_id}_${view.status}`;
+    const sentAt = new Date();
+    const signature = new Webhook(config.webhookSecret).sign(id, sentAt, payload);
+    const response = await fetch(url, {
+      method: "POST",
+      redirect: "manual", // a redirect is not followed: it could lead anywhere
+      signal,
+      headers: {
+        "Content-Type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(Math.floor(sentAt.getTime() / 1000)),
+        "webhook-signature": signature,
+      },
+      body: payload,
+    });
+    await response.body?.cancel();
+    return response.status >= 200 && response.status < 300;
+  }
+
+  /** The next alarm: the earliest of expiry, the next lease check of unfinished items, the next webhook try. */
+  async #schedule(): Promise<void> {
+    const job = this.#job();
+    if (!job) return;
+    const times = [job.expires_at];
+    if (job.status === "queued" || job.status === "running") {
+      times.push(Date.now() + configFor(this.env).jobItemLeaseS * 1000);
+    }
+    if (job.webhook_next_at !== null) times.push(job.webhook_next_at);
+    await this.ctx.storage.setAlarm(Math.min(...times));
+  }
+
+  override async alarm(): Promise<void> {
+    const job = this.#job();
+    if (!job) return;
+    const now = Date.now();
+    if (now >= job.expires_at) {
+      await this.#destroy();
+      return;
+    }
+    await this.#enqueueDue(now);
+    await this.#deliverWebhook(now);
+    await this.#schedule();
+  }
+}

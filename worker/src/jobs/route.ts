@@ -1,0 +1,234 @@
+/**
+ * The batch jobs' routes, each declared once: validation, types, the typed client and the OpenAPI document
+ * all come from these.
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { AnalysisQuerySchema } from "../../../contract/analysis.ts";
+import { fieldError } from "../../../contract/errors.ts";
+import {
+  IDEMPOTENCY_KEY_HEADER,
+  JOB_IMAGES_FIELD,
+  JOBS_PATH,
+  JobListSchema,
+  JobRequestSchema,
+  JobResultLineSchema,
+  JobSchema,
+} from "../../../contract/jobs.ts";
+import { authenticate } from "../auth/index.ts";
+import { configFor } from "../config.ts";
+import type { AppEnv } from "../context.ts";
+import { sha256Hex } from "../digest.ts";
+import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named, TOO_LARGE, UNPROCESSABLE } from "../openapi/index.ts";
+import { rateLimit } from "../ratelimit/index.ts";
+import { readJsonSubmission, readMultipartSubmission } from "./submit.ts";
+
+export const JobNamed = {
+  Job: JobSchema.openapi("Job"),
+  JobList: JobListSchema.openapi("JobList"),
+  JobRequest: JobRequestSchema.openapi("JobRequest"),
+  JobResultLine: JobResultLineSchema.openapi("JobResultLine"),
+};
+
+/** A job's ID: `job_` and 32 hex digits. Anything else is not a job (404). */
+export const JOB_ID = /^job_[0-9a-f]{32}$/;
+/** The longest Idempotency-Key accepted. */
+const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+
+const JobIdParam = z.object({
+  job_id: z
+    .string()
+    .regex(JOB_ID)
+    .openapi({ param: { name: "job_id", in: "path" }, example: "job_3f2a9c0d1e4b5a6978f0e1d2c3b4a596" }),
+});
+
+const NOT_FOUND = jsonAnswer("No job with this ID belongs to your key.", Named.ErrorEnvelope);
+
+/** Who a job belongs to: its creator's principal (auth/index.ts). */
+export const ownerOf = (principal: { kind: string; id: string }) => `${principal.kind}:${principal.id}`;
+
+/**
+ * The job's ID: from the Idempotency-Key (the same key of the same caller always names the same job), or new.
+ *
+ * @example
+ * await jobIdFor("key:3f2a…", "upload-2026-11-23"); // "job_9b1c…" (the same every time)
+ */
+export async function jobIdFor(owner: string, idempotencyKey: string | undefined): Promise<string> {
+  if (idempotencyKey === undefined) return `job_${crypto.randomUUID().replaceAll("-", "")}`;
+  return `job_${(await sha256Hex(`${owner}|${idempotencyKey}`)).slice(0, 32)}`;
+}
+
+/**
+ * Reads and checks the submission before the route's validators run (the body is read once, under its size
+ * cap; a multipart body is streamed to R2), and records it on the context for the handler.
+ */
+function receiveJob(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const config = configFor(c.env);
+    const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
+    if (
+      key !== undefined &&
+      (key.length === 0 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH || !/^[\x21-\x7e]+$/.test(key))
+    ) {
+      throw fieldError(IDEMPOTENCY_KEY_HEADER, "string_type", "Expected 1 to 255 visible ASCII characters", "header");
+    }
+    const owner = ownerOf(c.get("principal"));
+    const jobId = await jobIdFor(owner, key);
+    const type = c.req.header("Content-Type") ?? "";
+    if (/^multipart\/form-data/i.test(type)) {
+      // A retried submission whose job exists is read (to compare it) but not stored again.
+      const exists = key !== undefined && (await c.env.JOBS.getByName(jobId).view(owner)) !== null;
+      c.set("job", { jobId, submission: await readMultipartSubmission(c.req.raw, c.env, config, jobId, !exists) });
+    } else {
+      const submission = await readJsonSubmission(c.req.raw, config);
+      c.set("job", { jobId, submission });
+      // Hono's JSON reader takes its text from this cache: the validator sees the body without a second read.
+      c.req.bodyCache.text = Promise.resolve(JSON.stringify(submission.body)) as unknown as string;
+    }
+    await next();
+  };
+}
+
+export const submitJobRoute = createRoute({
+  method: "post",
+  path: JOBS_PATH,
+  operationId: "submitJob",
+  tags: ["jobs"],
+  summary: "Analyse many images in the background",
+  description:
+    "JSON with the images' URLs, or multipart with the files in the repeated field `images` (parameters in the query). Everything is checked before anything is queued. Answers 202 with the job; poll `links.self`, download `links.results`, or give a `callback_url`.",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>(), receiveJob()] as const,
+  request: {
+    headers: z.object({
+      [IDEMPOTENCY_KEY_HEADER.toLowerCase()]: z
+        .string()
+        .optional()
+        .describe("Makes a retried submission return the same job; the same key with another body is a 409."),
+    }),
+    query: AnalysisQuerySchema.extend({
+      callback_url: z.string().optional().describe("Multipart submissions: the webhook URL (JSON: in the body)."),
+    }),
+    body: {
+      required: false,
+      description: "Required: one of the two forms.",
+      content: {
+        "application/json": { schema: JobNamed.JobRequest },
+        "multipart/form-data": {
+          schema: {
+            type: "object",
+            required: [JOB_IMAGES_FIELD],
+            properties: {
+              [JOB_IMAGES_FIELD]: {
+                type: "array",
+                items: { type: "string", format: "binary" },
+                description: "The files (each at most MAX_UPLOAD_BYTES, all at most MAX_JOB_UPLOAD_BYTES).",
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  responses: {
+    202: {
+      ...jsonAnswer("The job, queued (or the existing one, for a retried submission).", JobNamed.Job),
+      headers: { Location: { schema: { type: "string" }, description: "The job's URL." } },
+    },
+    400: jsonAnswer(
+      "An invalid parameter, URL, file or callback_url (`item_index` says which item).",
+      Named.ErrorEnvelope,
+    ),
+    401: COMMON_ERRORS[401],
+    409: jsonAnswer("The Idempotency-Key was used for another submission.", Named.ErrorEnvelope),
+    413: {
+      ...TOO_LARGE,
+      description: "More than MAX_JOB_ITEMS items, a file over MAX_UPLOAD_BYTES, or more than MAX_JOB_UPLOAD_BYTES.",
+    },
+    415: jsonAnswer("A file that is not JPEG, PNG, WebP, AVIF or GIF (`item_index` says which).", Named.ErrorEnvelope),
+    422: UNPROCESSABLE,
+    429: COMMON_ERRORS[429],
+  },
+});
+
+export const listJobsRoute = createRoute({
+  method: "get",
+  path: JOBS_PATH,
+  operationId: "listJobs",
+  tags: ["jobs"],
+  summary: "Your jobs, newest first",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  request: {
+    query: z.object({
+      cursor: z.string().optional().describe("`next_cursor` of the previous page."),
+      limit: z.coerce.number().int().min(1).max(100).optional().describe("Jobs per page (default 20)."),
+    }),
+  },
+  responses: { 200: jsonAnswer("A page of jobs.", JobNamed.JobList), 401: COMMON_ERRORS[401], 429: COMMON_ERRORS[429] },
+});
+
+export const getJobRoute = createRoute({
+  method: "get",
+  path: `${JOBS_PATH}/{job_id}`,
+  operationId: "getJob",
+  tags: ["jobs"],
+  summary: "A job's status and progress",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  request: { params: JobIdParam },
+  responses: {
+    200: jsonAnswer("The job.", JobNamed.Job),
+    401: COMMON_ERRORS[401],
+    404: NOT_FOUND,
+    429: COMMON_ERRORS[429],
+  },
+});
+
+export const jobResultsRoute = createRoute({
+  method: "get",
+  path: `${JOBS_PATH}/{job_id}/results`,
+  operationId: "getJobResults",
+  tags: ["jobs"],
+  summary: "A job's results, as NDJSON or CSV",
+  description:
+    "Streamed in item order; while the job runs, only the items already finished. NDJSON by default; CSV with `Accept: text/csv` or `format=csv` (one row per item, a header row, nested fields flattened with dotted names).",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  request: {
+    params: JobIdParam,
+    query: z.object({ format: z.enum(["ndjson", "csv"]).optional() }),
+  },
+  responses: {
+    200: {
+      description: "One line (or row) per finished item.",
+      content: {
+        "application/x-ndjson": { schema: JobNamed.JobResultLine },
+        "text/csv": { schema: z.string() },
+      },
+    },
+    401: COMMON_ERRORS[401],
+    404: NOT_FOUND,
+    429: COMMON_ERRORS[429],
+  },
+});
+
+export const deleteJobRoute = createRoute({
+  method: "delete",
+  path: `${JOBS_PATH}/{job_id}`,
+  operationId: "deleteJob",
+  tags: ["jobs"],
+  summary: "Cancel a running job, or delete a finished one",
+  description:
+    "A queued or running job is cancelled (its items not yet started are never analysed) and returned. A finished job is deleted with its results and uploads (204).",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  request: { params: JobIdParam },
+  responses: {
+    200: jsonAnswer("The job, cancelled.", JobNamed.Job),
+    204: { description: "The finished job was deleted." },
+    401: COMMON_ERRORS[401],
+    404: NOT_FOUND,
+    429: COMMON_ERRORS[429],
+  },
+});
