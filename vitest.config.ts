@@ -12,6 +12,9 @@ export const TEST_API_KEYS = [
   "test-key-health-limit",
   "test-key-tenant-b",
 ];
+/** The Worker tests' webhook secret: `whsec_` and the base64 of 32 bytes. */
+export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
 /** Requests per minute per key in the Worker tests. */
 export const RATE_LIMIT_IN_TESTS = 100;
 
@@ -35,8 +38,12 @@ function workerProject(
             CONTAINER_START_TIMEOUT_MS: "2000",
             CONTAINER_DEADLINE_MS: "4000",
             CONTAINER_INSTANCES: "4",
-            // The loopback fixture server is the one private origin these tests may fetch from.
-            ALLOW_PRIVATE_SOURCE_ADDRESSES: inject("sourceUrl"),
+            // The loopback fixture server (and the control server's webhook receiver) are the private origins
+            // these tests may fetch from.
+            ALLOW_PRIVATE_SOURCE_ADDRESSES: `${inject("sourceUrl")},${inject("controlUrl")}`,
+            // Jobs: a test signing secret (Standard Webhooks form), quick webhook retries.
+            WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+            WEBHOOK_RETRY_BASE_S: "1",
             DNS_RESOLVER_URL: `${inject("sourceUrl")}/dns-query`,
             URL_FETCH_TIMEOUT_MS: "2000",
             ...vars,
@@ -73,7 +80,7 @@ export default defineConfig({
       },
       workerProject("worker", {
         include: ["worker/**/*.test.ts"],
-        exclude: ["worker/test/faults/**"],
+        exclude: ["worker/test/faults/**", "worker/test/chaos/**"],
       }),
       // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port), and
       // whose containers sleep after 2 s: the retry on another instance and sleeping are tested against it.
@@ -83,6 +90,11 @@ export default defineConfig({
         (url) => `${url},analyzer-2=http://127.0.0.1:9`,
         { CONTAINER_SLEEP_AFTER: "2s" },
       ),
+      // A third whose job consumer fails a fifth of first deliveries on purpose, for the job that must lose and
+      // double nothing while its container process is killed (worker/test/chaos/).
+      workerProject("worker-chaos", { include: ["worker/test/chaos/**/*.test.ts"] }, undefined, {
+        JOB_FAULT_RATE: "0.2",
+      }),
     ],
   },
 });

@@ -36,6 +36,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   let container: ContainerProcess | undefined = await start();
   const source = await startSourceServer();
 
+  // A webhook receiver for the jobs tests: POST /hook records the request (and answers each status queued by
+  // POST /hook-fail first); GET /hooks lists what it received.
+  const hooks: Array<{ headers: Record<string, string>; body: string }> = [];
+  let hookFailures = 0;
   // POST /stop: SIGTERM and wait for the exit (/kill: SIGKILL). POST /start: start it again on the same port.
   // POST /pause and /resume: SIGSTOP and SIGCONT, a process that accepts connections but never answers.
   const control = createServer(async (req, res) => {
@@ -45,6 +49,23 @@ export default async function setup(project: TestProject): Promise<() => Promise
         container = undefined;
       } else if (req.url === "/start") {
         container ??= await start();
+      } else if (req.url === "/hook") {
+        const chunks: Buffer[] = [];
+        for await (const chunk of req) chunks.push(chunk as Buffer);
+        if (hookFailures > 0) {
+          hookFailures--;
+          res.writeHead(500).end();
+          return;
+        }
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+        hooks.push({ headers, body: Buffer.concat(chunks).toString("utf8") });
+        res.writeHead(204).end();
+        return;
+      } else if (req.url?.startsWith("/hook-fail?")) {
+        hookFailures = Number(new URL(req.url, "http://control").searchParams.get("times") ?? "1");
+      } else if (req.url === "/hooks") {
+        res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(hooks));
+        return;
       } else if (req.url?.startsWith("/seen?")) {
         const id = new URL(req.url, "http://control").searchParams.get("request_id") ?? "";
         res

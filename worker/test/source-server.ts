@@ -32,6 +32,29 @@ export interface SourceServer {
   close(): Promise<void>;
 }
 
+/**
+ * The colour of `/png/<i>`: distinct for i up to 4095, so every numbered image has bytes of its own.
+ *
+ * @example
+ * colourOf(1); // { r: 37, g: 91, b: 53 }
+ */
+export function colourOf(i: number): { r: number; g: number; b: number } {
+  return { r: (i * 37) % 256, g: (i * 91 + Math.floor(i / 256)) % 256, b: (i * 53 + 7 * Math.floor(i / 256)) % 256 };
+}
+
+const numberedPngs = new Map<number, Promise<Buffer>>();
+
+function numberedPng(i: number): Promise<Buffer> {
+  let png = numberedPngs.get(i);
+  if (!png) {
+    png = sharp({ create: { width: 16, height: 12, channels: 3, background: colourOf(i) } })
+      .png()
+      .toBuffer();
+    numberedPngs.set(i, png);
+  }
+  return png;
+}
+
 export async function startSourceServer(): Promise<SourceServer> {
   const png = await sharp({ create: { width: 20, height: 10, channels: 3, background: "#ffffff" } })
     .png()
@@ -57,7 +80,13 @@ export async function startSourceServer(): Promise<SourceServer> {
       return;
     }
     const status = /^\/status\/(\d{3})$/.exec(url.pathname);
-    if (url.pathname === "/image.png") {
+    const numbered = /^\/png\/(\d{1,4})$/.exec(url.pathname);
+    if (numbered) {
+      // Distinct images for the batch-job tests: a 16×12 PNG of one colour, `colourOf(i)`.
+      void numberedPng(Number(numbered[1])).then((body) =>
+        res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "no-store" }).end(body),
+      );
+    } else if (url.pathname === "/image.png") {
       res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "public, max-age=300" }).end(png);
     } else if (url.pathname === "/octet") {
       res.writeHead(200, { "Content-Type": "application/octet-stream", "Cache-Control": "no-store" }).end(jpeg);

@@ -83,15 +83,19 @@ async function analyseItem(
   }
 }
 
-/** Whether to fail this delivery on purpose (JOB_FAULT_RATE, tests only: refused in production). */
-const injectFault = (config: WorkerConfig) => config.jobFaultRate > 0 && Math.random() < config.jobFaultRate;
+/**
+ * Whether to fail this delivery on purpose (JOB_FAULT_RATE, tests only: refused in production). Only a first
+ * delivery is failed, so the faults exercise redelivery without using up an item's retries.
+ */
+const injectFault = (config: WorkerConfig, message: Message<JobMessage>) =>
+  config.jobFaultRate > 0 && message.attempts === 1 && Math.random() < config.jobFaultRate;
 
 async function deliver(message: Message<JobMessage>, env: Env, config: WorkerConfig, ctx: ExecutionContext) {
   const { job_id: jobId, index } = message.body;
   const job = env.JOBS.getByName(jobId);
   const requestId = `${jobId}:${index}`;
   try {
-    if (injectFault(config)) throw new Error("fault injected before the analysis (JOB_FAULT_RATE)");
+    if (injectFault(config, message)) throw new Error("fault injected before the analysis (JOB_FAULT_RATE)");
     const claim = await job.claim(index);
     if (!claim) {
       message.ack(); // finished already, or its job was cancelled or deleted
@@ -107,7 +111,7 @@ async function deliver(message: Message<JobMessage>, env: Env, config: WorkerCon
     const { transient: _transient, ...recorded } = outcome;
     await job.record(index, recorded);
     // A fault here makes the queue deliver an item already recorded: its second record must change nothing.
-    if (injectFault(config)) throw new Error("fault injected after the record (JOB_FAULT_RATE)");
+    if (injectFault(config, message)) throw new Error("fault injected after the record (JOB_FAULT_RATE)");
     message.ack();
   } catch (cause) {
     log("warn", "job delivery failed", { request_id: requestId, cause: describeCause(cause) });

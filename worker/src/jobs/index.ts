@@ -451,9 +451,9 @@ export class BatchJob extends DurableObject<Env> {
       await this.env.JOB_QUEUE.sendBatch(chunk.map(({ idx }) => ({ body: { job_id: job.job_id, index: idx } })));
       // Marked after the send: a send that fails leaves them due, and the alarm's retry sends them again.
       this.#sql.exec(
-        `UPDATE items SET enqueued_at = ? WHERE idx IN (${chunk.map(() => "?").join(",")})`,
+        "UPDATE items SET enqueued_at = ? WHERE idx IN (SELECT value FROM json_each(?))",
         now,
-        ...chunk.map(({ idx }) => idx),
+        JSON.stringify(chunk.map(({ idx }) => idx)),
       );
     }
     if (due.length > 0) log("info", "job items queued", { job_id: job.job_id, items: due.length });

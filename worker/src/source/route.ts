@@ -57,7 +57,7 @@ export const analyseUrlRoute = createRoute({
   responses: {
     200: ANALYSED,
     400: jsonAnswer(
-      "Empty URL, another scheme or port, a private or local address, or an upstream answer other than 200.",
+      "Empty URL, another scheme or port, a private or local address, an upstream answer other than 200, or one that could not be read to the end.",
       Named.ErrorEnvelope,
     ),
     ...{ 401: COMMON_ERRORS[401] },
@@ -65,7 +65,6 @@ export const analyseUrlRoute = createRoute({
     415: jsonAnswer("The downloaded bytes are not an accepted image format.", Named.ErrorEnvelope),
     422: UNPROCESSABLE,
     429: COMMON_ERRORS[429],
-    502: jsonAnswer("The image's server sent an answer that could not be read.", Named.ErrorEnvelope),
     503: COMMON_ERRORS[503],
     504: COMMON_ERRORS[504],
   },

@@ -2,7 +2,8 @@
  * Batch jobs end to end in workerd: the real Worker, the job's Durable Object, Miniflare's queue (producer,
  * consumer, retries, dead-letter queue) and R2, the real container process behind them.
  */
-import { SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, inject, it } from "vitest";
 import { JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
 import { png } from "../helpers.ts";
@@ -162,5 +163,121 @@ describe("a multipart job", () => {
       ["p70.png", "upload:p70.png"],
       ["p71.png", "upload:p71.png"],
     ]);
+  });
+});
+
+describe("the webhook", () => {
+  const TEST_WEBHOOK_SECRET = env.WEBHOOK_SECRET as string;
+  const control = (path: string, init?: RequestInit) => fetch(`${inject("controlUrl")}${path}`, init);
+
+  it("is POSTed when the job ends, retried after a failure, signed as Standard Webhooks says", async () => {
+    await control("/hook-fail?times=1", { method: "POST" }); // the first delivery meets a 500
+    const before = ((await (await control("/hooks")).json()) as unknown[]).length;
+    const res = await submit({ items: [{ url: source("/png/1") }], callback_url: `${inject("controlUrl")}/hook` });
+    const { job_id } = JobSchema.parse(await res.json());
+    await finished(job_id);
+    let hooks: Array<{ headers: Record<string, string>; body: string }> = [];
+    const deadline = Date.now() + 15_000;
+    while (hooks.length <= before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      hooks = (await (await control("/hooks")).json()) as typeof hooks;
+    }
+    const hook = hooks.at(-1);
+    if (!hook) throw new Error("no webhook arrived");
+    const payload = new Webhook(TEST_WEBHOOK_SECRET).verify(hook.body, hook.headers) as {
+      type: string;
+      data: { job_id: string; status: string; done: number };
+    };
+    expect(payload).toMatchObject({ type: "job.succeeded", data: { job_id, status: "succeeded", done: 1 } });
+    expect(hook.headers["webhook-id"]).toBe(`msg_${job_id}_succeeded`);
+    // A body changed on the way does not verify.
+    const tampered = hook.body.replace('"done":1', '"done":2');
+    expect(() => new Webhook(TEST_WEBHOOK_SECRET).verify(tampered, hook.headers)).toThrow(WebhookVerificationError);
+  });
+});
+
+describe("cancellation and expiry", () => {
+  it("cancels a running job: items not yet started are never analysed", async () => {
+    const items = Array.from({ length: 120 }, (_, i) => ({ url: source(`/png/${200 + i}`) }));
+    const { job_id } = JobSchema.parse(await (await submit({ items, metrics: "median" })).json());
+    const res = await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, {
+      method: "DELETE",
+      headers: { "X-API-Key": KEY },
+    });
+    expect(res.status).toBe(200);
+    const cancelled = JobSchema.parse(await res.json());
+    expect(cancelled.status).toBe("cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const later = JobSchema.parse((await job(job_id)).body);
+    // Only what was already running when the cancel came may finish; nothing else starts.
+    expect(later.succeeded + later.failed).toBeLessThanOrEqual(cancelled.succeeded + cancelled.failed + 8);
+    const lines = (await (await results(job_id)).text())
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(120);
+    expect(lines.filter((l: { status: string }) => l.status === "cancelled").length).toBeGreaterThan(100);
+    // A finished job's DELETE deletes it.
+    expect(
+      (await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, { method: "DELETE", headers: { "X-API-Key": KEY } }))
+        .status,
+    ).toBe(204);
+    expect((await job(job_id)).status).toBe(404);
+  });
+
+  it("deletes the job's rows, its R2 uploads and its list entry when it expires", async () => {
+    const form = new FormData();
+    form.append("images", new Blob([png(72)], { type: "image/png" }), "a.png");
+    const res = await SELF.fetch("https://api.test/v1/jobs", {
+      method: "POST",
+      headers: { "X-API-Key": KEY },
+      body: form,
+    });
+    const { job_id } = JobSchema.parse(await res.json());
+    await finished(job_id);
+    await env.UPLOADS.put(`jobs/${job_id}/leftover`, "x"); // what a failed delete could have left
+    const listed = async () =>
+      (
+        (await (await SELF.fetch("https://api.test/v1/jobs?limit=100", { headers: { "X-API-Key": KEY } })).json()) as {
+          jobs: Array<{ job_id: string }>;
+        }
+      ).jobs.map((j) => j.job_id);
+    expect(await listed()).toContain(job_id);
+
+    const stub = env.JOBS.getByName(job_id);
+    await runInDurableObject(stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE job SET expires_at = ?", Date.now() - 1);
+    });
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    expect((await job(job_id)).status).toBe(404);
+    expect((await env.UPLOADS.list({ prefix: `jobs/${job_id}/` })).objects).toHaveLength(0);
+    expect(await listed()).not.toContain(job_id);
+    const tables = await runInDurableObject(stub, (_instance, state) =>
+      state.storage.sql
+        .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('job','items')")
+        .toArray(),
+    );
+    expect(tables).toEqual([]);
+  });
+});
+
+describe("GET /v1/jobs", () => {
+  it("lists the caller's jobs newest first, a page at a time with a cursor", async () => {
+    const key = "test-key-edge";
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(JobSchema.parse(await (await submit({ items: [{ url: source("/png/5") }] }, {}, key)).json()).job_id);
+    }
+    const page = async (query: string) =>
+      (await (await SELF.fetch(`https://api.test/v1/jobs${query}`, { headers: { "X-API-Key": key } })).json()) as {
+        jobs: Array<{ job_id: string }>;
+        next_cursor: string | null;
+      };
+    const first = await page("?limit=2");
+    expect(first.jobs.map((j) => j.job_id)).toEqual([ids[2], ids[1]]);
+    expect(first.next_cursor).not.toBeNull();
+    const second = await page(`?limit=2&cursor=${encodeURIComponent(first.next_cursor as string)}`);
+    expect(second.jobs.map((j) => j.job_id)).toEqual([ids[0]]);
+    expect(second.next_cursor).toBeNull();
   });
 });
