@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -62,14 +63,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     env: options.containerEnv,
     stdio: options.quiet ? "ignore" : "inherit",
   });
+  // wrangler.toml's bindings as wrangler itself reads them (Durable Objects, KV, queues and their consumers,
+  // R2), so the stack is the deployed Worker's shape; the container runs as the local process above.
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}wrangler.toml`, undefined, {
+    overrides: { enableContainers: false },
+  } as never);
+  const { assets: _assets, ...bindings } = workerOptions as typeof workerOptions & { assets?: unknown };
   const mf = new Miniflare({
+    ...bindings,
     modules: true,
     script: await bundleWorker(),
     compatibilityDate: COMPATIBILITY_DATE,
-    durableObjects: { ANALYZER: { className: "AnalysisContainer", useSQLite: true } },
-    kvNamespaces: ["RESULTS"],
     ratelimits: { RATE_LIMITER: { simple: { limit: options.rateLimitPerMinute ?? 120, period: 60 } } },
-    bindings: { ENVIRONMENT: "development", LOCAL_CONTAINER_URL: container.url, ...options.vars },
+    bindings: {
+      ...bindings.bindings,
+      ENVIRONMENT: "development",
+      LOCAL_CONTAINER_URL: container.url,
+      ...options.vars,
+    },
     host: "127.0.0.1",
     port: options.port ?? 0,
     log: new Log(LogLevel.WARN),
