@@ -6,7 +6,25 @@
 import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
 
-export const MetricSchema = z.enum(["brightness", "median", "histogram"]).describe("A group of numbers to compute.");
+export const MetricSchema = z
+  .enum([
+    "brightness",
+    "median",
+    "histogram",
+    "contrast",
+    "sharpness",
+    "colorfulness",
+    "colors",
+    "edge_density",
+    "overlay",
+    "placeholder",
+  ])
+  .describe("A group of numbers to compute (`all`: every one). docs/METRICS.md defines each.");
+export const AlgorithmSchema = z
+  .enum(["rec709", "luminance", "lstar"])
+  .describe(
+    "The brightness scale: rec709 (v1's gamma-encoded luma, 0–255), luminance (WCAG 2 relative luminance, linear light, 0–100), lstar (CIE L*, D65, 0–100).",
+  );
 export const EdgeModeSchema = z
   .enum(["left_right", "top_bottom", "all"])
   .describe("Which border bands to average: max(1, floor(10 %)) of the analysed image's width or height.");
@@ -23,19 +41,142 @@ export const HistogramBucketSchema = z.object({
 const score = z.number().int().min(0).max(100);
 const luma = z.number().min(0).max(255);
 const size = z.number().int().min(1);
+const percent = z.number().min(0).max(100);
+const hex = z.string().regex(/^#[0-9A-F]{6}$/);
+const rgb = z.array(z.number().int().min(0).max(255)).length(3).describe("[R, G, B], 8-bit sRGB.");
+
+export const ColorFamilySchema = z.enum([
+  "red",
+  "orange",
+  "yellow",
+  "green",
+  "cyan",
+  "blue",
+  "purple",
+  "pink",
+  "brown",
+  "black",
+  "white",
+  "grey",
+]);
+
+export const OverlayAdviceSchema = z
+  .object({
+    text_color: z
+      .enum(["#000000", "#FFFFFF"])
+      .describe("Black or white, whichever has the higher worst-case contrast."),
+    contrast_ratio: z
+      .number()
+      .min(1)
+      .max(21)
+      .describe(
+        "WCAG 2 contrast ratio of that text over the region's 10th–90th percentile relative luminance, worst case, 2 decimals.",
+      ),
+    wcag_aa: z.boolean().describe("contrast_ratio ≥ 4.5 (normal text)."),
+    wcag_aa_large: z.boolean().describe("contrast_ratio ≥ 3 (large text)."),
+  })
+  .strict();
+
+/** The v2 insights: one object per metric, beside the v1 flat fields (docs/METRICS.md defines every number). */
+export const InsightsSchemas = {
+  contrast: z
+    .object({
+      rms: z.number().min(0).max(127.5).describe("Population standard deviation of luma (0–255), weighted."),
+      score: score.describe("min(100, round(100 · rms / 127.5))."),
+      p5: luma.describe("5th percentile of luma, the median's exact method."),
+      p95: luma,
+      range: luma.describe("p95 − p5."),
+      clipped_shadows_percent: percent.describe("Share of luma ≤ 2."),
+      clipped_highlights_percent: percent.describe("Share of luma ≥ 253."),
+    })
+    .strict(),
+  sharpness: z
+    .object({
+      laplacian_variance: z
+        .number()
+        .min(0)
+        .describe("Population variance of the 3×3 Laplacian of luma (0–255), edges replicated."),
+      score: score.describe("Calibrated 0–100 (docs/METRICS.md)."),
+      blurry: z.boolean().describe("laplacian_variance under the calibrated threshold."),
+    })
+    .strict(),
+  colorfulness: z
+    .object({
+      value: z.number().min(0).describe("Hasler & Süsstrunk (2003) M."),
+      label: z.enum([
+        "not colorful",
+        "slightly colorful",
+        "moderately colorful",
+        "averagely colorful",
+        "quite colorful",
+        "highly colorful",
+        "extremely colorful",
+      ]),
+    })
+    .strict(),
+  colors: z
+    .object({
+      average: z.object({ hex, rgb }).strict().describe("The mean in linear light, re-encoded to sRGB."),
+      dominant: z
+        .array(
+          z
+            .object({
+              hex,
+              rgb,
+              percent,
+              name: z.string().describe("Nearest CSS named colour (CIEDE2000)."),
+              family: ColorFamilySchema,
+            })
+            .strict(),
+        )
+        .max(10)
+        .describe("Up to `colors` clusters found in CIELAB, largest first."),
+    })
+    .strict(),
+  edge_density: z
+    .object({ percent: percent.describe("Share of pixels whose Sobel gradient magnitude on luma is at least 64.") })
+    .strict(),
+  overlay: OverlayAdviceSchema.extend({
+    bands: z
+      .object({
+        left: OverlayAdviceSchema.nullable(),
+        right: OverlayAdviceSchema.nullable(),
+        top: OverlayAdviceSchema.nullable(),
+        bottom: OverlayAdviceSchema.nullable(),
+      })
+      .partial()
+      .optional()
+      .describe("With edge_mode: the same advice for each band."),
+  }).strict(),
+  placeholder: z
+    .object({
+      blurhash: z.string().min(6),
+      x_components: z.number().int().min(1).max(9),
+      y_components: z.number().int().min(1).max(9),
+    })
+    .strict(),
+};
 
 export const AnalysisResponseSchema = z
   .object({
-    brightness_score: score.optional().describe("round(average_luminance / 255 × 100); with metrics=brightness."),
-    average_luminance: luma.optional().describe("Mean Rec. 709 luma, 0–255, 2 decimals; with metrics=brightness."),
-    median_luminance: luma.optional().describe("Median luma, 2 decimals; with metrics=median."),
-    histogram: z.array(HistogramBucketSchema).length(10).optional().describe("Ten buckets that partition 0–255."),
+    brightness_score: score
+      .optional()
+      .describe("The average as a share of full scale, rounded: 0–100; with metrics=brightness."),
+    average_luminance: luma
+      .optional()
+      .describe("Mean brightness on the `algorithm` scale (rec709: 0–255; luminance, lstar: 0–100), 2 decimals."),
+    median_luminance: luma.optional().describe("Median brightness on the same scale, 2 decimals; with metrics=median."),
+    histogram: z
+      .array(HistogramBucketSchema)
+      .length(10)
+      .optional()
+      .describe("Ten buckets that partition the scale (rec709: 0–255; others: 0–100)."),
     edge_brightness_score: score.nullable().optional().describe("With edge_mode; null when the bands are transparent."),
     edge_average_luminance: luma.nullable().optional(),
     edge_mode: EdgeModeSchema.optional(),
     width: size.describe("Width as stored (before EXIF orientation), like image-insights-api 1.7."),
     height: size.describe("Height as stored."),
-    algorithm: z.literal("rec709"),
+    algorithm: AlgorithmSchema,
     cached: z.boolean().describe("Whether the numbers came from the edge cache."),
     processing_time_ms: z.number().min(0),
     format: AcceptedFormatSchema.describe("Found in the file's magic bytes."),
@@ -43,6 +184,13 @@ export const AnalysisResponseSchema = z
     oriented_height: size,
     analysed_width: size.describe("Width the numbers were computed on (longer side at most 512 px)."),
     analysed_height: size,
+    contrast: InsightsSchemas.contrast.optional(),
+    sharpness: InsightsSchemas.sharpness.optional(),
+    colorfulness: InsightsSchemas.colorfulness.optional(),
+    colors: InsightsSchemas.colors.optional(),
+    edge_density: InsightsSchemas.edge_density.optional(),
+    overlay: InsightsSchemas.overlay.optional(),
+    placeholder: InsightsSchemas.placeholder.optional(),
   })
   .strict();
 

@@ -75,6 +75,8 @@ describe("GET /openapi.json", () => {
       "query:metrics",
       "query:edge_mode",
       "query:background",
+      "query:algorithm",
+      "query:colors",
     ]);
   });
 
