@@ -10,6 +10,9 @@
  *    latency.
  * 3. Half the knee rate: the service recovers (no errors).
  *
+ * 4. Batch jobs (scripts/load-jobs.ts): a job's throughput against single-request capacity, and single requests'
+ *    latency while a big job runs; every job must end with one result per item.
+ *
  * Exits non-zero when the container's peak RSS reaches 512 MiB (half a `basic` instance), when any answer is a
  * 5xx other than a 503 with `Retry-After`, or when the recovery step has errors. Results also go to
  * test-results/load.json.
@@ -19,6 +22,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
+import { runJobsLoad } from "./load-jobs.ts";
 import { startLocalStack } from "./local-stack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -168,7 +172,14 @@ try {
     `\nknee: ${knee} req/s (p99 ≤ ${KNEE_P99_MS} ms, ≥ 99 % success); container peak RSS (VmHWM) ${peakMiB} MiB`,
   );
 
+  console.log("\nbatch jobs (distinct 320×240 JPEGs):");
+  const jobs = await runJobsLoad(stack.url, small, { smoke: SMOKE });
+  console.log(
+    `| single-request capacity | ${jobs.single_capacity_per_s}/s (${4} clients) |\n| job of ${jobs.job_items} | ${jobs.job_items_per_s} items/s = ${Math.round(jobs.job_share_of_capacity * 100)} % of capacity (goal ≥ 80 %) |\n| single p50 idle / while a ${jobs.big_job_items}-item job runs | ${jobs.idle_p50_ms} ms / ${jobs.busy_p50_ms} ms = ${jobs.busy_over_idle}× (goal ≤ 2×) |\n| ${jobs.big_job_items}-item job | ${jobs.big_job_seconds} s |`,
+  );
+
   failures = [
+    ...jobs.failures,
     ...[...sweep, overload, recovery]
       .filter((r) => r.bad > 0)
       .map((r) => `${r.bad} answers at ${r.offered_rps} req/s were 5xx without Retry-After or timed out`),
@@ -179,7 +190,17 @@ try {
   writeFileSync(
     `${ROOT}test-results/load.json`,
     JSON.stringify(
-      { smoke: SMOKE, machine: cpus()[0]?.model, sweep, knee, overload, recovery, peak_rss_mib: peakMiB, failures },
+      {
+        smoke: SMOKE,
+        machine: cpus()[0]?.model,
+        sweep,
+        knee,
+        overload,
+        recovery,
+        peak_rss_mib: peakMiB,
+        jobs,
+        failures,
+      },
       null,
       2,
     ),

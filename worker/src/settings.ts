@@ -51,7 +51,7 @@ export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
 export const JOB_RETENTION = "7d";
 /** How many items of one queue batch the consumer analyses at once (with `max_concurrency` batches). */
-export const JOB_CONSUMER_CONCURRENCY = 2;
+export const JOB_CONSUMER_CONCURRENCY = 4;
 /**
  * How long an item may stay unfinished after it was sent to the queue before the job sends it again, in
  * seconds: longer than the queue's whole retry horizon, so it only ever catches a message that was lost.

@@ -339,7 +339,6 @@ export class BatchJob extends DurableObject<Env> {
       index,
     );
     this.#sql.exec("UPDATE job SET updated_at = ?", now);
-    if (item.upload_key) this.ctx.waitUntil(this.env.UPLOADS.delete(item.upload_key));
     if (job.status !== "cancelled" && this.#counts().done === job.total) await this.#finish("succeeded", now);
     return true;
   }
@@ -348,6 +347,8 @@ export class BatchJob extends DurableObject<Env> {
     this.#sql.exec("UPDATE job SET status = ?, finished_at = ?, updated_at = ?", status, now, now);
     const job = this.#job() as JobRow;
     log("info", "job finished", { job_id: job.job_id, status, total: job.total });
+    // One listing and one delete for all of them, rather than a delete per item on the way.
+    this.ctx.waitUntil(this.#deleteUploads(job.job_id));
     if (job.callback_url) {
       this.#sql.exec("UPDATE job SET webhook_next_at = ?", now);
       await this.#schedule();
@@ -397,11 +398,6 @@ export class BatchJob extends DurableObject<Env> {
       const now = Date.now();
       this.#sql.exec("UPDATE items SET state = 'cancelled' WHERE state = 'pending'");
       await this.#finish("cancelled", now);
-      for (const row of this.#sql.exec<{ upload_key: string }>(
-        "SELECT upload_key FROM items WHERE state = 'cancelled' AND upload_key IS NOT NULL",
-      )) {
-        this.ctx.waitUntil(this.env.UPLOADS.delete(row.upload_key));
-      }
     }
     return this.#view(this.#job() as JobRow);
   }
@@ -418,15 +414,20 @@ export class BatchJob extends DurableObject<Env> {
     return true;
   }
 
+  /** Deletes every upload of the job: when it ends (none is needed any more) and when it is deleted. */
+  async #deleteUploads(jobId: string): Promise<void> {
+    let cursor: string | undefined;
+    do {
+      const listed = await this.env.UPLOADS.list({ prefix: uploadPrefix(jobId), cursor });
+      if (listed.objects.length > 0) await this.env.UPLOADS.delete(listed.objects.map((o) => o.key));
+      cursor = listed.truncated ? listed.cursor : undefined;
+    } while (cursor);
+  }
+
   async #destroy(): Promise<void> {
     const job = this.#job();
     if (job) {
-      let cursor: string | undefined;
-      do {
-        const listed = await this.env.UPLOADS.list({ prefix: uploadPrefix(job.job_id), cursor });
-        if (listed.objects.length > 0) await this.env.UPLOADS.delete(listed.objects.map((o) => o.key));
-        cursor = listed.truncated ? listed.cursor : undefined;
-      } while (cursor);
+      await this.#deleteUploads(job.job_id);
       await this.env.RESULTS.delete(indexKey(job.owner, job.created_at, job.job_id));
       log("info", "job deleted", { job_id: job.job_id });
     }
