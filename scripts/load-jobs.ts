@@ -49,7 +49,7 @@ async function distinctImages(photo: Buffer, count: number): Promise<Buffer[]> {
 
 async function analyse(url: string, image: Buffer): Promise<{ status: number; ms: number }> {
   const form = new FormData();
-  form.append("image", new Blob([image], { type: "image/jpeg" }), "load.jpg");
+  form.append("image", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), "load.jpg");
   const started = performance.now();
   const res = await fetch(`${url}/v1/image/analysis`, { method: "POST", body: form });
   await res.arrayBuffer();
@@ -69,7 +69,7 @@ async function capacity(url: string, images: Buffer[]): Promise<number> {
 
 async function submitJob(url: string, images: Buffer[]): Promise<string> {
   const form = new FormData();
-  images.forEach((image, i) => form.append("images", new Blob([image], { type: "image/jpeg" }), `i${i}.jpg`));
+  images.forEach((image, i) => form.append("images", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), `i${i}.jpg`));
   const res = await fetch(`${url}/v1/jobs`, { method: "POST", body: form });
   if (res.status !== 202) throw new Error(`job submission answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { job_id: string }).job_id;
