@@ -19,6 +19,7 @@ import { authenticate } from "../auth/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { sha256Hex } from "../digest.ts";
+import { rememberJson } from "../openapi/body.ts";
 import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named, TOO_LARGE, UNPROCESSABLE } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
 import { readJsonSubmission, readMultipartSubmission } from "./submit.ts";
@@ -82,8 +83,7 @@ function receiveJob(): MiddlewareHandler<AppEnv> {
     } else {
       const submission = await readJsonSubmission(c.req.raw, config);
       c.set("job", { jobId, submission });
-      // Hono's JSON reader takes its text from this cache: the validator sees the body without a second read.
-      c.req.bodyCache.text = Promise.resolve(JSON.stringify(submission.body)) as unknown as string;
+      rememberJson(c, submission.body);
     }
     await next();
   };

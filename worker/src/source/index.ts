@@ -16,9 +16,7 @@ import {
   type AcceptedFormat,
   ALLOWED_TYPES,
   type AnalysisParams,
-  parseBackground,
-  parseEdgeMode,
-  parseMetrics,
+  parseAnalysisFields,
 } from "../../../contract/analysis.ts";
 import { ApiError, fieldError, missingField, RETRY_AFTER_UNAVAILABLE_S, tooLarge } from "../../../contract/errors.ts";
 import { mediaTypeOf, SNIFF_BYTES, sniffFormat } from "../../../contract/formats.ts";
@@ -279,16 +277,8 @@ export interface UrlRequest {
   body: Record<string, unknown>;
 }
 
-function optionalString(body: Record<string, unknown>, field: string): string | undefined {
-  const value = body[field];
-  if (value === undefined || value === null) return undefined;
-  if (Array.isArray(value) && value.every((v) => typeof v === "string")) return value.join(",");
-  if (typeof value !== "string") throw fieldError(field, "string_type", "Input should be a valid string");
-  return value;
-}
-
 /**
- * Reads `{"url", "metrics"?, "edge_mode"?, "background"?}` (metrics also as a list), in the reference's
+ * Reads `{"url", …the analysis parameters}` (metrics also as a list), in the reference's
  * order of checks: a body that is not JSON or lacks `url` is a 422, an empty URL a 400, then the parameters.
  *
  * @example
@@ -316,10 +306,6 @@ export async function parseUrlRequest(request: Request): Promise<UrlRequest> {
   return {
     url: fields.url.trim(),
     body: fields,
-    params: {
-      metrics: parseMetrics(optionalString(fields, "metrics")),
-      edgeMode: parseEdgeMode(optionalString(fields, "edge_mode")),
-      background: parseBackground(optionalString(fields, "background")),
-    },
+    params: parseAnalysisFields(fields),
   };
 }

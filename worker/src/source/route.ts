@@ -8,6 +8,7 @@ import type { MiddlewareHandler } from "hono";
 import { URL_ANALYSIS_PATH } from "../../../contract/service.ts";
 import { authenticate } from "../auth/index.ts";
 import type { AppEnv } from "../context.ts";
+import { rememberJson } from "../openapi/body.ts";
 import {
   ANALYSED,
   COMMON_ERRORS,
@@ -29,8 +30,7 @@ function receiveUrlRequest(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const request = await parseUrlRequest(c.req.raw);
     c.set("urlRequest", request);
-    // Hono's JSON reader takes its text from this cache: the validator sees the body without a second read.
-    c.req.bodyCache.text = Promise.resolve(JSON.stringify(request.body)) as unknown as string;
+    rememberJson(c, request.body);
     await next();
   };
 }

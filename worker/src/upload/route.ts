@@ -10,6 +10,7 @@ import { ANALYSIS_PATH, IMAGE_FIELD } from "../../../contract/service.ts";
 import { authenticate } from "../auth/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
+import { rememberForm } from "../openapi/body.ts";
 import {
   ANALYSED,
   COMMON_ERRORS,
@@ -40,7 +41,7 @@ export const UploadFormSchema = z.object({
 function receiveUpload(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const { form } = await receiveForm(c.req.raw, configFor(c.env));
-    c.req.bodyCache.formData = Promise.resolve(form) as unknown as FormData;
+    rememberForm(c, form);
     await next();
   };
 }
