@@ -27,8 +27,9 @@ import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from ".
 import { CallerGoneError, Limiter, QueueFullError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
+import { roundRatio } from "./metrics/exact.ts";
 import { BUCKET_LABELS } from "./metrics/histogram.ts";
-import { brightnessScore, round } from "./metrics/luminance.ts";
+import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 
 /** Room for the multipart boundary and part headers around the file itself, in bytes. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -78,7 +79,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      duration_ms: round(performance.now() - c.get("startedAt"), 1),
+      duration_ms: roundDuration(performance.now() - c.get("startedAt"), 1),
     });
   });
 
@@ -165,8 +166,13 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           },
         });
       }
-      c.header("Server-Timing", `decode;dur=${round(timings.decode, 1)}, analyse;dur=${round(timings.analyse, 1)}`);
-      return c.json(toResponse(params, format, image, analysis, round(performance.now() - c.get("startedAt"), 2)));
+      c.header(
+        "Server-Timing",
+        `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
+      );
+      return c.json(
+        toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2)),
+      );
     },
   );
 
@@ -205,22 +211,23 @@ export function toResponse(
   processingTimeMs: number,
 ): AnalysisResponse {
   const body: Partial<AnalysisResponse> = {};
+  // Every number is rounded half away from zero from its exact ratio (exact.ts), never from a float.
   if (params.metrics.includes("brightness")) {
-    body.brightness_score = brightnessScore(analysis.averageLuma);
-    body.average_luminance = round(analysis.averageLuma, 2);
+    body.brightness_score = brightnessScore(analysis.average);
+    body.average_luminance = roundRatio(analysis.average.num, analysis.average.den, 2);
   }
-  if (analysis.medianLuma !== undefined) body.median_luminance = round(analysis.medianLuma, 2);
-  if (analysis.histogramPercent) {
-    body.histogram = analysis.histogramPercent.map((percent, i) => ({
+  if (analysis.median) body.median_luminance = roundRatio(analysis.median.num, analysis.median.den, 2);
+  if (analysis.histogram) {
+    body.histogram = analysis.histogram.map((percent, i) => ({
       range: BUCKET_LABELS[i] as string,
-      percent: round(percent, 1),
+      percent: roundRatio(percent.num, percent.den, 1),
     }));
   }
-  if (params.edgeMode && analysis.edgeAverageLuma !== undefined) {
+  if (params.edgeMode && analysis.edge) {
     // Bands that are wholly transparent have no brightness: null, not a made-up number.
-    const edge = Number.isNaN(analysis.edgeAverageLuma) ? null : analysis.edgeAverageLuma;
+    const edge = analysis.edge.den === 0 ? null : analysis.edge;
     body.edge_brightness_score = edge === null ? null : brightnessScore(edge);
-    body.edge_average_luminance = edge === null ? null : round(edge, 2);
+    body.edge_average_luminance = edge === null ? null : roundRatio(edge.num, edge.den, 2);
     body.edge_mode = params.edgeMode;
   }
   return {

@@ -1,5 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import type { EdgeMode } from "../../../contract/analysis.ts";
 import { analyse } from "./analyse.ts";
+import { bandSize } from "./edges.ts";
+import type { Ratio } from "./exact.ts";
+import { bucketOf } from "./histogram.ts";
 import type { Pixels } from "./luminance.ts";
 
 const ALL = { median: true, histogram: true, edgeMode: null } as const;
@@ -89,6 +94,17 @@ describe("median luma", () => {
     ).sort((a, b) => a - b);
     expect(analyse(px, ALL).medianLuma).toBeCloseTo(sorted[500] as number, 8);
   });
+
+  it("counts a weight of w as w copies", () => {
+    // Grey + alpha: 1 at alpha 3 and 9 at alpha 1 → copies 1,1,1,9 → median 1; equal alphas → 5.
+    expect(analyse({ data: Uint8Array.of(1, 3, 9, 1), width: 2, height: 1, channels: 2 }, ALL).medianLuma).toBe(1);
+    expect(analyse({ data: Uint8Array.of(1, 7, 9, 7), width: 2, height: 1, channels: 2 }, ALL).medianLuma).toBe(5);
+  });
+
+  it("finds the two middle values when they lie in far-apart bins", () => {
+    expect(analyse(greyRows([[0, 255]]), ALL).medianLuma).toBe(127.5);
+    expect(analyse(greyRows([[0, 0, 255, 255, 3, 250]]), ALL).medianLuma).toBe(126.5);
+  });
 });
 
 describe("histogram", () => {
@@ -140,5 +156,124 @@ describe("edges", () => {
 
   it("is absent unless asked for", () => {
     expect(analyse(px, ALL).edgeAverageLuma).toBeUndefined();
+  });
+
+  it("counts every pixel once where the bands meet, on 1- and 2-pixel sides", () => {
+    expect(analyse(greyRows([[10, 20]]), { ...ALL, edgeMode: "all" }).edgeAverageLuma).toBe(15);
+    expect(analyse(greyRows([[10], [20], [60]]), { ...ALL, edgeMode: "left_right" }).edgeAverageLuma).toBe(30);
+    expect(analyse(greyRows([[10], [20], [60]]), { ...ALL, edgeMode: "top_bottom" }).edgeAverageLuma).toBe(35);
+  });
+});
+
+describe("histogram bucketing", () => {
+  it("puts every integer luma in the bucket bucketOf names", () => {
+    for (let v = 0; v <= 255; v++) {
+      const h = analyse(greyRows([[v]]), ALL).histogramPercent ?? [];
+      expect(h.indexOf(100), `luma ${v}`).toBe(bucketOf(v * 10_000));
+    }
+  });
+});
+
+/**
+ * The same analysis the slow, obvious way: per pixel, a predicate for the edges, a sorted list of weighted
+ * copies for the median, BigInt sums. The fused pass must give exactly its ratios.
+ */
+function oracle(pixels: Pixels, mode: EdgeMode) {
+  const { data, width, height, channels } = pixels;
+  const alpha = channels === 2 || channels === 4;
+  const bx = bandSize(width);
+  const by = bandSize(height);
+  const inEdge = (x: number, y: number) => {
+    const column = x < bx || x >= width - bx;
+    const row = y < by || y >= height - by;
+    return mode === "left_right" ? column : mode === "top_bottom" ? row : column || row;
+  };
+  let sum = 0n;
+  let weight = 0n;
+  let edgeSum = 0n;
+  let edgeWeight = 0n;
+  const buckets = Array.from({ length: 10 }, () => 0n);
+  const copies: Array<[number, number]> = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * channels;
+      const luma =
+        channels < 3
+          ? (data[o] as number) * 10_000
+          : 2126 * (data[o] as number) + 7152 * (data[o + 1] as number) + 722 * (data[o + 2] as number);
+      const w = alpha ? (data[o + channels - 1] as number) : 255;
+      sum += BigInt(luma * w);
+      weight += BigInt(w);
+      const b = bucketOf(luma);
+      buckets[b] = (buckets[b] as bigint) + BigInt(w);
+      if (inEdge(x, y)) {
+        edgeSum += BigInt(luma * w);
+        edgeWeight += BigInt(w);
+      }
+      if (w > 0) copies.push([luma, w]);
+    }
+  }
+  copies.sort((a, b) => a[0] - b[0]);
+  const at = (rank: bigint) => {
+    let seen = 0n;
+    for (const [v, w] of copies) {
+      seen += BigInt(w);
+      if (seen > rank) return BigInt(v);
+    }
+    throw new Error("rank");
+  };
+  const twice =
+    weight === 0n ? 0n : weight % 2n === 1n ? 2n * at((weight - 1n) / 2n) : at(weight / 2n - 1n) + at(weight / 2n);
+  return {
+    average: [sum, weight * 10_000n],
+    median: [twice, 20_000n],
+    histogram: buckets.map((b) => [b * 100n, weight]),
+    edge: [edgeSum, edgeWeight * 10_000n],
+  };
+}
+
+/** a/b = c/d exactly (cross-multiplied in BigInt). */
+function sameRatio(got: Ratio | undefined, [num, den]: bigint[]): boolean {
+  if (!got) return false;
+  return BigInt(got.num) * (den as bigint) === (num as bigint) * BigInt(got.den);
+}
+
+describe("the fused pass", () => {
+  it("gives exactly the ratios of the obvious per-pixel computation, for any image and layout", () => {
+    const image = fc
+      .record({
+        width: fc.integer({ min: 1, max: 24 }),
+        height: fc.integer({ min: 1, max: 24 }),
+        channels: fc.integer({ min: 1, max: 4 }),
+        mode: fc.constantFrom<EdgeMode>("left_right", "top_bottom", "all"),
+        // Few distinct values make ties and shared bins likely; alpha 0 makes transparent pixels.
+        palette: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 }),
+      })
+      .chain(({ width, height, channels, mode, palette }) =>
+        fc
+          .array(fc.constantFrom(...palette, 0, 255), {
+            minLength: width * height * channels,
+            maxLength: width * height * channels,
+          })
+          .map((values) => ({ pixels: { data: Uint8Array.from(values), width, height, channels }, mode })),
+      );
+    fc.assert(
+      fc.property(image, ({ pixels, mode }) => {
+        const want = oracle(pixels, mode);
+        const got = analyse(pixels, { median: true, histogram: true, edgeMode: mode });
+        if (want.average[1] === 0n) {
+          expect(got.totalWeight).toBe(0);
+          return;
+        }
+        expect(sameRatio(got.average, want.average), "average").toBe(true);
+        expect(sameRatio(got.median, want.median), "median").toBe(true);
+        for (const [i, h] of (got.histogram ?? []).entries()) {
+          expect(sameRatio(h, want.histogram[i] as bigint[]), `bucket ${i}`).toBe(true);
+        }
+        if (want.edge[1] === 0n) expect(got.edge?.den).toBe(0);
+        else expect(sameRatio(got.edge, want.edge), "edge").toBe(true);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

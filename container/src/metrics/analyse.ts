@@ -1,16 +1,23 @@
 /**
- * Every number of an analysis in one pass over the pixels: the weighted sum for the average, the histogram,
- * the edge sums, and the luma array the median needs. Pure: pixel arrays in, a plain object out.
+ * Every number of an analysis from one fused pass over the pixels, then small passes over the luma plane:
+ * pass 1 computes each pixel's integer luma, the weighted sum, and counts weights into coarse bins (which give
+ * both the histogram and the median's neighbourhood); the edge bands are summed from the luma plane by row
+ * ranges; the median is finished from the one or two coarse bins that hold it, by counting, never by sorting.
+ * Pure: pixel arrays in, a plain object out.
  *
  * Each pixel is weighted by its opacity (alpha 0–255; 255 for images without alpha), so fully transparent
  * pixels do not count and half-transparent ones count half. The caller flattens onto a background first
  * when the user asked for one.
+ *
+ * Every result is also given as an exact ratio of integer sums (`Ratio`), which is what the API rounds
+ * (exact.ts): the luma is an exact integer × LUMA_SCALE, and every sum stays below 2^53 for the analysis
+ * sizes allowed (config.ts caps the side at 2048 px: 2048² × 2 550 000 × 255 < 2^53).
  */
 import type { EdgeMode } from "../../../contract/analysis.ts";
-import { edgePredicate } from "./edges.ts";
-import { bucketOf, HISTOGRAM_BUCKETS } from "./histogram.ts";
+import { bandSize } from "./edges.ts";
+import type { Ratio } from "./exact.ts";
+import { HISTOGRAM_BUCKETS } from "./histogram.ts";
 import { LUMA_SCALE, type Pixels, REC709_B, REC709_G, REC709_R } from "./luminance.ts";
-import { weightedMedian } from "./median.ts";
 
 export interface AnalyseOptions {
   median: boolean;
@@ -19,63 +26,223 @@ export interface AnalyseOptions {
 }
 
 export interface Analysis {
-  /** Total weight: 0 means no pixel is visible at all. */
+  /** Total weight (Σ alpha, 255 per opaque pixel): 0 means no pixel is visible at all. */
   totalWeight: number;
-  /** Average luma, 0–255 (NaN when `totalWeight` is 0). */
+  /** The average luma 0–255, exactly. */
+  average: Ratio;
+  /** Average luma, 0–255 (NaN when `totalWeight` is 0): a float for logs and tests. */
   averageLuma: number;
+  median?: Ratio;
   medianLuma?: number;
+  /** Each bucket's share in percent, exactly. */
+  histogram?: Ratio[];
   /** Share of each bucket in percent, unrounded. */
   histogramPercent?: number[];
+  /** The edge bands' average luma 0–255, exactly; `den` is 0 when the bands are wholly transparent. */
+  edge?: Ratio;
+  /** NaN when the bands are wholly transparent. */
   edgeAverageLuma?: number;
 }
 
-const OPAQUE = 255;
+/**
+ * The coarse bins: luma × 10 000 shifted right by 11, i.e. 2048 scaled values per bin (1 246 bins for
+ * 0–255). 2048 divides the histogram's bucket width exactly (25.6 × 10 000 = 125 × 2048), so the ten buckets
+ * are sums of whole bins and need no per-pixel work of their own.
+ */
+const BIN_SHIFT = 11;
+const BIN_SIZE = 1 << BIN_SHIFT;
+const BINS_PER_BUCKET = 125;
+const BIN_COUNT = ((255 * LUMA_SCALE) >> BIN_SHIFT) + 1;
+
+// Reused scratch buffers: analyse() is synchronous, so no two calls ever share them at once, and a request no
+// longer allocates (and the collector no longer frees) a luma plane of its own.
+let lumaPlane = new Uint32Array(0);
+const coarse = new Float64Array(BIN_COUNT);
+const fine = new Float64Array(2 * BIN_SIZE);
 
 /**
  * @example
  * const pixels = { data: Uint8Array.of(0, 0, 0, 255, 255, 255), width: 2, height: 1, channels: 3 };
  * analyse(pixels, { median: true, histogram: false, edgeMode: null });
- * // { totalWeight: 510, averageLuma: 127.5, medianLuma: 127.5 }
+ * // { totalWeight: 510, average: { num: 2550000, den: 20000 }, averageLuma: 127.5, median: …, medianLuma: 127.5 }
  */
 export function analyse(pixels: Pixels, options: AnalyseOptions): Analysis {
   const { data, width, height, channels } = pixels;
   const count = width * height;
-  const hasAlpha = channels === 2 || channels === 4;
-  const grey = channels < 3;
-  const inEdge = options.edgeMode ? edgePredicate(options.edgeMode, width, height) : null;
-  const histogram = options.histogram ? new Float64Array(HISTOGRAM_BUCKETS) : null;
-  const lumas = options.median ? new Uint32Array(count) : null;
-  const weights = options.median && hasAlpha ? new Uint8Array(count) : null;
+  if (lumaPlane.length < count) lumaPlane = new Uint32Array(count);
+  const luma = lumaPlane;
+  coarse.fill(0);
 
-  let totalWeight = 0;
-  let weightedSum = 0;
-  let edgeWeight = 0;
-  let edgeSum = 0;
-  for (let y = 0, i = 0; y < height; y++) {
-    for (let x = 0; x < width; x++, i++) {
-      const o = i * channels;
-      const luma = grey
-        ? (data[o] as number) * LUMA_SCALE
-        : REC709_R * (data[o] as number) + REC709_G * (data[o + 1] as number) + REC709_B * (data[o + 2] as number);
-      const w = hasAlpha ? (data[o + channels - 1] as number) : OPAQUE;
-      totalWeight += w;
-      weightedSum += luma * w;
-      if (histogram) {
-        const b = bucketOf(luma);
-        histogram[b] = (histogram[b] as number) + w;
-      }
-      if (inEdge?.(x, y)) {
-        edgeWeight += w;
-        edgeSum += luma * w;
-      }
-      if (lumas) lumas[i] = luma;
-      if (weights) weights[i] = w;
+  // Pass 1, one loop per channel layout so the body has no branch: luma, Σ luma × weight, coarse counts.
+  // Opaque images count each pixel once (weight 1): every ratio is the same as with 255 per pixel.
+  const hasAlpha = channels === 2 || channels === 4;
+  let sum = 0;
+  let weight = 0;
+  if (channels === 3) {
+    for (let i = 0, o = 0; i < count; i++, o += 3) {
+      const l =
+        REC709_R * (data[o] as number) + REC709_G * (data[o + 1] as number) + REC709_B * (data[o + 2] as number);
+      luma[i] = l;
+      sum += l;
+      const bin = l >> BIN_SHIFT;
+      coarse[bin] = (coarse[bin] as number) + 1;
     }
+    weight = count;
+  } else if (channels === 1) {
+    for (let i = 0; i < count; i++) {
+      const l = (data[i] as number) * LUMA_SCALE;
+      luma[i] = l;
+      sum += l;
+      const bin = l >> BIN_SHIFT;
+      coarse[bin] = (coarse[bin] as number) + 1;
+    }
+    weight = count;
+  } else if (channels === 4) {
+    for (let i = 0, o = 0; i < count; i++, o += 4) {
+      const l =
+        REC709_R * (data[o] as number) + REC709_G * (data[o + 1] as number) + REC709_B * (data[o + 2] as number);
+      const w = data[o + 3] as number;
+      luma[i] = l;
+      sum += l * w;
+      weight += w;
+      const bin = l >> BIN_SHIFT;
+      coarse[bin] = (coarse[bin] as number) + w;
+    }
+  } else if (channels === 2) {
+    for (let i = 0, o = 0; i < count; i++, o += 2) {
+      const l = (data[o] as number) * LUMA_SCALE;
+      const w = data[o + 1] as number;
+      luma[i] = l;
+      sum += l * w;
+      weight += w;
+      const bin = l >> BIN_SHIFT;
+      coarse[bin] = (coarse[bin] as number) + w;
+    }
+  } else {
+    throw new RangeError(`Expected 1 to 4 channels but received ${channels}`);
   }
 
-  const result: Analysis = { totalWeight, averageLuma: weightedSum / totalWeight / LUMA_SCALE };
-  if (lumas) result.medianLuma = weightedMedian(lumas, weights ?? OPAQUE) / LUMA_SCALE;
-  if (histogram) result.histogramPercent = Array.from(histogram, (h) => (h / totalWeight) * 100);
-  if (inEdge) result.edgeAverageLuma = edgeSum / edgeWeight / LUMA_SCALE;
+  const result: Analysis = {
+    totalWeight: hasAlpha ? weight : weight * 255,
+    average: { num: sum, den: weight * LUMA_SCALE },
+    averageLuma: sum / weight / LUMA_SCALE,
+  };
+  if (options.histogram) {
+    const weights = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+    for (let bin = 0; bin < BIN_COUNT; bin++) {
+      const bucket = Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(bin / BINS_PER_BUCKET));
+      weights[bucket] = (weights[bucket] as number) + (coarse[bin] as number);
+    }
+    result.histogram = weights.map((w) => ({ num: w * 100, den: weight }));
+    result.histogramPercent = weights.map((w) => (w / weight) * 100);
+  }
+  if (options.median) {
+    const twice = weight > 0 ? twiceMedian(luma, hasAlpha ? data : null, channels, count, weight) : Number.NaN;
+    // median = (low + high) / 2 on the scaled luma.
+    result.median = { num: twice, den: 2 * LUMA_SCALE };
+    result.medianLuma = twice / 2 / LUMA_SCALE;
+  }
+  if (options.edgeMode) {
+    const [edgeSum, edgeWeight] = edgeSums(luma, hasAlpha ? data : null, channels, width, height, options.edgeMode);
+    result.edge = { num: edgeSum, den: edgeWeight * LUMA_SCALE };
+    result.edgeAverageLuma = edgeSum / edgeWeight / LUMA_SCALE;
+  }
   return result;
+}
+
+/**
+ * Σ luma × weight and Σ weight over the edge bands of `mode`, by row ranges. A row in a top or bottom band
+ * counts whole; any other row counts its left and right bands (for `left_right` and `all`). When the bands
+ * meet (a side of 1 or 2 px), the ranges are clipped so that every pixel counts once.
+ */
+function edgeSums(
+  luma: Uint32Array,
+  alpha: Uint8Array | null,
+  channels: number,
+  width: number,
+  height: number,
+  mode: EdgeMode,
+): [number, number] {
+  const bx = Math.min(width, bandSize(width));
+  const by = bandSize(height);
+  const rowBands = mode !== "left_right";
+  const columnBands = mode !== "top_bottom";
+  const rightFrom = Math.max(bx, width - bx);
+  let sum = 0;
+  let weight = 0;
+  const add = (from: number, to: number): void => {
+    if (alpha) {
+      for (let i = from, o = from * channels + channels - 1; i < to; i++, o += channels) {
+        const w = alpha[o] as number;
+        sum += (luma[i] as number) * w;
+        weight += w;
+      }
+    } else {
+      for (let i = from; i < to; i++) sum += luma[i] as number;
+      weight += to - from;
+    }
+  };
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    if (rowBands && (y < by || y >= height - by)) add(row, row + width);
+    else if (columnBands) {
+      add(row, row + bx);
+      add(row + rightFrom, row + width);
+    }
+  }
+  return [sum, weight];
+}
+
+/**
+ * Twice the weighted median of the scaled luma (the sum of the two middle values; both the same one for an
+ * odd total), a pixel of weight w counting as w copies: the coarse counts say which bins hold the middle
+ * copies; one pass counts those bins' values exactly into `fine`, and a walk finds them. With every weight
+ * equal this is the ordinary median, "the mean of the two middle values" for an even count included.
+ */
+function twiceMedian(
+  luma: Uint32Array,
+  alpha: Uint8Array | null,
+  channels: number,
+  count: number,
+  total: number,
+): number {
+  // 0-based ranks of the middle copy (odd total) or the two middle copies (even total).
+  const lowRank = total % 2 === 1 ? (total - 1) / 2 : total / 2 - 1;
+  const highRank = total % 2 === 1 ? lowRank : total / 2;
+  let lowBin = -1;
+  let highBin = -1;
+  let lowBefore = 0;
+  let highBefore = 0;
+  for (let bin = 0, before = 0; bin < BIN_COUNT && highBin < 0; bin++) {
+    const c = coarse[bin] as number;
+    if (lowBin < 0 && before + c > lowRank) {
+      lowBin = bin;
+      lowBefore = before;
+    }
+    if (before + c > highRank) {
+      highBin = bin;
+      highBefore = before;
+    }
+    before += c;
+  }
+
+  // fine[0 … BIN_SIZE) counts the low bin's values, fine[BIN_SIZE …) the high bin's (when it is another one).
+  fine.fill(0);
+  const highOffset = highBin === lowBin ? 0 : BIN_SIZE;
+  for (let i = 0, o = channels - 1; i < count; i++, o += channels) {
+    const l = luma[i] as number;
+    const bin = l >> BIN_SHIFT;
+    if (bin !== lowBin && bin !== highBin) continue;
+    const slot = (bin === lowBin ? 0 : highOffset) + (l & (BIN_SIZE - 1));
+    fine[slot] = (fine[slot] as number) + (alpha ? (alpha[o] as number) : 1);
+  }
+  const valueAt = (rank: number, bin: number, before: number, offset: number): number => {
+    let seen = before;
+    for (let v = 0; v < BIN_SIZE; v++) {
+      seen += fine[offset + v] as number;
+      if (seen > rank) return bin * BIN_SIZE + v;
+    }
+    throw new RangeError(`Expected rank below ${total} but received ${rank}`);
+  };
+  return valueAt(lowRank, lowBin, lowBefore, 0) + valueAt(highRank, highBin, highBefore, highOffset);
 }

@@ -1,6 +1,7 @@
 /**
  * Rec. 709 luma on 8-bit sRGB pixels. Pure: pixel arrays in, plain numbers out; no sharp, no I/O.
  */
+import { type Ratio, roundRatio } from "./exact.ts";
 
 /** ITU-R BT.709 luma weights, scaled by 10 000 so that per-pixel luma is an exact integer. */
 export const REC709_R = 2126;
@@ -19,24 +20,25 @@ export interface Pixels {
 }
 
 /**
- * Rounds half away from zero to `decimals` places, the way a reader expects "146.285 → 146.29".
- * Adding `Number.EPSILON` first keeps 1.005 from becoming 1.00 through binary error.
+ * Rounds a measured duration to `decimals` places, for timings and logs only. Analysis results are exact
+ * ratios and are rounded with `roundRatio` (exact.ts); a duration has no exact value to honour.
  *
  * @example
- * round(146.2849, 2); // 146.28
+ * roundDuration(12.3456, 1); // 12.3
  */
-export function round(value: number, decimals = 0): number {
+export function roundDuration(value: number, decimals = 0): number {
   const factor = 10 ** decimals;
-  return Math.round((value + Number.EPSILON) * factor) / factor;
+  return Math.round(value * factor) / factor;
 }
 
 /**
- * The brightness score the API reports: the average luma as a percentage of full scale, rounded.
+ * The brightness score the API reports: the average luma as a percentage of full scale (luma / 255 × 100),
+ * rounded half away from zero from the exact ratio, so 13.5 exactly is 14.
  *
  * @example
- * brightnessScore(255); // 100
- * brightnessScore(128); // 50
+ * brightnessScore({ num: 255, den: 1 }); // 100
+ * brightnessScore({ num: 344_250, den: 10_000 }); // 14 (rgb(148,0,41): 34.425 / 255 × 100 = 13.5)
  */
-export function brightnessScore(averageLuma: number): number {
-  return Math.round((averageLuma / 255) * 100);
+export function brightnessScore(averageLuma: Ratio): number {
+  return roundRatio(BigInt(averageLuma.num) * 100n, BigInt(averageLuma.den) * 255n);
 }
