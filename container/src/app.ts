@@ -64,8 +64,13 @@ function backpressureError(err: unknown): unknown {
 export function createApp(config: ContainerConfig): Hono<Env> {
   const app = new Hono<Env>();
   const decodes = new Limiter(config.analysisConcurrency, config.analysisQueueLimit);
-  // Progressive JPEGs cannot shrink on load (about 3× the memory): one at a time, in a lane of their own.
-  const progressiveLane = new Limiter(1, config.analysisQueueLimit);
+  // Progressive JPEGs hold every DCT coefficient until their last scan: as many at once as the decode slots
+  // allow while their coefficients fit the budget (two 16-megapixel photos; a 50-megapixel one alone).
+  const progressiveLane = new Limiter(
+    config.analysisConcurrency,
+    config.analysisQueueLimit,
+    config.progressiveBudgetBytes,
+  );
   setDecodeThreads(config.analysisConcurrency);
 
   app.use(async (c, next) => {
@@ -154,11 +159,12 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           timings.analyse = performance.now() - t;
           return { image, analysis };
         }, signal);
-      const { image, analysis } = await (header.progressive ? progressiveLane.run(work, signal) : work()).catch(
-        (err: unknown) => {
-          throw backpressureError(err);
-        },
-      );
+      const { image, analysis } = await (header.progressive
+        ? progressiveLane.run(work, signal, header.progressiveBytes)
+        : work()
+      ).catch((err: unknown) => {
+        throw backpressureError(err);
+      });
       if (analysis.totalWeight === 0) {
         throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
           extra: {

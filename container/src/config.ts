@@ -19,6 +19,13 @@ export const MAX_INPUT_PIXELS = 50_000_000;
 export const PROCESSING_TIMEOUT_S = 10;
 /** How many analyses may wait for a decode slot; one more is refused at once with 503. */
 export const ANALYSIS_QUEUE_LIMIT = 8;
+/**
+ * What progressive JPEGs decoding at once may hold in DCT coefficients together, in bytes (libjpeg keeps a
+ * progressive image's coefficients until its last scan: 2 bytes per sample, about 50 MB for a 16.6-megapixel
+ * 4:2:0 photo). Two such decodes fit, so both cores work; a 50-megapixel 4:4:4 one (300 MB) runs alone. Keeps
+ * peak RSS under the container's 512 MiB.
+ */
+export const PROGRESSIVE_BUDGET_BYTES = 128 * 1024 * 1024;
 /** How long a client may take to send its request headers, in milliseconds (slowloris defence). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How long a client may take to send a whole request, in milliseconds. */
@@ -37,6 +44,7 @@ export interface ContainerConfig {
   analysisConcurrency: number;
   analysisQueueLimit: number;
   processingTimeoutS: number;
+  progressiveBudgetBytes: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -96,5 +104,6 @@ export function loadConfig(env: Env): ContainerConfig {
     analysisConcurrency: positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64),
     analysisQueueLimit: positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000),
     processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),
+    progressiveBudgetBytes: positiveInt(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
   };
 }

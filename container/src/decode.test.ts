@@ -1,8 +1,13 @@
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import sharp from "sharp";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { ApiError } from "../../contract/errors.ts";
-import { greyPng, orientedPng } from "../test/images.ts";
-import { type DecodeOptions, decodeForAnalysis } from "./decode.ts";
+import { matrixProfile, SRGB_PARA, SRGB_PRIMARIES, SRGB_TABLE } from "../test/icc-profiles.ts";
+import { greyPng, orientedPng, referenceSample } from "../test/images.ts";
+import { type DecodeOptions, decodeForAnalysis, readHeader } from "./decode.ts";
+import { analyse } from "./metrics/analyse.ts";
 
 const OPTIONS: DecodeOptions = {
   format: "png",
@@ -85,3 +90,72 @@ describe("decodeForAnalysis", () => {
     expect((error as ApiError).status).toBe(400);
   });
 });
+
+describe("embedded sRGB profiles", () => {
+  /** A 320×240 photo (reference sample 3, resized) stored as a JPEG carrying `profile` (a path or sharp's name). */
+  async function photoWithProfile(profile: string): Promise<Uint8Array> {
+    const jpeg = await sharp(referenceSample("sample3-color-5000x3330.jpg"))
+      .resize(320, 240)
+      .withIccProfile(profile)
+      .jpeg({ quality: 88 })
+      .toBuffer();
+    return new Uint8Array(jpeg);
+  }
+
+  /** Today's colour-managed decode: LittleCMS converts from the embedded profile to sRGB. */
+  async function colourManaged(bytes: Uint8Array): Promise<Uint8Array> {
+    return new Uint8Array(
+      await sharp(bytes, { failOn: "error", autoOrient: true })
+        .resize({ width: 512, height: 512, fit: "inside", withoutEnlargement: true })
+        .toColourspace("srgb")
+        .raw({ depth: "uchar" })
+        .toBuffer(),
+    );
+  }
+
+  it.each([
+    ["libvips' own sRGB", () => "srgb"],
+    ["HP/Microsoft's table sRGB", () => writeProfile(matrixProfile("sRGB IEC61966-2.1", SRGB_PRIMARIES, SRGB_TABLE))],
+    ["a parametric sRGB", () => writeProfile(matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_PARA))],
+  ])("%s: skipped, and the pixels equal LittleCMS's within 1 level", async (_name, profile) => {
+    const bytes = await photoWithProfile(profile());
+    const header = await readHeader(bytes, { format: "jpeg", maxInputPixels: 50_000_000 });
+    expect(header.profile).toBe("srgb");
+    const fast = (await decodeForAnalysis(bytes, { ...OPTIONS, format: "jpeg" })).pixels.data;
+    const managed = await colourManaged(bytes);
+    expect(fast.length).toBe(managed.length);
+    let worst = 0;
+    let total = 0;
+    for (let i = 0; i < fast.length; i++) {
+      const d = Math.abs((fast[i] as number) - (managed[i] as number));
+      worst = Math.max(worst, d);
+      total += d;
+    }
+    expect(worst).toBeLessThanOrEqual(1);
+    expect(total / fast.length).toBeLessThan(0.05);
+    // And the numbers the API reports: the average luma agrees to a hundredth.
+    const pixels = { data: managed, width: 320, height: 240, channels: 3 };
+    const fastAverage = analyse({ ...pixels, data: fast }, { median: false, histogram: false, edgeMode: null });
+    const managedAverage = analyse(pixels, { median: false, histogram: false, edgeMode: null });
+    expect(Math.abs(fastAverage.averageLuma - managedAverage.averageLuma)).toBeLessThan(0.01);
+  });
+
+  it("a profile that is not sRGB is still converted by LittleCMS, exactly as before", async () => {
+    const bytes = await photoWithProfile("p3");
+    expect((await readHeader(bytes, { format: "jpeg", maxInputPixels: 50_000_000 })).profile).toBe("other");
+    const image = await decodeForAnalysis(bytes, { ...OPTIONS, format: "jpeg" });
+    expect(new Uint8Array(image.pixels.data)).toEqual(await colourManaged(bytes));
+  });
+});
+
+const written: string[] = [];
+afterAll(() => {
+  for (const path of written) rmSync(path, { force: true });
+});
+/** sharp embeds a profile from a file: write one to the temporary directory. */
+function writeProfile(profile: Uint8Array): string {
+  const path = join(tmpdir(), `icc-${process.pid}-${written.length}.icc`);
+  writeFileSync(path, profile);
+  written.push(path);
+  return path;
+}

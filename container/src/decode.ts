@@ -5,6 +5,7 @@
 import sharp, { type Metadata } from "sharp";
 import type { AcceptedFormat, Rgb } from "../../contract/analysis.ts";
 import { ApiError, RETRY_AFTER_UNAVAILABLE_S } from "../../contract/errors.ts";
+import { type ProfileKind, profileKind } from "./icc.ts";
 import type { Pixels } from "./metrics/luminance.ts";
 
 /**
@@ -54,6 +55,13 @@ export interface ImageHeader {
    * a baseline one; the app gives these a lane of their own.
    */
   progressive: boolean;
+  /**
+   * A progressive JPEG's DCT coefficients, which libjpeg holds for the whole image until the last scan: 2 bytes
+   * per sample (4:2:0 has 1.5 samples per pixel, 4:4:4 three, CMYK four). 0 for everything else.
+   */
+  progressiveBytes: number;
+  /** The embedded ICC profile: "srgb" needs no transform (icc.ts); "other" (or none) is left to libvips. */
+  profile: ProfileKind | "none";
 }
 
 export interface HeaderOptions {
@@ -115,12 +123,24 @@ export async function readHeader(bytes: Uint8Array, options: HeaderOptions): Pro
       extra: { max_pixels: options.maxInputPixels, received_pixels: meta.width * height, width: meta.width, height },
     });
   }
+  const progressive = options.format === "jpeg" && meta.isProgressive === true;
   return {
     width: meta.width,
     height,
     orientation: meta.orientation ?? 1,
-    progressive: options.format === "jpeg" && meta.isProgressive === true,
+    progressive,
+    progressiveBytes: progressive ? meta.width * height * samplesPerPixel(meta) * 2 : 0,
+    // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is.
+    profile: !meta.icc ? "none" : meta.depth === "uchar" ? profileKind(meta.icc) : "other",
   };
+}
+
+/** Samples per pixel of a JPEG, from its chroma subsampling ("4:2:0" is 1 + 2 × 1/4). */
+function samplesPerPixel(meta: Metadata): number {
+  const channels = meta.channels ?? 3;
+  if (meta.chromaSubsampling === "4:2:0") return 1.5;
+  if (meta.chromaSubsampling === "4:2:2" || meta.chromaSubsampling === "4:4:0") return 2;
+  return channels; // 4:4:4, CMYK, grey, or unknown: the worst case
 }
 
 /**
@@ -139,6 +159,8 @@ export async function decodePixels(
 ): Promise<DecodedImage> {
   let pipeline = sharp(bytes, {
     failOn: "error",
+    // An sRGB profile is not applied: the transform it would cost (LittleCMS, per image) changes nothing.
+    ignoreIcc: header.profile === "srgb",
     limitInputPixels: options.maxInputPixels, // the header check again, enforced by libvips itself
     autoOrient: true,
     animated: false,

@@ -1,0 +1,77 @@
+import fc from "fast-check";
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import {
+  ADOBE_PRIMARIES,
+  matrixProfile,
+  SRGB_PARA,
+  SRGB_PRIMARIES,
+  SRGB_TABLE,
+  srgbDecode,
+} from "../test/icc-profiles.ts";
+import { profileKind } from "./icc.ts";
+
+/** libvips' own built-in profile ("srgb", "p3", "cmyk"), as sharp embeds it. */
+async function builtinProfile(name: string): Promise<Uint8Array> {
+  const jpeg = await sharp({ create: { width: 2, height: 2, channels: 3, background: "#808080" } })
+    .withIccProfile(name)
+    .jpeg()
+    .toBuffer();
+  return new Uint8Array((await sharp(jpeg).metadata()).icc as Buffer);
+}
+
+describe("profileKind", () => {
+  it("recognises sRGB as libvips, HP/Microsoft (table) and Apple/Google (parametric) write it", async () => {
+    expect(profileKind(await builtinProfile("srgb"))).toBe("srgb");
+    expect(profileKind(matrixProfile("sRGB IEC61966-2.1", SRGB_PRIMARIES, SRGB_TABLE))).toBe("srgb");
+    expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_PARA))).toBe("srgb");
+  });
+
+  it("trusts no name: a profile called sRGB with Adobe RGB primaries, or a 2.2 gamma, is something else", () => {
+    expect(profileKind(matrixProfile("sRGB IEC61966-2.1", ADOBE_PRIMARIES, SRGB_TABLE))).toBe("other");
+    expect(profileKind(matrixProfile("sRGB IEC61966-2.1", SRGB_PRIMARIES, { kind: "gamma", gamma: 2.2 }))).toBe(
+      "other",
+    );
+    // Rec. 709's camera curve on sRGB's primaries: same colorants, another curve.
+    const rec709 = (v: number) => (v < 0.081 ? v / 4.5 : ((v + 0.099) / 1.099) ** (1 / 0.45));
+    expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, { kind: "table", entries: 1024, fn: rec709 }))).toBe(
+      "other",
+    );
+  });
+
+  it("leaves Display P3, CMYK and lookup-table profiles to libvips", async () => {
+    expect(profileKind(await builtinProfile("p3"))).toBe("other");
+    expect(profileKind(await builtinProfile("cmyk"))).toBe("other");
+  });
+
+  it("refuses a slightly wrong curve or colorant, and anything malformed, without throwing", () => {
+    const off = { kind: "table", entries: 1024, fn: (x: number) => srgbDecode(x) * 1.01 } as const;
+    expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, off))).toBe("other");
+    const shifted = { ...SRGB_PRIMARIES, r: [0.4371, 0.2225, 0.0139] as const };
+    expect(profileKind(matrixProfile("sRGB", shifted, SRGB_TABLE))).toBe("other");
+    const good = matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_TABLE);
+    expect(profileKind(good.subarray(0, 200))).toBe("other");
+    expect(profileKind(undefined)).toBe("other");
+    const lying = good.slice();
+    new DataView(lying.buffer).setUint32(128, 1_000_000); // a tag count far past the end
+    expect(profileKind(lying)).toBe("other");
+  });
+});
+
+describe("profileKind on damaged profiles", () => {
+  it("never throws, whatever the bytes", () => {
+    const good = matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_PARA);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { minLength: 1, maxLength: 20 }),
+        fc.nat(good.length),
+        (edits, cut) => {
+          const bytes = good.slice(0, Math.max(cut, 1));
+          for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+          expect(["srgb", "other"]).toContain(profileKind(bytes));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
