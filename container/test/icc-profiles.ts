@@ -39,7 +39,7 @@ function curveTag(curve: Curve): Uint8Array {
     const out = new DataView(new ArrayBuffer(12 + 5 * 4));
     out.setUint32(0, 0x70617261); // para
     out.setUint16(8, 3);
-    [curve.g, curve.a, curve.b, curve.c, curve.d].forEach((p, i) => out.setInt32(12 + 4 * i, s15(p)));
+    for (const [i, p] of [curve.g, curve.a, curve.b, curve.c, curve.d].entries()) out.setInt32(12 + 4 * i, s15(p));
     return new Uint8Array(out.buffer);
   }
   const entries = curve.kind === "gamma" ? 1 : curve.entries;
@@ -113,7 +113,7 @@ export function matrixProfile(name: string, primaries: { r: Xyz; g: Xyz; b: Xyz 
   ascii(16, "RGB ");
   ascii(20, "XYZ ");
   ascii(36, "acsp");
-  D50.forEach((v, i) => view.setInt32(68 + 4 * i, s15(v)));
+  for (const [i, v] of D50.entries()) view.setInt32(68 + 4 * i, s15(v));
   view.setUint32(128, tags.length);
   placed.forEach(({ sig, data, at }, i) => {
     ascii(132 + 12 * i, sig);
