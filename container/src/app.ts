@@ -3,7 +3,6 @@
  * shutdown live in server.ts; decoding in decode.ts; arithmetic in metrics/.
  */
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import {
   type AcceptedFormat,
   type AnalysisParams,
@@ -30,6 +29,7 @@ import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { roundRatio } from "./metrics/exact.ts";
 import { BUCKET_LABELS } from "./metrics/histogram.ts";
 import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
+import { filePart } from "./multipart.ts";
 
 /** Room for the multipart boundary and part headers around the file itself, in bytes. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -52,6 +52,33 @@ function backpressureError(err: unknown): unknown {
     return new ApiError(499, "client_closed", "Client closed the request", { cause: err });
   }
   return err;
+}
+
+/**
+ * The request body, at most `maxBytes`: a declared Content-Length is checked before a byte is read, and the
+ * body is then read straight from the socket (@hono/node-server's fast path; a web stream would cost more
+ * than a small image's analysis); a chunked body is counted as it arrives and dropped once past the limit.
+ *
+ * @example
+ * const body = await readBody(c.req.raw, 5 * 2 ** 20 + 65_536, 5 * 2 ** 20);
+ */
+async function readBody(request: Request, maxBytes: number, maxUploadBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && !request.headers.has("transfer-encoding")) {
+    const length = Number(declared);
+    // The body outgrew the limit before the file could be measured: what it claimed is all we know.
+    if (!(length <= maxBytes)) throw tooLarge(maxUploadBytes, Number.isFinite(length) ? length : maxUploadBytes + 1);
+    return new Uint8Array(await request.arrayBuffer());
+  }
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxUploadBytes, maxUploadBytes + 1);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
 }
 
 /**
@@ -108,79 +135,64 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     ),
   );
 
-  app.post(
-    ANALYSIS_PATH,
-    bodyLimit({
-      maxSize: config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES,
-      // The body outgrew the limit before the file could be measured: what it claimed is all we know.
-      onError: (c) => {
-        const claimed = Number(c.req.header("content-length"));
-        throw tooLarge(config.maxUploadBytes, Number.isFinite(claimed) ? claimed : config.maxUploadBytes + 1);
-      },
-    }),
-    async (c) => {
-      let form: Record<string, unknown>;
-      try {
-        form = await c.req.parseBody();
-      } catch (cause) {
-        // A body that is not multipart/form-data has no `image` field, as FastAPI would say.
-        throw Object.assign(missingField(IMAGE_FIELD), { cause });
-      }
-      const file = form[IMAGE_FIELD];
-      if (!(file instanceof File)) throw missingField(IMAGE_FIELD);
-      const params = parseAnalysisParams(new URL(c.req.url).searchParams);
-      if (file.size === 0) throw new ApiError(400, "empty_image", "Empty image file");
-      if (file.size > config.maxUploadBytes) throw tooLarge(config.maxUploadBytes, file.size);
+  const maxBodyBytes = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  app.post(ANALYSIS_PATH, async (c) => {
+    const body = await readBody(c.req.raw, maxBodyBytes, config.maxUploadBytes);
+    // A body that is not multipart/form-data, or not well-formed, has no `image` field, as FastAPI would say.
+    const file = filePart(body, c.req.header("content-type"), IMAGE_FIELD);
+    if (!file) throw missingField(IMAGE_FIELD);
+    const params = parseAnalysisParams(new URL(c.req.url).searchParams);
+    if (file.bytes.length === 0) throw new ApiError(400, "empty_image", "Empty image file");
+    if (file.bytes.length > config.maxUploadBytes) throw tooLarge(config.maxUploadBytes, file.bytes.length);
 
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
-      const header = await readHeader(bytes, { format, maxInputPixels: config.maxInputPixels });
-      const timings = { decode: 0, analyse: 0 };
-      // A client that went away while its request waited for a slot is never started.
-      const signal = c.req.raw.signal;
-      const work = () =>
-        decodes.run(async () => {
-          analysesTotal++;
-          let t = performance.now();
-          const image = await decodePixels(bytes, header, {
-            format,
-            maxSidePx: config.analysisMaxSidePx,
-            maxInputPixels: config.maxInputPixels,
-            background: params.background,
-            timeoutS: config.processingTimeoutS,
-          });
-          timings.decode = performance.now() - t;
-          t = performance.now();
-          const analysis = analyse(image.pixels, {
-            median: params.metrics.includes("median"),
-            histogram: params.metrics.includes("histogram"),
-            edgeMode: params.edgeMode,
-          });
-          timings.analyse = performance.now() - t;
-          return { image, analysis };
-        }, signal);
-      const { image, analysis } = await (header.progressive
-        ? progressiveLane.run(work, signal, header.progressiveBytes)
-        : work()
-      ).catch((err: unknown) => {
-        throw backpressureError(err);
-      });
-      if (analysis.totalWeight === 0) {
-        throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
-          extra: {
-            details: "Every pixel is fully transparent; pass background=RRGGBB to analyse it flattened onto a colour",
-          },
+    const bytes = file.bytes;
+    const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
+    const header = await readHeader(bytes, { format, maxInputPixels: config.maxInputPixels });
+    const timings = { decode: 0, analyse: 0 };
+    // A client that went away while its request waited for a slot is never started.
+    const signal = c.req.raw.signal;
+    const work = () =>
+      decodes.run(async () => {
+        analysesTotal++;
+        let t = performance.now();
+        const image = await decodePixels(bytes, header, {
+          format,
+          maxSidePx: config.analysisMaxSidePx,
+          maxInputPixels: config.maxInputPixels,
+          background: params.background,
+          timeoutS: config.processingTimeoutS,
         });
-      }
-      c.header(
-        "Server-Timing",
-        `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
-      );
-      return c.json(
-        toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2)),
-      );
-    },
-  );
+        timings.decode = performance.now() - t;
+        t = performance.now();
+        const analysis = analyse(image.pixels, {
+          median: params.metrics.includes("median"),
+          histogram: params.metrics.includes("histogram"),
+          edgeMode: params.edgeMode,
+        });
+        timings.analyse = performance.now() - t;
+        return { image, analysis };
+      }, signal);
+    const { image, analysis } = await (header.progressive
+      ? progressiveLane.run(work, signal, header.progressiveBytes)
+      : work()
+    ).catch((err: unknown) => {
+      throw backpressureError(err);
+    });
+    if (analysis.totalWeight === 0) {
+      throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
+        extra: {
+          details: "Every pixel is fully transparent; pass background=RRGGBB to analyse it flattened onto a colour",
+        },
+      });
+    }
+    c.header(
+      "Server-Timing",
+      `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
+    );
+    return c.json(
+      toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2)),
+    );
+  });
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "Not Found");
