@@ -11,9 +11,9 @@ async function encode(form: FormData): Promise<{ body: Uint8Array; type: string 
 /** What the platform's own parser finds for `image`: the reference this parser must agree with. */
 async function platform(body: Uint8Array, type: string): Promise<{ bytes: Uint8Array; type: string } | null> {
   try {
-    const value = (await new Request("http://x/", { method: "POST", body, headers: { "content-type": type } }).formData()).get(
-      "image",
-    );
+    const value = (
+      await new Request("http://x/", { method: "POST", body, headers: { "content-type": type } }).formData()
+    ).get("image");
     return value instanceof File ? { bytes: new Uint8Array(await value.arrayBuffer()), type: value.type } : null;
   } catch {
     return null;
