@@ -6,6 +6,7 @@ import sharp, { type Metadata } from "sharp";
 import type { AcceptedFormat, Rgb } from "../../contract/analysis.ts";
 import { ApiError, RETRY_AFTER_UNAVAILABLE_S } from "../../contract/errors.ts";
 import { type ProfileKind, profileKind } from "./icc.ts";
+import { readJpegHeader } from "./jpeg-header.ts";
 import type { Pixels } from "./metrics/luminance.ts";
 
 /**
@@ -107,31 +108,62 @@ export function setDecodeThreads(threads: number): void {
  * const header = await readHeader(bytes, { format: "png", maxInputPixels: 50_000_000 });
  */
 export async function readHeader(bytes: Uint8Array, options: HeaderOptions): Promise<ImageHeader> {
+  const facts = (options.format === "jpeg" && jpegFacts(bytes)) || (await libvipsFacts(bytes, options.format));
+  const { width, height } = facts;
+  if (width * height > options.maxInputPixels) {
+    throw new ApiError(422, "image_too_large", "Image dimensions exceed the maximum allowed", {
+      extra: { max_pixels: options.maxInputPixels, received_pixels: width * height, width, height },
+    });
+  }
+  return {
+    width,
+    height,
+    orientation: facts.orientation,
+    progressive: facts.progressive,
+    progressiveBytes: facts.progressive ? width * height * facts.samplesPerPixel * 2 : 0,
+    // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is.
+    profile: !facts.icc ? "none" : facts.eightBit ? profileKind(facts.icc) : "other",
+  };
+}
+
+/** What readHeader needs to know, from whichever reader. */
+interface HeaderFacts {
+  width: number;
+  /** The first frame's height. */
+  height: number;
+  orientation: number;
+  progressive: boolean;
+  samplesPerPixel: number;
+  icc: Uint8Array | undefined;
+  eightBit: boolean;
+}
+
+/** A JPEG's header read in JavaScript (jpeg-header.ts), or null to ask libvips. */
+function jpegFacts(bytes: Uint8Array): HeaderFacts | null {
+  const header = readJpegHeader(bytes);
+  return header && { ...header, eightBit: true };
+}
+
+/** The header as libvips reads it: for every format, and for the JPEGs jpeg-header.ts leaves to it. */
+async function libvipsFacts(bytes: Uint8Array, format: AcceptedFormat): Promise<HeaderFacts> {
   let meta: Metadata;
   try {
-    // No pixel limit of sharp's here, so that an oversized image gets its own clear 422 below.
+    // No pixel limit of sharp's here, so that an oversized image gets its own clear 422.
     meta = await sharp(bytes, { limitInputPixels: false }).metadata();
   } catch (cause) {
     throw invalidImage(cause);
   }
-  if (meta.format !== SHARP_FORMAT[options.format] || !meta.width || !meta.height) {
-    throw invalidImage(new Error(`Expected ${options.format} but the decoder found ${meta.format}`));
+  if (meta.format !== SHARP_FORMAT[format] || !meta.width || !meta.height) {
+    throw invalidImage(new Error(`Expected ${format} but the decoder found ${meta.format}`));
   }
-  const height = meta.pageHeight ?? meta.height; // an animation's first frame
-  if (meta.width * height > options.maxInputPixels) {
-    throw new ApiError(422, "image_too_large", "Image dimensions exceed the maximum allowed", {
-      extra: { max_pixels: options.maxInputPixels, received_pixels: meta.width * height, width: meta.width, height },
-    });
-  }
-  const progressive = options.format === "jpeg" && meta.isProgressive === true;
   return {
     width: meta.width,
-    height,
+    height: meta.pageHeight ?? meta.height, // an animation's first frame
     orientation: meta.orientation ?? 1,
-    progressive,
-    progressiveBytes: progressive ? meta.width * height * samplesPerPixel(meta) * 2 : 0,
-    // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is.
-    profile: !meta.icc ? "none" : meta.depth === "uchar" ? profileKind(meta.icc) : "other",
+    progressive: format === "jpeg" && meta.isProgressive === true,
+    samplesPerPixel: samplesPerPixel(meta),
+    icc: meta.icc,
+    eightBit: meta.depth === "uchar",
   };
 }
 
