@@ -98,7 +98,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     config.analysisQueueLimit,
     config.progressiveBudgetBytes,
   );
-  setDecodeThreads(config.analysisConcurrency);
+  setDecodeThreads(config.decodeThreadsPerImage);
 
   app.use(async (c, next) => {
     const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));

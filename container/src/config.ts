@@ -26,6 +26,12 @@ export const ANALYSIS_QUEUE_LIMIT = 8;
  * peak RSS under the container's 512 MiB.
  */
 export const PROGRESSIVE_BUDGET_BYTES = 128 * 1024 * 1024;
+/**
+ * libvips threads per decode. One: a JPEG decode is sequential whatever the count, and images decoding in
+ * parallel keep the cores busy better than threads within one (measured: as fast at concurrency 1, 5 % more
+ * progressive decodes per second at 4).
+ */
+export const DECODE_THREADS_PER_IMAGE = 1;
 /** How long a client may take to send its request headers, in milliseconds (slowloris defence). */
 export const HEADERS_TIMEOUT_MS = 10_000;
 /** How long a client may take to send a whole request, in milliseconds. */
@@ -45,6 +51,7 @@ export interface ContainerConfig {
   analysisQueueLimit: number;
   processingTimeoutS: number;
   progressiveBudgetBytes: number;
+  decodeThreadsPerImage: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -105,5 +112,6 @@ export function loadConfig(env: Env): ContainerConfig {
     analysisQueueLimit: positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000),
     processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),
     progressiveBudgetBytes: positiveInt(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
+    decodeThreadsPerImage: positiveInt(env, "DECODE_THREADS_PER_IMAGE", DECODE_THREADS_PER_IMAGE, 64),
   };
 }

@@ -159,3 +159,40 @@ function writeProfile(profile: Uint8Array): string {
   written.push(path);
   return path;
 }
+
+describe("grey images", () => {
+  it("decode to one channel, with exactly the numbers of their RGB decode", async () => {
+    const bytes = referenceSample("sample1-536x354-grayscale.jpg");
+    const image = await decodeForAnalysis(bytes, { ...OPTIONS, format: "jpeg" });
+    expect(image.pixels.channels).toBe(1);
+    const rgb = await sharp(bytes)
+      .resize({ width: 512, height: 512, fit: "inside", withoutEnlargement: true })
+      .toColourspace("srgb")
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    expect(rgb.info.channels).toBe(3);
+    const all = { median: true, histogram: true, edgeMode: "all" } as const;
+    const grey = analyse(image.pixels, all);
+    const colour = analyse({ data: rgb.data, width: rgb.info.width, height: rgb.info.height, channels: 3 }, all);
+    expect([grey.averageLuma, grey.medianLuma, grey.edgeAverageLuma]).toEqual([
+      colour.averageLuma,
+      colour.medianLuma,
+      colour.edgeAverageLuma,
+    ]);
+    expect(grey.histogramPercent).toEqual(colour.histogramPercent);
+  });
+
+  it("flattened onto a colour, go the RGB way as before", async () => {
+    const greyAlpha = await sharp({
+      create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } },
+    })
+      .toColourspace("b-w")
+      .png()
+      .toBuffer();
+    const image = await decodeForAnalysis(new Uint8Array(greyAlpha), {
+      ...OPTIONS,
+      background: { r: 255, g: 0, b: 0 },
+    });
+    expect(image.pixels.channels).toBe(3);
+  });
+});

@@ -63,6 +63,8 @@ export interface ImageHeader {
   progressiveBytes: number;
   /** The embedded ICC profile: "srgb" needs no transform (icc.ts); "other" (or none) is left to libvips. */
   profile: ProfileKind | "none";
+  /** One grey channel (and maybe alpha), no profile: decoded as grey, a third of the pixels to move and read. */
+  grey: boolean;
 }
 
 export interface HeaderOptions {
@@ -89,8 +91,8 @@ function invalidImage(cause: unknown): ApiError {
 }
 
 /**
- * Sets how many threads libvips uses per image: the process's real CPU, not the host's cores. (sharp
- * defaults to one thread on glibc without jemalloc; the image sets MALLOC_ARENA_MAX=2 for the memory side.)
+ * Sets how many threads libvips uses per image (config.ts: one, images decode in parallel instead). sharp
+ * defaults to one thread on glibc without jemalloc; the image sets MALLOC_ARENA_MAX=2 for the memory side.
  *
  * @example
  * setDecodeThreads(1);
@@ -123,6 +125,7 @@ export async function readHeader(bytes: Uint8Array, options: HeaderOptions): Pro
     progressiveBytes: facts.progressive ? width * height * facts.samplesPerPixel * 2 : 0,
     // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is.
     profile: !facts.icc ? "none" : facts.eightBit ? profileKind(facts.icc) : "other",
+    grey: facts.channels <= 2 && !facts.icc,
   };
 }
 
@@ -136,12 +139,14 @@ interface HeaderFacts {
   samplesPerPixel: number;
   icc: Uint8Array | undefined;
   eightBit: boolean;
+  /** Channels as stored, alpha included. */
+  channels: number;
 }
 
 /** A JPEG's header read in JavaScript (jpeg-header.ts), or null to ask libvips. */
 function jpegFacts(bytes: Uint8Array): HeaderFacts | null {
   const header = readJpegHeader(bytes);
-  return header && { ...header, eightBit: true };
+  return header && { ...header, eightBit: true, channels: header.components };
 }
 
 /** The header as libvips reads it: for every format, and for the JPEGs jpeg-header.ts leaves to it. */
@@ -164,6 +169,7 @@ async function libvipsFacts(bytes: Uint8Array, format: AcceptedFormat): Promise<
     samplesPerPixel: samplesPerPixel(meta),
     icc: meta.icc,
     eightBit: meta.depth === "uchar",
+    channels: meta.channels ?? 3,
   };
 }
 
@@ -202,8 +208,10 @@ export async function decodePixels(
     .timeout({ seconds: options.timeoutS });
   if (options.background) pipeline = pipeline.flatten({ background: options.background });
   try {
+    // A grey picture stays grey (its luma is its grey level, exactly as from R = G = B); flattening onto a
+    // colour needs RGB.
     const { data, info } = await pipeline
-      .toColourspace("srgb")
+      .toColourspace(header.grey && !options.background ? "b-w" : "srgb")
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     const swapped = header.orientation >= 5; // EXIF 5–8 turn the picture a quarter
