@@ -73,6 +73,26 @@ function readCurve(view: DataView, offset: number, size: number): ((x: number) =
  */
 export function profileKind(profile: Uint8Array | undefined): ProfileKind {
   if (!profile || profile.length < 132) return "other";
+  // The same few profiles arrive again and again (every photo of a phone model carries the same one): their
+  // verdicts are remembered, keyed by the bytes themselves, so no two profiles can share one.
+  if (profile.length > CACHED_PROFILE_MAX_BYTES) return classify(profile);
+  const key = Buffer.from(profile.buffer, profile.byteOffset, profile.byteLength).toString("latin1");
+  let kind = verdicts.get(key);
+  if (kind === undefined) {
+    kind = classify(profile);
+    if (verdicts.size >= CACHED_PROFILES) verdicts.clear();
+    verdicts.set(key, kind);
+  }
+  return kind;
+}
+
+/** Profiles up to this size have their verdict remembered (sRGB ones are 0.5–7 KB), in bytes. */
+const CACHED_PROFILE_MAX_BYTES = 32 * 1024;
+/** How many verdicts are remembered before the memory starts again: at most 64 × 32 KB. */
+const CACHED_PROFILES = 64;
+const verdicts = new Map<string, ProfileKind>();
+
+function classify(profile: Uint8Array): ProfileKind {
   const view = new DataView(profile.buffer, profile.byteOffset, profile.byteLength);
   const ascii = (at: number) => String.fromCharCode(...profile.subarray(at, at + 4));
   if (ascii(36) !== "acsp" || ascii(16) !== "RGB " || ascii(20) !== "XYZ ") return "other";
