@@ -5,7 +5,7 @@
 import sharp, { type Metadata } from "sharp";
 import type { AcceptedFormat, Rgb } from "../../contract/analysis.ts";
 import { ApiError, RETRY_AFTER_UNAVAILABLE_S } from "../../contract/errors.ts";
-import { type ProfileKind, profileKind } from "./icc.ts";
+import { type MatrixConversion, type ProfileKind, readProfile, toSrgb } from "./icc.ts";
 import { readJpegHeader } from "./jpeg-header.ts";
 import type { Pixels } from "./metrics/luminance.ts";
 
@@ -61,8 +61,13 @@ export interface ImageHeader {
    * per sample (4:2:0 has 1.5 samples per pixel, 4:4:4 three, CMYK four). 0 for everything else.
    */
   progressiveBytes: number;
-  /** The embedded ICC profile: "srgb" needs no transform (icc.ts); "other" (or none) is left to libvips. */
+  /**
+   * The embedded ICC profile: "srgb" needs no transform and "matrix" is converted here (icc.ts); "other" is
+   * left to libvips.
+   */
   profile: ProfileKind | "none";
+  /** A "matrix" profile's conversion to sRGB, built once per profile. */
+  conversion?: MatrixConversion;
   /** One grey channel (and maybe alpha), no profile: decoded as grey, a third of the pixels to move and read. */
   grey: boolean;
 }
@@ -110,21 +115,31 @@ export function setDecodeThreads(threads: number): void {
  * const header = await readHeader(bytes, { format: "png", maxInputPixels: 50_000_000 });
  */
 export async function readHeader(bytes: Uint8Array, options: HeaderOptions): Promise<ImageHeader> {
-  const facts = (options.format === "jpeg" && jpegFacts(bytes)) || (await libvipsFacts(bytes, options.format));
+  const format = options.format;
+  const facts = (format === "jpeg" && jpegFacts(bytes)) || (await libvipsFacts(bytes, format));
   const { width, height } = facts;
   if (width * height > options.maxInputPixels) {
     throw new ApiError(422, "image_too_large", "Image dimensions exceed the maximum allowed", {
       extra: { max_pixels: options.maxInputPixels, received_pixels: width * height, width, height },
     });
   }
+  // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is. And only a
+  // profile that fits the pixels (grey for grey, RGB for RGB; a JPEG's four channels are CMYK): LittleCMS
+  // refuses any other, and libvips then goes on without it.
+  const read = facts.icc && facts.eightBit ? readProfile(facts.icc) : null;
+  const fits =
+    read?.kind === "matrix" && read.conversion.grey
+      ? facts.channels <= 2
+      : facts.channels === 3 || (facts.channels === 4 && format !== "jpeg");
+  const profile = read && fits ? read : null;
   return {
     width,
     height,
     orientation: facts.orientation,
     progressive: facts.progressive,
     progressiveBytes: facts.progressive ? width * height * facts.samplesPerPixel * 2 : 0,
-    // 8-bit only: sharp converts 16-bit images through Display P3, a path left exactly as it is.
-    profile: !facts.icc ? "none" : facts.eightBit ? profileKind(facts.icc) : "other",
+    profile: !facts.icc ? "none" : (profile?.kind ?? "other"),
+    ...(profile?.kind === "matrix" ? { conversion: profile.conversion } : {}),
     grey: facts.channels <= 2 && !facts.icc,
   };
 }
@@ -195,10 +210,13 @@ export async function decodePixels(
   header: ImageHeader,
   options: DecodeOptions,
 ): Promise<DecodedImage> {
+  // A matrix profile is converted here after the resize, unless transparency is flattened onto a colour
+  // (given in sRGB): then libvips converts first, as before.
+  const conversion = header.conversion && !options.background ? header.conversion : null;
   let pipeline = sharp(bytes, {
     failOn: "error",
     // An sRGB profile is not applied: the transform it would cost (LittleCMS, per image) changes nothing.
-    ignoreIcc: header.profile === "srgb",
+    ignoreIcc: header.profile === "srgb" || conversion !== null,
     limitInputPixels: options.maxInputPixels, // the header check again, enforced by libvips itself
     autoOrient: true,
     animated: false,
@@ -211,12 +229,14 @@ export async function decodePixels(
     // A grey picture stays grey (its luma is its grey level, exactly as from R = G = B); flattening onto a
     // colour needs RGB.
     const { data, info } = await pipeline
-      .toColourspace(header.grey && !options.background ? "b-w" : "srgb")
+      .toColourspace((header.grey || conversion?.grey) && !options.background ? "b-w" : "srgb")
       .raw({ depth: "uchar" })
       .toBuffer({ resolveWithObject: true });
     const swapped = header.orientation >= 5; // EXIF 5–8 turn the picture a quarter
+    const pixels = { data, width: info.width, height: info.height, channels: info.channels };
+    if (conversion) toSrgb(pixels, conversion);
     return {
-      pixels: { data, width: info.width, height: info.height, channels: info.channels },
+      pixels,
       width: header.width,
       height: header.height,
       orientedWidth: swapped ? header.height : header.width,

@@ -3,13 +3,14 @@ import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import {
   ADOBE_PRIMARIES,
+  greyProfile,
   matrixProfile,
   SRGB_PARA,
   SRGB_PRIMARIES,
   SRGB_TABLE,
   srgbDecode,
 } from "../test/icc-profiles.ts";
-import { profileKind } from "./icc.ts";
+import { profileKind, readProfile, toSrgb } from "./icc.ts";
 
 /** libvips' own built-in profile ("srgb", "p3", "cmyk"), as sharp embeds it. */
 async function builtinProfile(name: string): Promise<Uint8Array> {
@@ -27,28 +28,42 @@ describe("profileKind", () => {
     expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_PARA))).toBe("srgb");
   });
 
-  it("trusts no name: a profile called sRGB with Adobe RGB primaries, or a 2.2 gamma, is something else", () => {
-    expect(profileKind(matrixProfile("sRGB IEC61966-2.1", ADOBE_PRIMARIES, SRGB_TABLE))).toBe("other");
+  it("trusts no name: a profile called sRGB with Adobe RGB primaries, or a 2.2 gamma, is converted", () => {
+    expect(profileKind(matrixProfile("sRGB IEC61966-2.1", ADOBE_PRIMARIES, SRGB_TABLE))).toBe("matrix");
     expect(profileKind(matrixProfile("sRGB IEC61966-2.1", SRGB_PRIMARIES, { kind: "gamma", gamma: 2.2 }))).toBe(
-      "other",
+      "matrix",
     );
     // Rec. 709's camera curve on sRGB's primaries: same colorants, another curve.
     const rec709 = (v: number) => (v < 0.081 ? v / 4.5 : ((v + 0.099) / 1.099) ** (1 / 0.45));
     expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, { kind: "table", entries: 1024, fn: rec709 }))).toBe(
-      "other",
+      "matrix",
     );
   });
 
-  it("leaves Display P3, CMYK and lookup-table profiles to libvips", async () => {
-    expect(profileKind(await builtinProfile("p3"))).toBe("other");
+  it("converts Display P3 and grey profiles itself, and leaves CMYK and lookup-table profiles to libvips", async () => {
+    expect(profileKind(await builtinProfile("p3"))).toBe("matrix");
+    expect(profileKind(greyProfile("Gray Gamma 2.2", { kind: "gamma", gamma: 2.2 }))).toBe("matrix");
     expect(profileKind(await builtinProfile("cmyk"))).toBe("other");
   });
 
-  it("refuses a slightly wrong curve or colorant, and anything malformed, without throwing", () => {
+  it("builds Display P3's matrix: P3's pure red is beyond sRGB (clipped), its white is sRGB's white", async () => {
+    const profile = readProfile(await builtinProfile("p3"));
+    if (profile.kind !== "matrix") throw new Error("Expected a matrix profile");
+    const pixels = { data: Uint8Array.of(255, 0, 0, 255, 255, 255, 0, 0, 0), width: 3, height: 1, channels: 3 };
+    toSrgb(pixels, profile.conversion);
+    expect([...pixels.data]).toEqual([255, 0, 0, 255, 255, 255, 0, 0, 0]);
+    // P3's mid green is a less saturated green in sRGB: red and blue lifted from 0.
+    const green = { data: Uint8Array.of(60, 160, 60), width: 1, height: 1, channels: 3 };
+    toSrgb(green, profile.conversion);
+    expect(green.data[0]).toBeLessThan(60);
+    expect(green.data[1]).toBeGreaterThan(160);
+  });
+
+  it("calls a slightly wrong curve or colorant no sRGB, and anything malformed other, without throwing", () => {
     const off = { kind: "table", entries: 1024, fn: (x: number) => srgbDecode(x) * 1.01 } as const;
-    expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, off))).toBe("other");
+    expect(profileKind(matrixProfile("sRGB", SRGB_PRIMARIES, off))).toBe("matrix");
     const shifted = { ...SRGB_PRIMARIES, r: [0.4371, 0.2225, 0.0139] as const };
-    expect(profileKind(matrixProfile("sRGB", shifted, SRGB_TABLE))).toBe("other");
+    expect(profileKind(matrixProfile("sRGB", shifted, SRGB_TABLE))).toBe("matrix");
     const good = matrixProfile("sRGB", SRGB_PRIMARIES, SRGB_TABLE);
     expect(profileKind(good.subarray(0, 200))).toBe("other");
     expect(profileKind(undefined)).toBe("other");
@@ -68,7 +83,7 @@ describe("profileKind on damaged profiles", () => {
         (edits, cut) => {
           const bytes = good.slice(0, Math.max(cut, 1));
           for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
-          expect(["srgb", "other"]).toContain(profileKind(bytes));
+          expect(["srgb", "matrix", "other"]).toContain(profileKind(bytes));
         },
       ),
       { numRuns: 2000 },

@@ -123,3 +123,23 @@ export function matrixProfile(name: string, primaries: { r: Xyz; g: Xyz; b: Xyz 
   });
   return out;
 }
+
+/**
+ * A v2 grey display profile with one curve (kTRC).
+ *
+ * @example
+ * const icc = greyProfile("Gray Gamma 2.2", { kind: "gamma", gamma: 2.2 });
+ */
+export function greyProfile(name: string, curve: Curve): Uint8Array {
+  const rgb = matrixProfile(name, SRGB_PRIMARIES, curve);
+  // Same layout, with the colour space GRAY and the curve as kTRC; the colorant tags are simply not read.
+  const out = rgb.slice();
+  out.set(new TextEncoder().encode("GRAY"), 16);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < view.getUint32(128); i++) {
+    if (new TextDecoder().decode(out.subarray(132 + 12 * i, 136 + 12 * i)) === "rTRC") {
+      out.set(new TextEncoder().encode("kTRC"), 132 + 12 * i);
+    }
+  }
+  return out;
+}
