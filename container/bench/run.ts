@@ -19,7 +19,9 @@ const QUERY = process.env.QUERY ?? "metrics=brightness,median,histogram&edge_mod
 const CONCURRENCIES = [1, 4] as const;
 /** Requests per cell: fewer for the large images so the whole run stays near a minute. */
 const requestsFor = (bytes: Uint8Array) => (bytes.length > 1_000_000 ? 24 : 120);
-const WARMUP_REQUESTS = 4;
+/** Warm-up requests per image: enough for the JIT to settle on the small ones, a few seconds on the large. */
+const warmupFor = (bytes: Uint8Array) => (bytes.length > 1_000_000 ? 4 : 30);
+const WARMUP_DECODES = 4;
 
 const writeAt = process.argv.indexOf("--write-images");
 if (writeAt >= 0) {
@@ -36,14 +38,14 @@ function percentile(sorted: number[], p: number): number {
 /** p50 of the bare decode: what libvips alone takes for the 512-px analysis image. */
 async function timeDecode(bytes: Uint8Array, runs: number): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < runs + WARMUP_REQUESTS; i++) {
+  for (let i = 0; i < runs + WARMUP_DECODES; i++) {
     const t = performance.now();
     await sharp(bytes, { autoOrient: true })
       .resize({ width: 512, height: 512, fit: "inside", withoutEnlargement: true })
       .toColourspace("srgb")
       .raw()
       .toBuffer();
-    if (i >= WARMUP_REQUESTS) times.push(performance.now() - t);
+    if (i >= WARMUP_DECODES) times.push(performance.now() - t);
   }
   return percentile(
     times.sort((a, b) => a - b),
@@ -66,7 +68,7 @@ try {
       if (res.status !== 200) throw new Error(`${name}: status ${res.status}`);
       return performance.now() - t;
     };
-    for (let i = 0; i < WARMUP_REQUESTS; i++) await send();
+    for (let i = 0; i < warmupFor(bytes); i++) await send();
     const cells: string[] = [];
     let p50AtOne = 0;
     for (const concurrency of CONCURRENCIES) {
