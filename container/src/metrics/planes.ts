@@ -1,0 +1,86 @@
+/**
+ * The planes the v2 metrics read, made once per image from the analysed pixels: the exact integer luma and the
+ * per-pixel weight (alpha). Pure: typed arrays in, typed arrays out; no sharp, no I/O.
+ *
+ * The brightness pass (analyse.ts) makes the same luma plane: a caller that has it passes it on instead of
+ * calling `lumaPlane` again.
+ */
+
+/** Interleaved 8-bit sRGB pixels (sharp's `raw()`): 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA channels. */
+export interface PixelImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
+/**
+ * Per-pixel weights 0–255 (the alpha plane, one byte per pixel), or `null` when every pixel is opaque: then
+ * every pixel counts once, and each metric takes its unweighted (faster) path. A plane of 255s gives the
+ * same numbers as `null` for every metric (only ratios of weights matter) but costs more: `alphaPlane`
+ * returns `null` for it.
+ */
+export type Weights = Uint8Array | null;
+
+/** Rec. 709 luma weights ×10 000: luma = (2126 R + 7152 G + 722 B) / 10 000, an exact integer plane. */
+export const LUMA_R = 2126;
+export const LUMA_G = 7152;
+export const LUMA_B = 722;
+/** The luma plane's unit: 10 000 per level of 0–255. */
+export const LUMA_UNIT = 10_000;
+
+/**
+ * The exact luma of every pixel ×10 000 (2126 R + 7152 G + 722 B; 10 000 × grey for 1 and 2 channels).
+ *
+ * @example
+ * lumaPlane({ data: Uint8Array.of(255, 0, 0), width: 1, height: 1, channels: 3 }); // Uint32Array [540630]
+ */
+export function lumaPlane(pixels: PixelImage, out?: Uint32Array): Uint32Array {
+  const { data, width, height, channels } = pixels;
+  const count = width * height;
+  const luma = out && out.length >= count ? out : new Uint32Array(count);
+  if (channels >= 3) {
+    for (let i = 0, o = 0; i < count; i++, o += channels) {
+      luma[i] = LUMA_R * (data[o] as number) + LUMA_G * (data[o + 1] as number) + LUMA_B * (data[o + 2] as number);
+    }
+  } else {
+    for (let i = 0, o = 0; i < count; i++, o += channels) luma[i] = (data[o] as number) * LUMA_UNIT;
+  }
+  return luma;
+}
+
+/**
+ * The alpha plane, or `null` when the image has no alpha or every pixel is fully opaque (see `Weights`).
+ *
+ * @example
+ * alphaPlane({ data: Uint8Array.of(9, 255, 9, 0), width: 2, height: 1, channels: 2 }); // Uint8Array [255, 0]
+ * alphaPlane({ data: Uint8Array.of(9, 9, 9), width: 1, height: 1, channels: 3 }); // null
+ */
+export function alphaPlane(pixels: PixelImage, out?: Uint8Array): Weights {
+  const { data, width, height, channels } = pixels;
+  if (channels !== 2 && channels !== 4) return null;
+  const count = width * height;
+  const alpha = out && out.length >= count ? out : new Uint8Array(count);
+  let opaque = 255;
+  for (let i = 0, o = channels - 1; i < count; i++, o += channels) {
+    const a = data[o] as number;
+    alpha[i] = a;
+    opaque &= a;
+  }
+  return opaque === 255 ? null : alpha;
+}
+
+/**
+ * Σ weight of the first `count` pixels, 1 per pixel when `weights` is null (an opaque image counts each pixel
+ * once; only ratios of weights matter).
+ *
+ * @example
+ * totalWeight(null, 4); // 4
+ * totalWeight(Uint8Array.of(255, 0, 85), 3); // 340
+ */
+export function totalWeight(weights: Weights, count: number): number {
+  if (!weights) return count;
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += weights[i] as number;
+  return sum;
+}

@@ -1,0 +1,170 @@
+/**
+ * Exact weighted percentiles of an integer plane (luma ×10 000, luminance ×2^20, …), by counting, never by
+ * sorting: a coarse count of `value >> shift` says which bins hold the wanted ranks; one more pass counts those
+ * bins' values exactly, and a walk finds them.
+ *
+ * The method is the median's (analyse.ts) generalised: a pixel of weight w counts as w copies (1 copy each when
+ * the image is opaque); the p-th percentile sits at the 0-based copy position p·(W − 1)/100 and is interpolated
+ * linearly between the copies below and above it. For p = 50 that is "the middle copy, or the mean of the two
+ * middle ones"; for equal weights it is numpy's default `percentile(…, method="linear")`.
+ */
+import type { Ratio } from "./exact.ts";
+import type { Weights } from "./planes.ts";
+
+/** A rectangle of the plane: columns [x0, x1), rows [y0, y1). */
+export interface Rect {
+  x0: number;
+  y0: number;
+  x1: number;
+  y1: number;
+}
+
+/** Scratch space, reused: every function here is synchronous. */
+let coarseScratch = new Float64Array(0);
+let fineScratch = new Float64Array(0);
+
+/**
+ * The coarse counts of `plane` over `rect`: `coarse[v >> shift] += weight`; returns Σ weight. `coarse` must have
+ * (max value >> shift) + 1 entries, zeroed.
+ */
+export function countCoarse(
+  plane: Uint32Array,
+  weights: Weights,
+  width: number,
+  rect: Rect,
+  shift: number,
+  coarse: Float64Array,
+): number {
+  let total = 0;
+  for (let y = rect.y0; y < rect.y1; y++) {
+    const row = y * width;
+    if (weights) {
+      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
+        const w = weights[i] as number;
+        const bin = (plane[i] as number) >>> shift;
+        coarse[bin] = (coarse[bin] as number) + w;
+        total += w;
+      }
+    } else {
+      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
+        const bin = (plane[i] as number) >>> shift;
+        coarse[bin] = (coarse[bin] as number) + 1;
+      }
+      total += rect.x1 - rect.x0;
+    }
+  }
+  return total;
+}
+
+/**
+ * The percentiles `ps` (0–100, integers) of `plane` over `rect`, each as an exact ratio in the plane's units
+ * (num / den, den = 100), from coarse counts made by `countCoarse` with the same `shift`. `total` is Σ weight
+ * (> 0).
+ */
+export function finishPercentiles(
+  plane: Uint32Array,
+  weights: Weights,
+  width: number,
+  rect: Rect,
+  shift: number,
+  coarse: Float64Array,
+  total: number,
+  ps: readonly number[],
+): Ratio[] {
+  // Each percentile needs the copies at ranks floor(pos) and ceil(pos), pos = p·(W − 1)/100.
+  const ranks: number[] = [];
+  const fractions: number[] = [];
+  for (const p of ps) {
+    const scaled = p * (total - 1);
+    const low = Math.floor(scaled / 100);
+    const fraction = scaled - low * 100; // 0–99: pos = low + fraction / 100
+    ranks.push(low, fraction === 0 ? low : low + 1);
+    fractions.push(fraction);
+  }
+  // The bin and the weight before it of each rank.
+  const bins = ranks.map(() => -1);
+  const before = ranks.map(() => 0);
+  let seen = 0;
+  let found = 0;
+  for (let bin = 0; bin < coarse.length && found < ranks.length; bin++) {
+    const c = coarse[bin] as number;
+    if (c === 0) continue;
+    for (let r = 0; r < ranks.length; r++) {
+      if (bins[r] === -1 && seen + c > (ranks[r] as number)) {
+        bins[r] = bin;
+        before[r] = seen;
+        found++;
+      }
+    }
+    seen += c;
+  }
+  // One pass counts the values of the distinct bins found, each into a slot of the fine array.
+  const distinct = [...new Set(bins)];
+  const size = 1 << shift;
+  if (fineScratch.length < distinct.length * size) fineScratch = new Float64Array(distinct.length * size);
+  const fine = fineScratch;
+  fine.fill(0, 0, distinct.length * size);
+  const [b0 = -1, b1 = -1, b2 = -1, b3 = -1] = distinct;
+  if (distinct.length > 4) throw new RangeError(`Expected at most 2 percentiles but received ${ps.length}`);
+  const mask = size - 1;
+  for (let y = rect.y0; y < rect.y1; y++) {
+    const row = y * width;
+    for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
+      const v = plane[i] as number;
+      const bin = v >>> shift;
+      const slot = bin === b0 ? 0 : bin === b1 ? 1 : bin === b2 ? 2 : bin === b3 ? 3 : -1;
+      if (slot < 0) continue;
+      const at = slot * size + (v & mask);
+      fine[at] = (fine[at] as number) + (weights ? (weights[i] as number) : 1);
+    }
+  }
+  const valueAt = (r: number): number => {
+    const bin = bins[r] as number;
+    const offset = distinct.indexOf(bin) * size;
+    let count = before[r] as number;
+    for (let v = 0; v < size; v++) {
+      count += fine[offset + v] as number;
+      if (count > (ranks[r] as number)) return bin * size + v;
+    }
+    throw new RangeError(`Expected rank below ${total} but received ${ranks[r]}`);
+  };
+  return fractions.map((fraction, k) => {
+    const low = valueAt(2 * k);
+    const high = valueAt(2 * k + 1);
+    return { num: low * (100 - fraction) + high * fraction, den: 100 };
+  });
+}
+
+/**
+ * The percentiles `ps` (at most two; integers 0–100) of `plane` over `rect` (the whole plane by default), as
+ * exact ratios in the plane's units; an empty list when Σ weight is 0. `maxValue` bounds the plane's values.
+ *
+ * @example
+ * const plane = Uint32Array.of(0, 10, 20, 30, 40);
+ * weightedPercentiles(plane, null, 5, 1, [50, 95], 40); // [{ num: 2000, den: 100 }, { num: 3800, den: 100 }]
+ */
+export function weightedPercentiles(
+  plane: Uint32Array,
+  weights: Weights,
+  width: number,
+  height: number,
+  ps: readonly number[],
+  maxValue: number,
+  rect: Rect = { x0: 0, y0: 0, x1: width, y1: height },
+): Ratio[] {
+  const shift = coarseShift(maxValue);
+  const bins = (maxValue >>> shift) + 1;
+  if (coarseScratch.length < bins) coarseScratch = new Float64Array(bins);
+  const coarse = coarseScratch.subarray(0, bins);
+  coarse.fill(0);
+  const total = countCoarse(plane, weights, width, rect, shift, coarse);
+  if (total === 0) return [];
+  return finishPercentiles(plane, weights, width, rect, shift, coarse, total, ps);
+}
+
+/** About 1 000–2 000 coarse bins, whatever the plane's range: a shift that keeps both walks short. */
+export function coarseShift(maxValue: number): number {
+  let shift = 0;
+  while (maxValue >>> shift >= 2048) shift++;
+  return shift;
+}
