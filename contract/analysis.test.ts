@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalQuery,
-  parseAlgorithm,
-  parseAnalysisParams,
-  parseBackground,
-  parseColors,
-  parseEdgeMode,
-  parseMetrics,
-} from "./analysis.ts";
+import { canonicalQuery, parseAnalysisParams, parseBackground, parseEdgeMode, parseMetrics } from "./analysis.ts";
 import { ApiError } from "./errors.ts";
 
 function envelopeOf(fn: () => unknown) {
@@ -46,10 +38,7 @@ describe("parseMetrics", () => {
           "contrast",
           "sharpness",
           "colorfulness",
-          "colors",
           "edge_density",
-          "overlay",
-          "placeholder",
           "all",
         ],
         request_id: "r",
@@ -58,42 +47,8 @@ describe("parseMetrics", () => {
   });
 
   it("takes all for every metric", () => {
-    expect(parseMetrics("ALL")).toHaveLength(10);
+    expect(parseMetrics("ALL")).toHaveLength(7);
     expect(parseMetrics("median,all")).toEqual(parseMetrics("all"));
-  });
-});
-
-describe("parseAlgorithm and parseColors", () => {
-  it("take the three scales in any case and 1 to 10 colours, with rec709 and 5 by default", () => {
-    expect(parseAlgorithm("LStar")).toBe("lstar");
-    expect(parseAlgorithm("")).toBe("rec709");
-    expect(parseColors("3")).toBe(3);
-    expect(parseColors(10)).toBe(10);
-    expect(parseColors(undefined)).toBe(5);
-  });
-
-  it("answer anything else with a 400 in the reference's style", () => {
-    expect(envelopeOf(() => parseAlgorithm("hsl"))).toMatchObject({
-      status: 400,
-      detail: {
-        error: "Invalid algorithm requested",
-        code: "invalid_algorithm",
-        valid_algorithms: ["rec709", "luminance", "lstar"],
-      },
-    });
-    for (const bad of ["0", "11", "2.5", "five", "-1"]) {
-      expect(envelopeOf(() => parseColors(bad))).toMatchObject({ status: 400, detail: { code: "invalid_colors" } });
-    }
-  });
-
-  it("leave defaults out of the parameters, so v1 requests keep their cache keys", () => {
-    const v1 = parseAnalysisParams(new URLSearchParams("metrics=median&algorithm=rec709&colors=5"));
-    expect(v1).toEqual({ metrics: ["median"], edgeMode: null, background: null });
-    expect(canonicalQuery(v1)).toBe("metrics=median");
-    const v2 = parseAnalysisParams(new URLSearchParams("metrics=colors&algorithm=lstar&colors=3"));
-    expect(canonicalQuery(v2)).toBe("metrics=colors&algorithm=lstar&colors=3");
-    // colors changes nothing without metrics=colors, so it is not part of the key then.
-    expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=median&colors=3")))).toBe("metrics=median");
   });
 });
 

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ApiError, fieldError } from "./errors.ts";
 import {
   AcceptedFormatSchema,
-  AlgorithmSchema,
+  type AlgorithmSchema,
   type AnalysisResponseBody,
   EdgeModeSchema,
   MetricSchema,
@@ -28,22 +28,13 @@ export interface Rgb {
   b: number;
 }
 
-export const VALID_ALGORITHMS = AlgorithmSchema.options;
 export type Algorithm = z.infer<typeof AlgorithmSchema>;
-
-/** How many dominant colours `colors` finds by default, and at most. */
-export const DEFAULT_COLORS = 5;
-export const MAX_COLORS = 10;
 
 export interface AnalysisParams {
   /** Sorted and without duplicates, so equal requests have equal parameters. */
   metrics: Metric[];
   edgeMode: EdgeMode | null;
   background: Rgb | null;
-  /** The brightness scale (v1: rec709). Absent means rec709. */
-  algorithm?: Algorithm;
-  /** How many dominant colours (1–MAX_COLORS), for metrics=colors. Absent means DEFAULT_COLORS. */
-  colors?: number;
 }
 
 /** `metrics=all`: every metric. */
@@ -114,65 +105,16 @@ export function parseBackground(raw: string | null | undefined): Rgb | null {
 }
 
 /**
- * Parses `algorithm`: absent or empty is rec709 (v1's scale); otherwise one of `VALID_ALGORITHMS`, any case.
- *
- * @example
- * parseAlgorithm("LStar"); // "lstar"
- * parseAlgorithm("hsl"); // throws 400 "Invalid algorithm requested"
- */
-export function parseAlgorithm(raw: string | null | undefined): Algorithm {
-  const algorithm = (raw ?? "").trim().toLowerCase();
-  if (algorithm === "") return "rec709";
-  if (!(VALID_ALGORITHMS as readonly string[]).includes(algorithm)) {
-    throw new ApiError(400, "invalid_algorithm", "Invalid algorithm requested", {
-      extra: { received: raw ?? "", valid_algorithms: VALID_ALGORITHMS },
-    });
-  }
-  return algorithm as Algorithm;
-}
-
-/**
- * Parses `colors`: how many dominant colours, a whole number from 1 to MAX_COLORS; DEFAULT_COLORS when absent.
- *
- * @example
- * parseColors("3"); // 3
- * parseColors("12"); // throws 400 "Invalid colors requested"
- */
-export function parseColors(raw: string | number | null | undefined): number {
-  const text = String(raw ?? "").trim();
-  if (text === "") return DEFAULT_COLORS;
-  const n = /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(n >= 1 && n <= MAX_COLORS)) {
-    throw new ApiError(400, "invalid_colors", "Invalid colors requested", {
-      extra: { received: text, expected: `a whole number from 1 to ${MAX_COLORS}` },
-    });
-  }
-  return n;
-}
-
-/**
  * All of a request's analysis parameters from its query, validated in the reference's order.
  *
  * @example
  * parseAnalysisParams(new URL("https://x/v1/image/analysis?metrics=median&edge_mode=all").searchParams);
  */
 export function parseAnalysisParams(query: { get(name: string): string | null }): AnalysisParams {
-  return withDefaults({
+  return {
     metrics: parseMetrics(query.get("metrics")),
     edgeMode: parseEdgeMode(query.get("edge_mode")),
     background: parseBackground(query.get("background")),
-    algorithm: parseAlgorithm(query.get("algorithm")),
-    colors: parseColors(query.get("colors")),
-  });
-}
-
-/** Drops the parameters that are at their defaults, so equal requests have equal parameters (and cache keys). */
-function withDefaults(params: Required<AnalysisParams>): AnalysisParams {
-  const { algorithm, colors, ...v1 } = params;
-  return {
-    ...v1,
-    ...(algorithm !== "rec709" ? { algorithm } : {}),
-    ...(params.metrics.includes("colors") && colors !== DEFAULT_COLORS ? { colors } : {}),
   };
 }
 
@@ -192,14 +134,11 @@ function stringField(fields: Record<string, unknown>, field: string): string | u
  * parseAnalysisFields({ metrics: ["median"], edge_mode: "all" }); // { metrics: ["median"], edgeMode: "all", background: null }
  */
 export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisParams {
-  const colors = typeof fields.colors === "number" ? fields.colors : stringField(fields, "colors");
-  return withDefaults({
+  return {
     metrics: parseMetrics(stringField(fields, "metrics")),
     edgeMode: parseEdgeMode(stringField(fields, "edge_mode")),
     background: parseBackground(stringField(fields, "background")),
-    algorithm: parseAlgorithm(stringField(fields, "algorithm")),
-    colors: parseColors(colors),
-  });
+  };
 }
 
 /** Whether `parse` accepts a value: a schema's check that uses the parser's own rules, so the two never differ. */
@@ -233,21 +172,10 @@ export const BackgroundParamSchema = z
  * The analysis parameters as a query string (`POST /v1/image/analysis`). Validation uses the parsers above;
  * a failure is answered by them, in the reference service's words (the Worker's validation hook).
  */
-export const AlgorithmParamSchema = z
-  .string()
-  .refine(accepts(parseAlgorithm))
-  .describe(`${AlgorithmSchema.description} Any case. Default: rec709.`);
-export const ColorsParamSchema = z
-  .string()
-  .refine(accepts(parseColors))
-  .describe(`How many dominant colours metrics=colors finds: 1–${MAX_COLORS}. Default: ${DEFAULT_COLORS}.`);
-
 export const AnalysisQuerySchema = z.object({
   metrics: MetricsParamSchema.optional(),
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
-  algorithm: AlgorithmParamSchema.optional(),
-  colors: ColorsParamSchema.optional(),
 });
 
 /** The JSON body of `POST /v1/image/analysis/url`: the URL and the same parameters (metrics also as a list). */
@@ -259,8 +187,6 @@ export const UrlRequestSchema = z.object({
     .describe("Comma-separated, or a list."),
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
-  algorithm: AlgorithmParamSchema.optional(),
-  colors: z.union([ColorsParamSchema, z.number().int().min(1).max(MAX_COLORS)]).optional(),
 });
 
 /**
@@ -285,8 +211,6 @@ export function canonicalQuery(params: AnalysisParams): string {
     const { r, g, b } = params.background;
     parts.push(`background=${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`);
   }
-  if (params.algorithm && params.algorithm !== "rec709") parts.push(`algorithm=${params.algorithm}`);
-  if (params.colors !== undefined && params.metrics.includes("colors")) parts.push(`colors=${params.colors}`);
   return parts.join("&");
 }
 

@@ -17,8 +17,6 @@ export const ERROR_CODES = [
   "invalid_metrics",
   "invalid_edge_mode",
   "invalid_background",
-  "invalid_algorithm",
-  "invalid_colors",
   "image_too_large",
   "payload_too_large",
   "unsupported_media_type",

@@ -28,6 +28,7 @@ import { describeCause, log } from "./log.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { roundRatio } from "./metrics/exact.ts";
 import { BUCKET_LABELS } from "./metrics/histogram.ts";
+import { type Insights, insights } from "./metrics/insights.ts";
 import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 import { filePart } from "./multipart.ts";
 
@@ -169,10 +170,11 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           histogram: params.metrics.includes("histogram"),
           edgeMode: params.edgeMode,
         });
+        const extra = insights(image.pixels, params.metrics);
         timings.analyse = performance.now() - t;
-        return { image, analysis };
+        return { image, analysis, extra };
       }, signal);
-    const { image, analysis } = await (header.progressive
+    const { image, analysis, extra } = await (header.progressive
       ? progressiveLane.run(work, signal, header.progressiveBytes)
       : work()
     ).catch((err: unknown) => {
@@ -190,7 +192,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
     );
     return c.json(
-      toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2)),
+      toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2), extra),
     );
   });
 
@@ -227,6 +229,7 @@ export function toResponse(
   image: DecodedImage,
   analysis: Analysis,
   processingTimeMs: number,
+  extra: Insights = {},
 ): AnalysisResponse {
   const body: Partial<AnalysisResponse> = {};
   // Every number is rounded half away from zero from its exact ratio (exact.ts), never from a float.
@@ -260,5 +263,7 @@ export function toResponse(
     oriented_height: image.orientedHeight,
     analysed_width: image.pixels.width,
     analysed_height: image.pixels.height,
+    // The v2 insights asked for, one object per metric, after the v1 fields (metrics/insights.ts).
+    ...extra,
   };
 }

@@ -75,8 +75,6 @@ describe("GET /openapi.json", () => {
       "query:metrics",
       "query:edge_mode",
       "query:background",
-      "query:algorithm",
-      "query:colors",
     ]);
   });
 

@@ -1,0 +1,65 @@
+/**
+ * The v2 insights through the container's HTTP surface (real sharp, the real app): asked for by name or with
+ * `all`, absent unless asked for, and right on images whose answers are obvious.
+ */
+import sharp from "sharp";
+import { describe, expect, it } from "vitest";
+import { AnalysisResponseSchema } from "../../contract/schemas.ts";
+import { createApp } from "../src/app.ts";
+import { loadConfig } from "../src/config.ts";
+
+const app = createApp(loadConfig({}));
+
+async function analyse(png: Buffer, metrics: string) {
+  const form = new FormData();
+  form.append("image", new Blob([new Uint8Array(png)], { type: "image/png" }), "t.png");
+  const res = await app.request(`/v1/image/analysis?metrics=${metrics}`, { method: "POST", body: form });
+  expect(res.status).toBe(200);
+  return AnalysisResponseSchema.parse(await res.json());
+}
+
+/** A 64×64 PNG: the left half black, the right half white. */
+async function halfBlackHalfWhite(): Promise<Buffer> {
+  const raw = Buffer.alloc(64 * 64);
+  for (let i = 0; i < raw.length; i++) raw[i] = i % 64 < 32 ? 0 : 255;
+  return sharp(raw, { raw: { width: 64, height: 64, channels: 1 } }).png().toBuffer();
+}
+
+describe("the v2 insights", () => {
+  it("on a half-black, half-white image: full contrast, clipped both ways, one sharp edge, no colour", async () => {
+    const body = await analyse(await halfBlackHalfWhite(), "contrast,sharpness,colorfulness,edge_density");
+    expect(body.contrast).toEqual({
+      rms: 127.5,
+      score: 100,
+      p5: 0,
+      p95: 255,
+      range: 255,
+      clipped_shadows_percent: 50,
+      clipped_highlights_percent: 50,
+    });
+    expect(body.colorfulness).toEqual({ value: 0, label: "not colorful" });
+    // Only the two columns beside the step see a gradient: 2 of 64 columns.
+    expect(body.edge_density).toEqual({ percent: 3.13 });
+    // The Laplacian is ±255 on those two columns and 0 elsewhere: variance = 2/64 · 255² (mean 0).
+    expect(body.sharpness?.laplacian_variance).toBeCloseTo((2 / 64) * 255 ** 2, 2);
+    expect(body.sharpness?.blurry).toBe(false);
+  });
+
+  it("on a flat image: no contrast, no edges, a Laplacian of 0, blurry", async () => {
+    const flat = await sharp({ create: { width: 20, height: 10, channels: 3, background: { r: 90, g: 120, b: 30 } } })
+      .png()
+      .toBuffer();
+    const body = await analyse(flat, "all");
+    expect(body.contrast).toMatchObject({ rms: 0, score: 0, range: 0 });
+    expect(body.edge_density).toEqual({ percent: 0 });
+    expect(body.sharpness).toEqual({ laplacian_variance: 0, score: 0, blurry: true });
+    expect(body.colorfulness?.value).toBeGreaterThan(0);
+    expect(body.brightness_score).toBeDefined(); // all includes v1's groups too
+  });
+
+  it("are absent unless asked for", async () => {
+    const body = await analyse(await halfBlackHalfWhite(), "brightness");
+    expect(Object.keys(body)).not.toContain("contrast");
+    expect(Object.keys(body)).not.toContain("sharpness");
+  });
+});
