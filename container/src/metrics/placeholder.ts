@@ -1,0 +1,91 @@
+/**
+ * `placeholder`: a BlurHash (https://blurha.sh) of the analysed image, made with the maintained `blurhash`
+ * package (2.0.5), decodable by any BlurHash decoder. Its encoder costs a cosine per pixel per component, so it
+ * runs on a small copy: at most PLACEHOLDER_SIDE_PX on the longer side, each cell the alpha-weighted mean of its
+ * box of pixels in linear light (BlurHash averages in linear light too, so the hash's average colour is the
+ * image's). Pure: typed arrays in, a plain object out.
+ */
+import { encode } from "blurhash";
+import type { z } from "zod";
+import type { InsightsSchemas } from "../../../contract/schemas.ts";
+import type { PixelImage, Weights } from "./planes.ts";
+import { linearToSrgb8, SRGB8_TO_LINEAR } from "./scales.ts";
+
+export type Placeholder = z.infer<typeof InsightsSchemas.placeholder>;
+
+/** The longer side of the copy the hash is computed on: 4×3 components need far fewer, 9×9 at least 18. */
+export const PLACEHOLDER_SIDE_PX = 32;
+export const DEFAULT_X_COMPONENTS = 4;
+export const DEFAULT_Y_COMPONENTS = 3;
+
+/**
+ * The image boxed down to at most `side` px on its longer side: RGBA, each cell the weighted linear-light mean
+ * of its box (a wholly transparent cell takes the image's mean). `null` when nothing is visible.
+ *
+ * @example
+ * const small = boxDown({ data: new Uint8Array(64 * 64 * 3).fill(200), width: 64, height: 64, channels: 3 }, null, 32);
+ * // { data: Uint8ClampedArray(32 × 32 × 4) of 200, 200, 200, 255, width: 32, height: 32 }
+ */
+export function boxDown(
+  pixels: PixelImage,
+  weights: Weights,
+  side: number,
+): { data: Uint8ClampedArray; width: number; height: number } | null {
+  const { data, width, height, channels } = pixels;
+  const scale = Math.min(1, side / Math.max(width, height));
+  const tw = Math.max(1, Math.round(width * scale));
+  const th = Math.max(1, Math.round(height * scale));
+  const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.min(tw - 1, Math.floor((x * tw) / width)));
+  const sums = new Float64Array(tw * th * 4); // Σw·R, Σw·G, Σw·B (linear), Σw
+  const lin = SRGB8_TO_LINEAR;
+  const g = channels >= 3 ? 1 : 0;
+  const b = channels >= 3 ? 2 : 0;
+  for (let y = 0; y < height; y++) {
+    const row = Math.min(th - 1, Math.floor((y * th) / height)) * tw;
+    for (let x = 0, i = y * width, o = i * channels; x < width; x++, i++, o += channels) {
+      const w = weights ? (weights[i] as number) : 1;
+      const s = (row + (cellOfX[x] as number)) * 4;
+      sums[s] = (sums[s] as number) + w * (lin[data[o] as number] as number);
+      sums[s + 1] = (sums[s + 1] as number) + w * (lin[data[o + g] as number] as number);
+      sums[s + 2] = (sums[s + 2] as number) + w * (lin[data[o + b] as number] as number);
+      sums[s + 3] = (sums[s + 3] as number) + w;
+    }
+  }
+  const mean = [0, 0, 0, 0];
+  for (let s = 0; s < sums.length; s++) mean[s & 3] = (mean[s & 3] as number) + (sums[s] as number);
+  const total = mean[3] as number;
+  if (total === 0) return null;
+  const out = new Uint8ClampedArray(tw * th * 4);
+  for (let s = 0; s < sums.length; s += 4) {
+    const w = sums[s + 3] as number;
+    for (let c = 0; c < 3; c++) {
+      const value = w > 0 ? (sums[s + c] as number) / w : (mean[c] as number) / total;
+      out[s + c] = linearToSrgb8(value);
+    }
+    out[s + 3] = 255;
+  }
+  return { data: out, width: tw, height: th };
+}
+
+/**
+ * The BlurHash of the analysed image with `xComponents` × `yComponents` (1–9 each; 4×3 by default); `null` when
+ * nothing is visible.
+ *
+ * @example
+ * placeholder({ data: new Uint8Array(48).fill(255), width: 4, height: 4, channels: 3 }, null);
+ * // { blurhash: "L~TSUA~qfQ~q~qj[fQj[fQfQfQfQ", x_components: 4, y_components: 3 }
+ */
+export function placeholder(
+  pixels: PixelImage,
+  weights: Weights,
+  xComponents = DEFAULT_X_COMPONENTS,
+  yComponents = DEFAULT_Y_COMPONENTS,
+): Placeholder | null {
+  const small = boxDown(pixels, weights, PLACEHOLDER_SIDE_PX);
+  if (!small) return null;
+  return {
+    blurhash: encode(small.data, small.width, small.height, xComponents, yComponents),
+    x_components: xComponents,
+    y_components: yComponents,
+  };
+}
