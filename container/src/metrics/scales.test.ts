@@ -72,6 +72,7 @@ describe("scalePlane", () => {
     expect(Array.from(scalePlane(image, "rec709"))).toEqual([1_280_000, 542_130, 0, 2_550_000]);
     const lum = Array.from(scalePlane(image, "luminance"), (v) => v / SCALES.luminance.unit);
     expect(lum[0]).toBeCloseTo(21.58605, 4);
+    expect(lum[0]).toBe(442_082 / SCALES.luminance.unit); // 21.5860501 × 20 480 = 442 082.3
     expect(lum[1]).toBeCloseTo(21.26, 4);
     expect(lum[3]).toBe(100);
     const ls = Array.from(scalePlane(image, "lstar"), (v) => v / SCALES.lstar.unit);
@@ -95,6 +96,25 @@ describe("scalePlane", () => {
     expect((25.6 * SCALES.rec709.unit) % 2048).toBe(0);
     expect((10 * SCALES.luminance.unit) % 2048).toBe(0);
     expect((10 * SCALES.lstar.unit) % 2048).toBe(0);
+  });
+
+  it("is within one unit of the exact value for every grey and for 20 000 colours", () => {
+    const data = new Uint8Array(3 * (20_000 + 256));
+    let state = 7;
+    for (let i = 0; i < 60_000; i++) {
+      state = (state * 1103515245 + 12345) >>> 0;
+      data[i] = state >>> 24;
+    }
+    for (let v = 0; v < 256; v++) data.fill(v, 60_000 + 3 * v, 60_003 + 3 * v);
+    const image = { data, width: data.length / 3, height: 1, channels: 3 };
+    const luminance = scalePlane(image, "luminance");
+    const ls = scalePlane(image, "lstar");
+    for (let i = 0; i < image.width; i++) {
+      const [r, g, b] = [data[3 * i] as number, data[3 * i + 1] as number, data[3 * i + 2] as number];
+      const y = relativeLuminance(r, g, b);
+      expect(Math.abs((luminance[i] as number) - 100 * y * SCALES.luminance.unit)).toBeLessThanOrEqual(1);
+      expect(Math.abs((ls[i] as number) - lstar(r, g, b) * SCALES.lstar.unit)).toBeLessThanOrEqual(1);
+    }
   });
 
   it("keeps rec709's numbers as v1's", () => {
