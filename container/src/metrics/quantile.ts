@@ -22,6 +22,7 @@ export interface Rect {
 /** Scratch space, reused: every function here is synchronous. */
 let coarseScratch = new Float64Array(0);
 let fineScratch = new Float64Array(0);
+let slotScratch = new Int8Array(0);
 
 /**
  * The coarse counts of `plane` over `rect`: `coarse[v >> shift] += weight`; returns Σ weight. `coarse` must have
@@ -104,20 +105,11 @@ export function finishPercentiles(
   if (fineScratch.length < distinct.length * size) fineScratch = new Float64Array(distinct.length * size);
   const fine = fineScratch;
   fine.fill(0, 0, distinct.length * size);
-  const [b0 = -1, b1 = -1, b2 = -1, b3 = -1] = distinct;
-  if (distinct.length > 4) throw new RangeError(`Expected at most 2 percentiles but received ${ps.length}`);
-  const mask = size - 1;
-  for (let y = rect.y0; y < rect.y1; y++) {
-    const row = y * width;
-    for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
-      const v = plane[i] as number;
-      const bin = v >>> shift;
-      const slot = bin === b0 ? 0 : bin === b1 ? 1 : bin === b2 ? 2 : bin === b3 ? 3 : -1;
-      if (slot < 0) continue;
-      const at = slot * size + (v & mask);
-      fine[at] = (fine[at] as number) + (weights ? (weights[i] as number) : 1);
-    }
-  }
+  if (slotScratch.length < coarse.length) slotScratch = new Int8Array(coarse.length);
+  const slotOf = slotScratch;
+  slotOf.fill(-1, 0, coarse.length);
+  for (const [slot, bin] of distinct.entries()) slotOf[bin] = slot;
+  countFine(plane, weights, width, rect, shift, slotOf, fine);
   const valueAt = (r: number): number => {
     const bin = bins[r] as number;
     const offset = distinct.indexOf(bin) * size;
@@ -135,8 +127,41 @@ export function finishPercentiles(
   });
 }
 
+/** Counts the values of the bins that have a slot (slotOf[bin] ≥ 0) into `fine`, `1 << shift` per slot. */
+function countFine(
+  plane: Uint32Array,
+  weights: Weights,
+  width: number,
+  rect: Rect,
+  shift: number,
+  slotOf: Int8Array,
+  fine: Float64Array,
+): void {
+  const mask = (1 << shift) - 1;
+  for (let y = rect.y0; y < rect.y1; y++) {
+    const row = y * width;
+    if (weights) {
+      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
+        const v = plane[i] as number;
+        const slot = slotOf[v >>> shift] as number;
+        if (slot < 0) continue;
+        const at = (slot << shift) + (v & mask);
+        fine[at] = (fine[at] as number) + (weights[i] as number);
+      }
+    } else {
+      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
+        const v = plane[i] as number;
+        const slot = slotOf[v >>> shift] as number;
+        if (slot < 0) continue;
+        const at = (slot << shift) + (v & mask);
+        fine[at] = (fine[at] as number) + 1;
+      }
+    }
+  }
+}
+
 /**
- * The percentiles `ps` (at most two; integers 0–100) of `plane` over `rect` (the whole plane by default), as
+ * The percentiles `ps` (integers 0–100) of `plane` over `rect` (the whole plane by default), as
  * exact ratios in the plane's units; an empty list when Σ weight is 0. `maxValue` bounds the plane's values.
  *
  * @example
