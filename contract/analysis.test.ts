@@ -1,5 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { canonicalQuery, parseAnalysisParams, parseBackground, parseEdgeMode, parseMetrics } from "./analysis.ts";
+import {
+  canonicalQuery,
+  parseAnalysisParams,
+  parseBackground,
+  parseColors,
+  parseEdgeMode,
+  parseMetrics,
+} from "./analysis.ts";
 import { ApiError } from "./errors.ts";
 
 function envelopeOf(fn: () => unknown) {
@@ -38,7 +45,10 @@ describe("parseMetrics", () => {
           "contrast",
           "sharpness",
           "colorfulness",
+          "colors",
           "edge_density",
+          "overlay",
+          "placeholder",
           "all",
         ],
         request_id: "r",
@@ -47,8 +57,24 @@ describe("parseMetrics", () => {
   });
 
   it("takes all for every metric", () => {
-    expect(parseMetrics("ALL")).toHaveLength(7);
+    expect(parseMetrics("ALL")).toHaveLength(10);
     expect(parseMetrics("median,all")).toEqual(parseMetrics("all"));
+  });
+});
+
+describe("parseColors", () => {
+  it("takes 1 to 10, 5 by default, and joins the parameters only with metrics=colors, not at its default", () => {
+    expect(parseColors("3")).toBe(3);
+    expect(parseColors(10)).toBe(10);
+    expect(parseColors(undefined)).toBe(5);
+    for (const bad of ["0", "11", "2.5", "five", "-1"]) {
+      expect(envelopeOf(() => parseColors(bad))).toMatchObject({ status: 400, detail: { code: "invalid_colors" } });
+    }
+    expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=colors&colors=3")))).toBe(
+      "metrics=colors&colors=3",
+    );
+    expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=colors&colors=5")))).toBe("metrics=colors");
+    expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=median&colors=3")))).toBe("metrics=median");
   });
 });
 

@@ -30,11 +30,17 @@ export interface Rgb {
 
 export type Algorithm = z.infer<typeof AlgorithmSchema>;
 
+/** How many dominant colours `metrics=colors` finds by default, and at most. */
+export const DEFAULT_COLORS = 5;
+export const MAX_COLORS = 10;
+
 export interface AnalysisParams {
   /** Sorted and without duplicates, so equal requests have equal parameters. */
   metrics: Metric[];
   edgeMode: EdgeMode | null;
   background: Rgb | null;
+  /** How many dominant colours (1–MAX_COLORS), only with metrics=colors and only when not DEFAULT_COLORS. */
+  colors?: number;
 }
 
 /** `metrics=all`: every metric. */
@@ -105,17 +111,42 @@ export function parseBackground(raw: string | null | undefined): Rgb | null {
 }
 
 /**
+ * Parses `colors`: how many dominant colours, a whole number from 1 to MAX_COLORS; DEFAULT_COLORS when absent.
+ *
+ * @example
+ * parseColors("3"); // 3
+ * parseColors("12"); // throws 400 "Invalid colors requested"
+ */
+export function parseColors(raw: string | number | null | undefined): number {
+  const text = String(raw ?? "").trim();
+  if (text === "") return DEFAULT_COLORS;
+  const n = /^\d{1,2}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(n >= 1 && n <= MAX_COLORS)) {
+    throw new ApiError(400, "invalid_colors", "Invalid colors requested", {
+      extra: { received: text, expected: `a whole number from 1 to ${MAX_COLORS}` },
+    });
+  }
+  return n;
+}
+
+/** `colors` joins the parameters only where it changes an answer: with metrics=colors, not at its default. */
+function withColors(params: AnalysisParams, colors: number): AnalysisParams {
+  return params.metrics.includes("colors") && colors !== DEFAULT_COLORS ? { ...params, colors } : params;
+}
+
+/**
  * All of a request's analysis parameters from its query, validated in the reference's order.
  *
  * @example
  * parseAnalysisParams(new URL("https://x/v1/image/analysis?metrics=median&edge_mode=all").searchParams);
  */
 export function parseAnalysisParams(query: { get(name: string): string | null }): AnalysisParams {
-  return {
+  const params = {
     metrics: parseMetrics(query.get("metrics")),
     edgeMode: parseEdgeMode(query.get("edge_mode")),
     background: parseBackground(query.get("background")),
   };
+  return withColors(params, parseColors(query.get("colors")));
 }
 
 /** A JSON body's optional string field: a list of strings is joined with commas; anything else is a 422. */
@@ -134,11 +165,13 @@ function stringField(fields: Record<string, unknown>, field: string): string | u
  * parseAnalysisFields({ metrics: ["median"], edge_mode: "all" }); // { metrics: ["median"], edgeMode: "all", background: null }
  */
 export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisParams {
-  return {
+  const params = {
     metrics: parseMetrics(stringField(fields, "metrics")),
     edgeMode: parseEdgeMode(stringField(fields, "edge_mode")),
     background: parseBackground(stringField(fields, "background")),
   };
+  const colors = typeof fields.colors === "number" ? fields.colors : stringField(fields, "colors");
+  return withColors(params, parseColors(colors));
 }
 
 /** Whether `parse` accepts a value: a schema's check that uses the parser's own rules, so the two never differ. */
@@ -172,10 +205,16 @@ export const BackgroundParamSchema = z
  * The analysis parameters as a query string (`POST /v1/image/analysis`). Validation uses the parsers above;
  * a failure is answered by them, in the reference service's words (the Worker's validation hook).
  */
+export const ColorsParamSchema = z
+  .string()
+  .refine(accepts(parseColors))
+  .describe(`How many dominant colours metrics=colors finds: 1–${MAX_COLORS}. Default: ${DEFAULT_COLORS}.`);
+
 export const AnalysisQuerySchema = z.object({
   metrics: MetricsParamSchema.optional(),
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
+  colors: ColorsParamSchema.optional(),
 });
 
 /** The JSON body of `POST /v1/image/analysis/url`: the URL and the same parameters (metrics also as a list). */
@@ -187,6 +226,7 @@ export const UrlRequestSchema = z.object({
     .describe("Comma-separated, or a list."),
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
+  colors: z.union([ColorsParamSchema, z.number().int().min(1).max(MAX_COLORS)]).optional(),
 });
 
 /**
@@ -211,6 +251,7 @@ export function canonicalQuery(params: AnalysisParams): string {
     const { r, g, b } = params.background;
     parts.push(`background=${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`);
   }
+  if (params.colors !== undefined) parts.push(`colors=${params.colors}`);
   return parts.join("&");
 }
 

@@ -17,6 +17,7 @@ export const ERROR_CODES = [
   "invalid_metrics",
   "invalid_edge_mode",
   "invalid_background",
+  "invalid_colors",
   "image_too_large",
   "payload_too_large",
   "unsupported_media_type",

@@ -7,7 +7,18 @@ import { z } from "zod";
 import { ERROR_CODES } from "./errors.ts";
 
 export const MetricSchema = z
-  .enum(["brightness", "median", "histogram", "contrast", "sharpness", "colorfulness", "edge_density"])
+  .enum([
+    "brightness",
+    "median",
+    "histogram",
+    "contrast",
+    "sharpness",
+    "colorfulness",
+    "colors",
+    "edge_density",
+    "overlay",
+    "placeholder",
+  ])
   .describe("A group of numbers to compute (`all`: every one). docs/METRICS.md defines each.");
 /** The brightness scales. The API offers rec709 only until the others are computed end to end. */
 export const AlgorithmSchema = z
@@ -69,8 +80,6 @@ export const OverlayAdviceSchema = z
 
 /**
  * The v2 insights: one object per metric, beside the v1 flat fields (docs/METRICS.md defines every number).
- * `colors`, `overlay` and `placeholder` are defined here for the engine's work in progress; the API offers them
- * once they are computed (MetricSchema, AnalysisResponseSchema).
  */
 export const InsightsSchemas = {
   contrast: z
@@ -181,7 +190,10 @@ export const AnalysisResponseSchema = z
     contrast: InsightsSchemas.contrast.optional(),
     sharpness: InsightsSchemas.sharpness.optional(),
     colorfulness: InsightsSchemas.colorfulness.optional(),
+    colors: InsightsSchemas.colors.optional(),
     edge_density: InsightsSchemas.edge_density.optional(),
+    overlay: InsightsSchemas.overlay.optional(),
+    placeholder: InsightsSchemas.placeholder.optional(),
   })
   .strict();
 

@@ -170,7 +170,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           histogram: params.metrics.includes("histogram"),
           edgeMode: params.edgeMode,
         });
-        const extra = insights(image.pixels, params.metrics);
+        const extra = insights(image.pixels, params.metrics, { colors: params.colors, edgeMode: params.edgeMode });
         timings.analyse = performance.now() - t;
         return { image, analysis, extra };
       }, signal);

@@ -22,7 +22,9 @@ async function analyse(png: Buffer, metrics: string) {
 async function halfBlackHalfWhite(): Promise<Buffer> {
   const raw = Buffer.alloc(64 * 64);
   for (let i = 0; i < raw.length; i++) raw[i] = i % 64 < 32 ? 0 : 255;
-  return sharp(raw, { raw: { width: 64, height: 64, channels: 1 } }).png().toBuffer();
+  return sharp(raw, { raw: { width: 64, height: 64, channels: 1 } })
+    .png()
+    .toBuffer();
 }
 
 describe("the v2 insights", () => {
@@ -61,5 +63,57 @@ describe("the v2 insights", () => {
     const body = await analyse(await halfBlackHalfWhite(), "brightness");
     expect(Object.keys(body)).not.toContain("contrast");
     expect(Object.keys(body)).not.toContain("sharpness");
+  });
+});
+
+describe("colours, overlay and placeholder", () => {
+  /** 40×10: the left three quarters pure red, the rest pure blue. */
+  async function redAndBlue(): Promise<Buffer> {
+    const raw = Buffer.alloc(40 * 10 * 3);
+    for (let i = 0; i < 400; i++) raw.set(i % 40 < 30 ? [255, 0, 0] : [0, 0, 255], i * 3);
+    return sharp(raw, { raw: { width: 40, height: 10, channels: 3 } })
+      .png()
+      .toBuffer();
+  }
+
+  it("finds two dominant colours with their shares, names and families", async () => {
+    const body = await analyse(await redAndBlue(), "colors");
+    expect(body.colors?.dominant).toEqual([
+      { hex: "#FF0000", rgb: [255, 0, 0], percent: 75, name: "red", family: "red" },
+      { hex: "#0000FF", rgb: [0, 0, 255], percent: 25, name: "blue", family: "blue" },
+    ]);
+  });
+
+  it("takes colors=1 for one cluster, and refuses colors=11 in the reference's style", async () => {
+    const form = new FormData();
+    form.append("image", new Blob([new Uint8Array(await redAndBlue())], { type: "image/png" }), "t.png");
+    const one = await app.request("/v1/image/analysis?metrics=colors&colors=1", { method: "POST", body: form });
+    expect(((await one.json()) as { colors: { dominant: unknown[] } }).colors.dominant).toHaveLength(1);
+    const bad = await app.request("/v1/image/analysis?metrics=colors&colors=11", { method: "POST", body: form });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ detail: { code: "invalid_colors", error: "Invalid colors requested" } });
+  });
+
+  it("advises black text on white and white text on black, with the WCAG ratios, per band with edge_mode", async () => {
+    const white = await sharp({ create: { width: 20, height: 20, channels: 3, background: "#ffffff" } })
+      .png()
+      .toBuffer();
+    const onWhite = await analyse(white, "overlay");
+    expect(onWhite.overlay).toEqual({ text_color: "#000000", contrast_ratio: 21, wcag_aa: true, wcag_aa_large: true });
+    const form = new FormData();
+    form.append("image", new Blob([new Uint8Array(await halfBlackHalfWhite())], { type: "image/png" }), "t.png");
+    const res = await app.request("/v1/image/analysis?metrics=overlay&edge_mode=left_right", {
+      method: "POST",
+      body: form,
+    });
+    const body = AnalysisResponseSchema.parse(await res.json());
+    expect(body.overlay?.bands?.left).toMatchObject({ text_color: "#FFFFFF", contrast_ratio: 21 });
+    expect(body.overlay?.bands?.right).toMatchObject({ text_color: "#000000", contrast_ratio: 21 });
+  });
+
+  it("gives a BlurHash of 4×3 components", async () => {
+    const body = await analyse(await redAndBlue(), "placeholder");
+    expect(body.placeholder).toMatchObject({ x_components: 4, y_components: 3 });
+    expect(body.placeholder?.blurhash).toMatch(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{28}$/);
   });
 });

@@ -75,6 +75,7 @@ describe("GET /openapi.json", () => {
       "query:metrics",
       "query:edge_mode",
       "query:background",
+      "query:colors",
     ]);
   });
 
