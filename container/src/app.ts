@@ -74,7 +74,8 @@ async function readBody(request: Request, maxBytes: number, maxUploadBytes: numb
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body) {
+  // Node's web streams are async iterable; the DOM lib the tools' typecheck uses does not say so.
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
     size += chunk.length;
     if (size > maxBytes) throw tooLarge(maxUploadBytes, maxUploadBytes + 1);
     chunks.push(chunk);
