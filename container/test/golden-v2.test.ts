@@ -7,9 +7,12 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Algorithm } from "../../contract/analysis.ts";
 import { colorfulness } from "../src/metrics/colorfulness.ts";
+import { colors, dominantClusters } from "../src/metrics/colors.ts";
 import { contrast } from "../src/metrics/contrast.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
+import { srgbToLab } from "../src/metrics/lab.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
+import { overlay } from "../src/metrics/overlay.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { weightedPercentiles } from "../src/metrics/quantile.ts";
 import { SCALES, scalePlane } from "../src/metrics/scales.ts";
@@ -25,6 +28,12 @@ const TOLERANCE = {
   /** The 0–100 scales' planes are quantised to 1/20 480. */
   scaleAverage: 0.0001,
   scaleMedian: 0.0001,
+  /** The ratio is rounded down to 2 decimals; the luminance plane is quantised to 1/2 048 000. */
+  contrastRatio: 0.011,
+  /** The average colour's 8-bit channels (float sums in another order may round the other way). */
+  averageColour: 1,
+  /** Our clusters' mean squared CIELAB error over OpenCV's best k-means (20 k-means++ attempts). */
+  kmeansRatio: 1.05,
 };
 
 // biome-ignore lint/suspicious/noExplicitAny: the JSON written by make_golden.py
@@ -103,4 +112,65 @@ describe.each(Object.keys(golden.images))("golden image %s", (name) => {
       "median",
     );
   });
+
+  it("has numpy's overlay advice, for the whole image and each band", () => {
+    const { pixels, weights } = setup();
+    const luminance = scalePlane(pixels, "luminance");
+    const got = overlay(luminance, weights, pixels.width, pixels.height, "all");
+    const regions = { whole: got, ...got?.bands };
+    for (const [region, advice] of Object.entries(regions)) {
+      const reference = want.overlay[region];
+      if (reference === null) {
+        expect(advice, `${region} is wholly transparent`).toBeNull();
+        continue;
+      }
+      expect(advice?.text_color, region).toBe(reference.text_color);
+      near(advice?.contrast_ratio, reference.contrast_ratio, TOLERANCE.contrastRatio, `${region} ratio`);
+    }
+  });
+
+  it("has numpy's linear-light average colour", () => {
+    const { pixels, weights } = setup();
+    const got = colors(pixels, weights, 5)?.average.rgb ?? [];
+    for (const [c, v] of (want.colors.average.rgb as number[]).entries()) {
+      near(got[c], v, TOLERANCE.averageColour, `channel ${c}`);
+    }
+  });
+
+  it.runIf(want.kmeans_mean_squared_error)(
+    "finds dominant colours within 5 % of OpenCV's best k-means error, for 3, 5, 8 and 10 clusters",
+    () => {
+      const { pixels, count } = setup();
+      // Every pixel in CIELAB, assigned to the nearest of our centres: the error OpenCV's compactness measures.
+      const labs = new Float64Array(count * 3);
+      const g = pixels.channels >= 3 ? 1 : 0;
+      const b = pixels.channels >= 3 ? 2 : 0;
+      for (let i = 0, o = 0; i < count; i++, o += pixels.channels) {
+        labs.set(
+          srgbToLab(pixels.data[o] as number, pixels.data[o + g] as number, pixels.data[o + b] as number),
+          i * 3,
+        );
+      }
+      for (const n of [3, 5, 8, 10]) {
+        const centres = dominantClusters(pixels, null, n).map((c) => c.lab);
+        let sse = 0;
+        for (let i = 0; i < count; i++) {
+          let best = Number.POSITIVE_INFINITY;
+          for (const [l, a, bb] of centres) {
+            const d =
+              ((labs[3 * i] as number) - l) ** 2 +
+              ((labs[3 * i + 1] as number) - a) ** 2 +
+              ((labs[3 * i + 2] as number) - bb) ** 2;
+            if (d < best) best = d;
+          }
+          sse += best;
+        }
+        const ratio = sse / count / want.kmeans_mean_squared_error[String(n)];
+        console.log(
+          `k-means ${name} n=${n}: ${(sse / count).toFixed(3)} / ${want.kmeans_mean_squared_error[String(n)].toFixed(3)} = ${ratio.toFixed(4)}`,
+        );
+        expect(ratio, `n = ${n}`).toBeLessThanOrEqual(TOLERANCE.kmeansRatio);
+      }
+    },
+  );
 });

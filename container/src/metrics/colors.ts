@@ -3,11 +3,14 @@
  * clustered in CIELAB. Pure: typed arrays in, a plain object out.
  *
  * k-means on 173 000 pixels would cost tens of milliseconds, so one pass first counts the pixels into a weighted
- * colour histogram (5 bits per channel: 32 768 bins, of which a photo fills a few thousand), keeping each bin's
- * mean colour; the clustering then runs on the bins, each weighing its pixels. It is deterministic (same bytes,
- * same answer): the seeds are chosen greedily (the heaviest bin first, then each time the bin with the largest
- * weight × squared distance to its nearest seed, k-means++'s rule without the dice), then Lloyd's iterations run
- * to convergence. The same pass gives the per-channel histograms that make the linear-light average exact.
+ * colour histogram (5 bits of red and blue, 6 of green: 65 536 bins, of which a photo fills one to three
+ * thousand; a grey image has one bin per level), keeping each bin's mean colour; the clustering then runs on the
+ * bins, each weighing its pixels. It is deterministic (same bytes, same answer): RESTARTS seedings (one greedy:
+ * the heaviest bin, then each time the bin with the largest weight × squared distance to its nearest seed; the
+ * others k-means++ drawn from a fixed-seed generator) run a few Lloyd iterations on the heaviest bins, and the
+ * best of them converges on all of them. The same pass sums the linear light of every pixel, for the average.
+ * Measured against OpenCV's k-means (best of 20 k-means++ attempts, on every pixel): within 0.75 % of its squared
+ * CIELAB error on the reference samples for 3 to 10 clusters (golden-v2.test.ts asserts 5 %).
  */
 import type { z } from "zod";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
@@ -16,14 +19,17 @@ import { nearestCssColour } from "./css-colours.ts";
 import { roundRatio } from "./exact.ts";
 import { type Lab, labToLinear, linearToLab, srgbToLab } from "./lab.ts";
 import type { PixelImage, Weights } from "./planes.ts";
-import { linearToSrgb8, SRGB8_TO_LINEAR, srgbToLinear } from "./scales.ts";
+import { linearToSrgb8, SRGB8_TO_LINEAR } from "./scales.ts";
 
 export type Colors = z.infer<typeof InsightsSchemas.colors>;
 
 /** Bits kept per channel in the colour histogram. */
 export const HISTOGRAM_BITS = 5;
+/** Green keeps one bit more: it carries most of the lightness, the axis CIELAB stretches most. */
+export const HISTOGRAM_GREEN_BITS = 6;
 const DROP = 8 - HISTOGRAM_BITS;
-const BINS = 1 << (3 * HISTOGRAM_BITS);
+const DROP_G = 8 - HISTOGRAM_GREEN_BITS;
+const BINS = 1 << (2 * HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS);
 /** Lloyd's iterations stop here if the assignment still moves (it converges in 10–30 on photos). */
 const MAX_ITERATIONS = 100;
 
@@ -46,17 +52,18 @@ interface ColourHistogram {
   linear: [number, number, number];
 }
 
-// Scratch, reused (every function here is synchronous), and left zeroed after each use.
-const binWeight = new Float64Array(BINS);
-const binR = new Float64Array(BINS);
-const binG = new Float64Array(BINS);
-const binB = new Float64Array(BINS);
-/** The linear sums of the last pass. */
+// Scratch, reused (every function here is synchronous), and left zeroed after each use: per bin, interleaved
+// (one cache line), Σ weight, Σ weight × R, G, B; and the list of bins touched, in the order first seen.
+const bins = new Float64Array(BINS * 4);
+const touched = new Int32Array(BINS);
+/** The linear sums and the count of touched bins of the last pass. */
 const linearOut = new Float64Array(3);
+let touchedCount = 0;
 const LIN = SRGB8_TO_LINEAR;
 
-/** Above this many occupied bins, bins are merged to 4 bits per channel: the clustering's cost stays bounded. */
+/** Above this many occupied bins, bins are merged to one bit less per channel: the clustering's cost stays bounded. */
 const MAX_BINS = 4096;
+const MERGE_MASK = (1 << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | (1 << HISTOGRAM_BITS) | 1;
 
 function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
   const { data, width, height, channels } = pixels;
@@ -85,33 +92,28 @@ function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
     out.linear = [linear, linear, linear];
     return out;
   }
+  touchedCount = 0;
   if (weights) {
     total = countWeighted(data, channels, count, weights);
   } else {
     countOpaque(data, channels, count);
     total = count;
   }
-  let occupied = 0;
-  for (let bin = 0; bin < BINS; bin++) if ((binWeight[bin] as number) > 0) occupied++;
-  // Noise-like images fill up to all 32 768 bins: merge eight 5-bit bins into one 4-bit bin (the sums add up).
-  const merge = occupied > MAX_BINS;
-  if (merge) {
-    for (let bin = 0; bin < BINS; bin++) {
-      const w = binWeight[bin] as number;
-      if (w === 0) continue;
-      const to = bin & ~0x421; // each channel's lowest kept bit cleared
+  // The bins in colour order (a function of the colours, not of where they are in the picture).
+  const list = touched.subarray(0, touchedCount).sort();
+  let occupied = list.length;
+  // Noise-like images fill up to all 65 536 bins: merge each 2×2×2 block of bins into one (the sums add up).
+  if (occupied > MAX_BINS) {
+    for (const bin of list) {
+      const to = bin & ~MERGE_MASK; // each channel's lowest kept bit cleared
       if (to === bin) continue;
-      binWeight[to] = (binWeight[to] as number) + w;
-      binR[to] = (binR[to] as number) + (binR[bin] as number);
-      binG[to] = (binG[to] as number) + (binG[bin] as number);
-      binB[to] = (binB[to] as number) + (binB[bin] as number);
-      binWeight[bin] = 0;
-      binR[bin] = 0;
-      binG[bin] = 0;
-      binB[bin] = 0;
+      for (let c = 0; c < 4; c++) {
+        bins[to * 4 + c] = (bins[to * 4 + c] as number) + (bins[bin * 4 + c] as number);
+        bins[bin * 4 + c] = 0;
+      }
     }
+    occupied = 0;
   }
-  // Collect the non-empty bins, and leave the scratch zeroed for the next image.
   const out: ColourHistogram = {
     total,
     weight: [],
@@ -120,18 +122,19 @@ function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
     b: [],
     linear: [linearOut[0] as number, linearOut[1] as number, linearOut[2] as number],
   };
-  for (let bin = 0; bin < BINS; bin++) {
-    const w = binWeight[bin] as number;
-    if (w === 0) continue;
+  // Collect the non-empty bins (after a merge, the targets: each is touched or the target of one that was),
+  // and leave the scratch zeroed for the next image.
+  const collect = (bin: number) => {
+    const w = bins[bin * 4] as number;
+    if (w === 0) return;
     out.weight.push(w);
-    out.r.push((binR[bin] as number) / w);
-    out.g.push((binG[bin] as number) / w);
-    out.b.push((binB[bin] as number) / w);
-    binWeight[bin] = 0;
-    binR[bin] = 0;
-    binG[bin] = 0;
-    binB[bin] = 0;
-  }
+    out.r.push((bins[bin * 4 + 1] as number) / w);
+    out.g.push((bins[bin * 4 + 2] as number) / w);
+    out.b.push((bins[bin * 4 + 3] as number) / w);
+    bins.fill(0, bin * 4, bin * 4 + 4);
+  };
+  if (occupied > 0) for (const bin of list) collect(bin);
+  else for (const bin of new Set(Array.from(list, (bin) => bin & ~MERGE_MASK))) collect(bin);
   return out;
 }
 
@@ -140,19 +143,24 @@ function countOpaque(data: Uint8Array, channels: number, count: number): void {
   let lr = 0;
   let lg = 0;
   let lb = 0;
+  let seen = touchedCount;
   for (let o = 0, end = count * channels; o < end; o += channels) {
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const bin = ((r >> DROP) << (2 * HISTOGRAM_BITS)) | ((g >> DROP) << HISTOGRAM_BITS) | (b >> DROP);
-    binWeight[bin] = (binWeight[bin] as number) + 1;
-    binR[bin] = (binR[bin] as number) + r;
-    binG[bin] = (binG[bin] as number) + g;
-    binB[bin] = (binB[bin] as number) + b;
+    const at =
+      (((r >> DROP) << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const w = bins[at] as number;
+    if (w === 0) touched[seen++] = at >> 2;
+    bins[at] = w + 1;
+    bins[at + 1] = (bins[at + 1] as number) + r;
+    bins[at + 2] = (bins[at + 2] as number) + g;
+    bins[at + 3] = (bins[at + 3] as number) + b;
     lr += LIN[r] as number;
     lg += LIN[g] as number;
     lb += LIN[b] as number;
   }
+  touchedCount = seen;
   linearOut[0] = lr;
   linearOut[1] = lg;
   linearOut[2] = lb;
@@ -164,22 +172,27 @@ function countWeighted(data: Uint8Array, channels: number, count: number, weight
   let lr = 0;
   let lg = 0;
   let lb = 0;
+  let seen = touchedCount;
   for (let i = 0, o = 0; i < count; i++, o += channels) {
     const w = weights[i] as number;
     if (w === 0) continue;
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const bin = ((r >> DROP) << (2 * HISTOGRAM_BITS)) | ((g >> DROP) << HISTOGRAM_BITS) | (b >> DROP);
-    binWeight[bin] = (binWeight[bin] as number) + w;
-    binR[bin] = (binR[bin] as number) + w * r;
-    binG[bin] = (binG[bin] as number) + w * g;
-    binB[bin] = (binB[bin] as number) + w * b;
+    const at =
+      (((r >> DROP) << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const before = bins[at] as number;
+    if (before === 0) touched[seen++] = at >> 2;
+    bins[at] = before + w;
+    bins[at + 1] = (bins[at + 1] as number) + w * r;
+    bins[at + 2] = (bins[at + 2] as number) + w * g;
+    bins[at + 3] = (bins[at + 3] as number) + w * b;
     lr += w * (LIN[r] as number);
     lg += w * (LIN[g] as number);
     lb += w * (LIN[b] as number);
     total += w;
   }
+  touchedCount = seen;
   linearOut[0] = lr;
   linearOut[1] = lg;
   linearOut[2] = lb;
@@ -223,21 +236,22 @@ function clusterBins(h: ColourHistogram, n: number): Cluster[] {
   const B = new Float64Array(count);
   const W = Float64Array.from(h.weight);
   for (let i = 0; i < count; i++) {
-    const lab = linearToLab(
-      srgbToLinear((h.r[i] as number) / 255),
-      srgbToLinear((h.g[i] as number) / 255),
-      srgbToLinear((h.b[i] as number) / 255),
-    );
+    const lab = linearToLab(linearOf(h.r[i] as number), linearOf(h.g[i] as number), linearOf(h.b[i] as number));
     L[i] = lab[0];
     A[i] = lab[1];
     B[i] = lab[2];
   }
   const k = Math.min(n, count);
   const points = { L, A, B, W, count };
+  // The restarts run on the heaviest bins only (a photo's long tail of near-empty bins changes which seeding wins
+  // very little); the winner's centres then converge on every bin.
+  const heavy = k > 1 ? heaviest(points, RESTART_BINS) : points;
   // Restart 0 seeds greedily; the others by k-means++ with a fixed-seed generator: the best of them is kept.
   let best: Run | null = null;
   for (let restart = 0; restart < (k > 1 ? RESTARTS : 1); restart++) {
-    const run = lloyd(points, seeds(points, k, restart), RESTART_ITERATIONS);
+    const run = lloyd(heavy, seeds(heavy, k, restart), RESTART_ITERATIONS);
+    // Judged on every bin: the tail the restarts did not see can favour another seeding.
+    run.sse = heavy === points ? run.sse : sseOf(points, run);
     if (!best || run.sse < best.sse) best = run;
   }
   const { cl, ca, cb, sw } = lloyd(points, best as Run, MAX_ITERATIONS);
@@ -259,6 +273,27 @@ function clusterBins(h: ColourHistogram, n: number): Cluster[] {
  */
 export const RESTARTS = 6;
 const RESTART_ITERATIONS = 8;
+
+/** Linear light of a fractional 8-bit value, interpolated in the table (the curve is straight to 10⁻⁵ there). */
+function linearOf(v: number): number {
+  const k = Math.min(254, Math.floor(v));
+  const low = LIN[k] as number;
+  return low + (v - k) * ((LIN[k + 1] as number) - low);
+}
+
+/** How many of the heaviest bins the restarts run on. */
+const RESTART_BINS = 1024;
+
+/** The `limit` heaviest points (ties by index: deterministic), or all of them when there are no more. */
+function heaviest(points: Points, limit: number): Points {
+  if (points.count <= limit) return points;
+  const order = Array.from({ length: points.count }, (_, i) => i).sort(
+    (x, y) => (points.W[y] as number) - (points.W[x] as number) || x - y,
+  );
+  const keep = order.slice(0, limit);
+  const pick = (from: Float64Array) => Float64Array.from(keep, (i) => from[i] as number);
+  return { L: pick(points.L), A: pick(points.A), B: pick(points.B), W: pick(points.W), count: limit };
+}
 
 interface Points {
   L: Float64Array;
@@ -332,6 +367,23 @@ function seeds({ L, A, B, W, count }: Points, k: number, restart: number): numbe
     seed = best;
   }
   return chosen;
+}
+
+/** Σ weight × squared distance of every point to its nearest centre. */
+function sseOf({ L, A, B, W, count }: Points, { cl, ca, cb }: Run): number {
+  let sse = 0;
+  for (let i = 0; i < count; i++) {
+    let best = Number.POSITIVE_INFINITY;
+    for (let c = 0; c < cl.length; c++) {
+      const dl = (L[i] as number) - (cl[c] as number);
+      const da = (A[i] as number) - (ca[c] as number);
+      const db = (B[i] as number) - (cb[c] as number);
+      const d = dl * dl + da * da + db * db;
+      if (d < best) best = d;
+    }
+    sse += (W[i] as number) * best;
+  }
+  return sse;
 }
 
 /** Lloyd's iterations from seed bins or from centres, on the weighted bins, to convergence or `iterations`. */
