@@ -69,7 +69,9 @@ async function capacity(url: string, images: Buffer[]): Promise<number> {
 
 async function submitJob(url: string, images: Buffer[]): Promise<string> {
   const form = new FormData();
-  images.forEach((image, i) => form.append("images", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), `i${i}.jpg`));
+  for (const [i, image] of images.entries()) {
+    form.append("images", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), `i${i}.jpg`);
+  }
   const res = await fetch(`${url}/v1/jobs`, { method: "POST", body: form });
   if (res.status !== 202) throw new Error(`job submission answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { job_id: string }).job_id;
