@@ -102,6 +102,50 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
+  it("runs several files as one job: progress, a sortable table, the CSV", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+    const failures: string[] = [];
+    page.on("pageerror", (err) => failures.push(err.message));
+    await page.goto(`${dev?.url}/playground`);
+    // Three flat greys (a random pixel each, so the dev server's cache never answers): scores 20, 60, 100.
+    const grey = async (level: number) => {
+      const raw = Buffer.alloc(16 * 16 * 3, level);
+      raw[0] = Math.floor(Math.random() * 2) + level - (level === 255 ? 1 : 0);
+      return sharp(raw, { raw: { width: 16, height: 16, channels: 3 } })
+        .png()
+        .toBuffer();
+    };
+    await page.setInputFiles("#file", [
+      { name: "mid.png", mimeType: "image/png", buffer: await grey(153) },
+      { name: "dark.png", mimeType: "image/png", buffer: await grey(51) },
+      { name: "light.png", mimeType: "image/png", buffer: await grey(255) },
+    ]);
+    expect(await page.textContent("#filename")).toContain("3 files");
+    await page.click("#send");
+    await page.waitForFunction(() => document.querySelectorAll("#job-table tbody tr").length === 3, null, {
+      timeout: 30_000,
+    });
+    const names = () => page.$$eval("#job-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
+    const scores = () => page.$$eval("#job-table tbody tr td:nth-child(3)", (tds) => tds.map((td) => td.textContent));
+    expect(await names()).toEqual(["mid.png", "dark.png", "light.png"]);
+    expect(await scores()).toEqual(["60", "20", "100"]);
+    await page.click("#job-table th button[data-sort=score]");
+    expect(await scores()).toEqual(["20", "60", "100"]);
+    await page.click("#job-table th button[data-sort=score]");
+    expect(await scores()).toEqual(["100", "60", "20"]);
+    expect(await page.textContent("#job-status")).toBe("3 analysed, 0 failed");
+    const [download] = await Promise.all([page.waitForEvent("download"), page.click("#job-csv")]);
+    const csv = (await import("node:fs"))
+      .readFileSync((await download.path()) as string, "utf8")
+      .trim()
+      .split("\n");
+    expect(csv).toHaveLength(4);
+    expect(csv[0]).toMatch(/^index,id,source,status,/);
+    expect(failures).toEqual([]);
+    await page.screenshot({ path: `${RESULTS}playground-job.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
+
   it("renders the docs from /openapi.json with Swagger UI, and Try it out sends a real upload", async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
     const failures: string[] = [];

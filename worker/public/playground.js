@@ -1,5 +1,7 @@
 const $ = (id) => document.getElementById(id);
 let file = null;
+/** Several files at once become one batch job (POST /v1/jobs). */
+let files = [];
 
 function setFile(f) {
   file = f;
@@ -9,7 +11,14 @@ function setFile(f) {
     $("preview").src = URL.createObjectURL(f);
   }
 }
-$("file").addEventListener("change", () => setFile($("file").files[0] || null));
+function setFiles(list) {
+  files = [...list];
+  if (files.length > 1) {
+    setFile(null);
+    $("filename").textContent = `${files.length} files: they go as one batch job`;
+  } else setFile(files[0] || null);
+}
+$("file").addEventListener("change", () => setFiles($("file").files));
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => {
   e.preventDefault();
@@ -19,7 +28,7 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("over");
-  setFile(e.dataTransfer.files[0] || null);
+  setFiles(e.dataTransfer.files);
 });
 document.addEventListener("paste", (e) => {
   const f = [...(e.clipboardData?.files || [])][0];
@@ -51,6 +60,8 @@ $("form").addEventListener("submit", async (event) => {
       headers: { ...headers, "Content-Type": "application/json" },
       body: JSON.stringify(body),
     });
+  } else if (files.length > 1) {
+    return runJob(headers, params);
   } else if (file) {
     const form = new FormData();
     form.append("image", file, file.name);
@@ -185,3 +196,94 @@ function renderTiming(header) {
     body.append(row);
   }
 }
+
+/** Several files as one job: submit, follow its progress, then a sortable table and the CSV. */
+async function runJob(headers, params) {
+  const form = new FormData();
+  for (const f of files) form.append("images", f, f.name);
+  $("job").hidden = false;
+  $("job-csv").disabled = true;
+  $("job-status").textContent = "uploading…";
+  $("send").disabled = true;
+  try {
+    const res = await fetch(`/v1/jobs?${params}`, { method: "POST", headers, body: form });
+    const created = await res.json();
+    if (res.status !== 202) return showError(describe(res.status, created));
+    $("raw").textContent = JSON.stringify(created, null, 2);
+    let job = created;
+    while (job.status === "queued" || job.status === "running") {
+      $("job-progress").value = job.progress_percent;
+      $("job-status").textContent = `${job.done} of ${job.total} analysed`;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      job = await (await fetch(job.links.self, { headers })).json();
+    }
+    $("job-progress").value = 100;
+    $("job-status").textContent = `${job.succeeded} analysed, ${job.failed} failed`;
+    const text = await (await fetch(job.links.results, { headers })).text();
+    jobRows = text
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line))
+      .map((l) => ({
+        name: l.id ?? l.source,
+        status: l.status,
+        score: l.result?.brightness_score ?? null,
+        average: l.result?.average_luminance ?? null,
+        median: l.result?.median_luminance ?? null,
+        error: l.error ? `${l.error.code}: ${l.error.error}` : "",
+      }));
+    renderJobTable();
+    jobCsv = { url: `${job.links.results}?format=csv`, headers, name: `${job.job_id}.csv` };
+    $("job-csv").disabled = false;
+  } catch (err) {
+    showError(`The request did not reach the API: ${err.message}`);
+  } finally {
+    $("send").disabled = false;
+  }
+}
+
+let jobRows = [];
+let jobCsv = null;
+let sortKey = null;
+let sortDown = false;
+
+function renderJobTable() {
+  const body = $("job-table").querySelector("tbody");
+  body.replaceChildren(
+    ...jobRows.map((row) => {
+      const tr = document.createElement("tr");
+      for (const key of ["name", "status", "score", "average", "median", "error"]) {
+        const td = document.createElement("td");
+        td.textContent = row[key] ?? "–";
+        tr.append(td);
+      }
+      return tr;
+    }),
+  );
+}
+
+for (const button of document.querySelectorAll("#job-table th button")) {
+  button.addEventListener("click", () => {
+    const key = button.dataset.sort;
+    sortDown = sortKey === key ? !sortDown : false;
+    sortKey = key;
+    jobRows.sort((a, b) => {
+      const x = a[key] ?? "";
+      const y = b[key] ?? "";
+      const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+      return sortDown ? -order : order;
+    });
+    for (const th of document.querySelectorAll("#job-table th")) th.removeAttribute("aria-sort");
+    button.parentElement.setAttribute("aria-sort", sortDown ? "descending" : "ascending");
+    renderJobTable();
+  });
+}
+
+$("job-csv").addEventListener("click", async () => {
+  if (!jobCsv) return;
+  const blob = await (await fetch(jobCsv.url, { headers: jobCsv.headers })).blob();
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(blob);
+  link.download = jobCsv.name;
+  link.click();
+});
