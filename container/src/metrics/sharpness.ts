@@ -1,7 +1,9 @@
 /**
- * `sharpness`: the population variance of the 3×3 Laplacian of luma (neighbourhood.ts), and a 0–100 score and a
+ * `sharpness`: the population variance of the 3×3 Laplacian of luma (neighbourhood.ts; Pech-Pacheco et al.,
+ * "Diatom autofocusing in brightfield microscopy: a comparative study", ICPR 2000), and a 0–100 score and a
  * `blurry` flag calibrated on sharp photos blurred with known Gaussian σ (container/bench/calibrate-sharpness.ts;
- * its table is in docs/METRICS.md).
+ * its table is in docs/METRICS.md). The variance measures detail as much as focus: a sharp photo of a clear sky
+ * measures low, so `blurry` is advice, not proof.
  */
 import type { z } from "zod";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
@@ -11,21 +13,25 @@ import type { NeighbourhoodStats } from "./neighbourhood.ts";
 export type Sharpness = z.infer<typeof InsightsSchemas.sharpness>;
 
 /**
- * The score's half point: a Laplacian variance of SHARPNESS_HALF scores 50. score = 100 · v / (v + K) on
- * log-spaced data would crowd every sharp photo near 100, so the score is logarithmic: 0 at
- * SHARPNESS_ZERO, 100 at SHARPNESS_FULL, linear in log(v) between (see the calibration in docs/METRICS.md).
+ * Below this Laplacian variance the image is `blurry`. Calibrated (docs/METRICS.md): sharp photos blurred with a
+ * Gaussian of σ ≥ 2 px (at the analysed size) all measure ≤ 7.1; the same photos at σ ≤ 0.5 all measure ≥ 18.1;
+ * 11 is near the geometric middle (√(7.1 · 18.1) = 11.3), a factor 1.6 from either side.
  */
-export const SHARPNESS_ZERO = 10;
-export const SHARPNESS_FULL = 2000;
-/** Below this Laplacian variance the image is `blurry` (calibrated: separates σ ≥ 2 from σ ≤ 0.5). */
-export const BLURRY_BELOW = 100;
+export const BLURRY_BELOW = 11;
+/** A Laplacian variance of SHARPNESS_FULL or more scores 100: crisp photos measure 140–1 250 at the analysed size. */
+export const SHARPNESS_FULL = 1000;
+/** The score is 0 at or below this variance, chosen so that BLURRY_BELOW scores exactly 50: 11² / 1000. */
+export const SHARPNESS_ZERO = (BLURRY_BELOW * BLURRY_BELOW) / SHARPNESS_FULL;
 
 /**
- * The 0–100 score of a Laplacian variance.
+ * The 0–100 score of a Laplacian variance: linear in log(variance) from SHARPNESS_ZERO (0) through BLURRY_BELOW
+ * (50) to SHARPNESS_FULL (100), clamped. Blur divides the variance by about 10 per doubling of σ, so a log scale
+ * spreads blurred and sharp images evenly; `blurry` is the variance below BLURRY_BELOW, i.e. a score under 50.
  *
  * @example
- * sharpnessScore(10); // 0
- * sharpnessScore(2000); // 100
+ * sharpnessScore(11); // 50
+ * sharpnessScore(1000); // 100
+ * sharpnessScore(1); // 23
  */
 export function sharpnessScore(variance: number): number {
   if (variance <= SHARPNESS_ZERO) return 0;
