@@ -1,7 +1,7 @@
 /**
  * `placeholder`: a BlurHash (https://blurha.sh) of the analysed image, made with the maintained `blurhash`
  * package (2.0.5), decodable by any BlurHash decoder. Its encoder costs a cosine per pixel per component, so it
- * runs on a small copy: at most PLACEHOLDER_SIDE_PX on the longer side, each cell the alpha-weighted mean of its
+ * runs on a small copy (placeholderSide: 16 px on the longer side for 4 × 3 components), each cell the alpha-weighted mean of its
  * box of pixels in linear light (BlurHash averages in linear light too, so the hash's average colour is the
  * image's). Pure: typed arrays in, a plain object out.
  */
@@ -13,8 +13,13 @@ import { linearToSrgb8, SRGB8_TO_LINEAR } from "./scales.ts";
 
 export type Placeholder = z.infer<typeof InsightsSchemas.placeholder>;
 
-/** The longer side of the copy the hash is computed on: 4×3 components need far fewer, 9×9 at least 18. */
-export const PLACEHOLDER_SIDE_PX = 32;
+/**
+ * The longer side of the copy the hash is computed on: four samples per cycle of the finest component (4 × 3
+ * components: 16 px; 9 × 9: 36 px), at least 12. The encoder's cost is a cosine per pixel per component.
+ */
+export function placeholderSide(xComponents: number, yComponents: number): number {
+  return Math.max(12, 4 * Math.max(xComponents, yComponents));
+}
 export const DEFAULT_X_COMPONENTS = 4;
 export const DEFAULT_Y_COMPONENTS = 3;
 
@@ -35,20 +40,43 @@ export function boxDown(
   const scale = Math.min(1, side / Math.max(width, height));
   const tw = Math.max(1, Math.round(width * scale));
   const th = Math.max(1, Math.round(height * scale));
-  const cellOfX = Int32Array.from({ length: width }, (_, x) => Math.min(tw - 1, Math.floor((x * tw) / width)));
+  // Column x belongs to cell floor(x · tw / width): cell cx spans columns [start[cx], start[cx + 1]).
+  const start = Int32Array.from({ length: tw + 1 }, (_, cx) => Math.ceil((cx * width) / tw));
   const sums = new Float64Array(tw * th * 4); // Σw·R, Σw·G, Σw·B (linear), Σw
   const lin = SRGB8_TO_LINEAR;
   const g = channels >= 3 ? 1 : 0;
   const b = channels >= 3 ? 2 : 0;
   for (let y = 0; y < height; y++) {
     const row = Math.min(th - 1, Math.floor((y * th) / height)) * tw;
-    for (let x = 0, i = y * width, o = i * channels; x < width; x++, i++, o += channels) {
-      const w = weights ? (weights[i] as number) : 1;
-      const s = (row + (cellOfX[x] as number)) * 4;
-      sums[s] = (sums[s] as number) + w * (lin[data[o] as number] as number);
-      sums[s + 1] = (sums[s + 1] as number) + w * (lin[data[o + g] as number] as number);
-      sums[s + 2] = (sums[s + 2] as number) + w * (lin[data[o + b] as number] as number);
-      sums[s + 3] = (sums[s + 3] as number) + w;
+    // Each run of a row inside one cell is summed in registers, then added to the cell once.
+    for (let cx = 0; cx < tw; cx++) {
+      let sr = 0;
+      let sg = 0;
+      let sb = 0;
+      let sw = 0;
+      const from = y * width + (start[cx] as number);
+      const to = y * width + (start[cx + 1] as number);
+      if (weights) {
+        for (let i = from, o = from * channels; i < to; i++, o += channels) {
+          const w = weights[i] as number;
+          sr += w * (lin[data[o] as number] as number);
+          sg += w * (lin[data[o + g] as number] as number);
+          sb += w * (lin[data[o + b] as number] as number);
+          sw += w;
+        }
+      } else {
+        for (let o = from * channels, end = to * channels; o < end; o += channels) {
+          sr += lin[data[o] as number] as number;
+          sg += lin[data[o + g] as number] as number;
+          sb += lin[data[o + b] as number] as number;
+        }
+        sw = to - from;
+      }
+      const s = (row + cx) * 4;
+      sums[s] = (sums[s] as number) + sr;
+      sums[s + 1] = (sums[s + 1] as number) + sg;
+      sums[s + 2] = (sums[s + 2] as number) + sb;
+      sums[s + 3] = (sums[s + 3] as number) + sw;
     }
   }
   const mean = [0, 0, 0, 0];
@@ -81,7 +109,7 @@ export function placeholder(
   xComponents = DEFAULT_X_COMPONENTS,
   yComponents = DEFAULT_Y_COMPONENTS,
 ): Placeholder | null {
-  const small = boxDown(pixels, weights, PLACEHOLDER_SIDE_PX);
+  const small = boxDown(pixels, weights, placeholderSide(xComponents, yComponents));
   if (!small) return null;
   return {
     blurhash: encode(small.data, small.width, small.height, xComponents, yComponents),
