@@ -12,7 +12,7 @@ import { contrast } from "../src/metrics/contrast.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
 import { srgbToLab } from "../src/metrics/lab.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
-import { overlay } from "../src/metrics/overlay.ts";
+import { overlay, overlayFromPixels } from "../src/metrics/overlay.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { weightedPercentiles } from "../src/metrics/quantile.ts";
 import { SCALES, scalePlane } from "../src/metrics/scales.ts";
@@ -113,10 +113,12 @@ describe.each(Object.keys(golden.images))("golden image %s", (name) => {
     );
   });
 
-  it("has numpy's overlay advice, for the whole image and each band", () => {
+  it.each(["plane", "pixels"] as const)("has numpy's overlay advice, whole and per band (from the %s)", (source) => {
     const { pixels, weights } = setup();
-    const luminance = scalePlane(pixels, "luminance");
-    const got = overlay(luminance, weights, pixels.width, pixels.height, "all");
+    const got =
+      source === "plane"
+        ? overlay(scalePlane(pixels, "luminance"), weights, pixels.width, pixels.height, "all")
+        : overlayFromPixels(pixels, weights, "all");
     const regions = { whole: got, ...got?.bands };
     for (const [region, advice] of Object.entries(regions)) {
       const reference = want.overlay[region];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adviceFor, overlay } from "./overlay.ts";
+import { adviceFor, overlay, overlayFromPixels } from "./overlay.ts";
 import { scalePlane } from "./scales.ts";
 
 /** An RGB image of `width` × `height` whose pixel (x, y) is grey `level(x, y)`. */
@@ -99,5 +99,44 @@ describe("overlay advice", () => {
     expect(got).toMatchObject({ text_color: "#000000", contrast_ratio: 21 });
     expect(got?.bands?.left).toBeNull();
     expect(overlay(plane, new Uint8Array(10), 10, 1, null)).toBeNull();
+  });
+});
+
+describe("overlayFromPixels", () => {
+  it("gives the plane version's advice, bands and weights included, on any small image", () => {
+    let state = 99;
+    const next = () => {
+      state = (state * 1103515245 + 12345) >>> 0;
+      return state >>> 24;
+    };
+    for (let run = 0; run < 50; run++) {
+      const width = 1 + (next() % 30);
+      const height = 1 + (next() % 30);
+      const channels = 1 + (next() % 4);
+      const data = Uint8Array.from({ length: width * height * channels }, next);
+      const pixels = { data, width, height, channels };
+      const weights =
+        channels === 2 || channels === 4
+          ? Uint8Array.from({ length: width * height }, (_, i) => data[i * channels + channels - 1] as number)
+          : null;
+      const want = overlay(scalePlane(pixels, "luminance"), weights, width, height, "all");
+      const got = overlayFromPixels(pixels, weights, "all");
+      if (!want) {
+        expect(got).toBeNull();
+        continue;
+      }
+      const regions = [
+        [got, want],
+        ...(["left", "right", "top", "bottom"] as const).map((b) => [got?.bands?.[b], want.bands?.[b]]),
+      ];
+      for (const [g, w] of regions) {
+        if (!w) {
+          expect(g).toBeNull();
+          continue;
+        }
+        expect(Math.abs((g?.contrast_ratio ?? 0) - w.contrast_ratio)).toBeLessThanOrEqual(0.011);
+        // The colours may differ only where black's and white's worst cases tie within that rounding.
+      }
+    }
   });
 });
