@@ -272,7 +272,7 @@ function clusterBins(h: ColourHistogram, n: number): Cluster[] {
  * with the lowest error then runs to convergence.
  */
 export const RESTARTS = 4;
-const RESTART_ITERATIONS = 6;
+const RESTART_ITERATIONS = 4;
 
 /** Linear light of a fractional 8-bit value, interpolated in the table (the curve is straight to 10⁻⁵ there). */
 function linearOf(v: number): number {
@@ -286,13 +286,28 @@ const RESTART_BINS = 1024;
 
 /** The `limit` heaviest points (ties by index: deterministic), or all of them when there are no more. */
 function heaviest(points: Points, limit: number): Points {
-  if (points.count <= limit) return points;
-  const order = Array.from({ length: points.count }, (_, i) => i).sort(
-    (x, y) => (points.W[y] as number) - (points.W[x] as number) || x - y,
-  );
-  const keep = order.slice(0, limit);
-  const pick = (from: Float64Array) => Float64Array.from(keep, (i) => from[i] as number);
-  return { L: pick(points.L), A: pick(points.A), B: pick(points.B), W: pick(points.W), count: limit };
+  const { L, A, B, W, count } = points;
+  if (count <= limit) return points;
+  // One numeric sort of weight × 2^21 + (2^21 − 1 − index): heaviest last, ties by the lower index (weights are
+  // integers below 2^32 and indices below 2^16, so the keys are exact).
+  const keys = new Float64Array(count);
+  for (let i = 0; i < count; i++) keys[i] = (W[i] as number) * 2_097_152 + (2_097_151 - i);
+  keys.sort();
+  const out = {
+    L: new Float64Array(limit),
+    A: new Float64Array(limit),
+    B: new Float64Array(limit),
+    W: new Float64Array(limit),
+    count: limit,
+  };
+  for (let j = 0; j < limit; j++) {
+    const i = 2_097_151 - ((keys[count - 1 - j] as number) % 2_097_152);
+    out.L[j] = L[i] as number;
+    out.A[j] = A[i] as number;
+    out.B[j] = B[i] as number;
+    out.W[j] = W[i] as number;
+  }
+  return out;
 }
 
 interface Points {
