@@ -124,7 +124,7 @@ async function probe(url: string, images: Buffer[], seconds: number): Promise<nu
  * const result = await runJobsLoad(stack.url, photo, { smoke: true });
  */
 export async function runJobsLoad(url: string, photo: Buffer, options: { smoke: boolean }): Promise<JobsLoadResult> {
-  const items = options.smoke ? 80 : 200;
+  const items = 200;
   const bigItems = options.smoke ? 300 : 1_000;
   const probeS = options.smoke ? 8 : 15;
   const [forCapacity, forJob, forProbeIdle, forProbeBusy, forBigJob] = await Promise.all([
