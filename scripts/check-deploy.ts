@@ -77,7 +77,10 @@ function main(): number {
 
   const stubDir = mkdtempSync(join(tmpdir(), "docker-stub-"));
   const stub = join(stubDir, "docker");
-  writeFileSync(stub, "#!/bin/sh\n# stand-in for the docker CLI during `wrangler deploy --dry-run`: reads what it is sent (a build context on stdin), builds nothing\ncat >/dev/null\nexit 0\n");
+  writeFileSync(
+    stub,
+    "#!/bin/sh\n# stand-in for the docker CLI during `wrangler deploy --dry-run`: reads what it is sent (a build context on stdin), builds nothing\ncat >/dev/null\nexit 0\n",
+  );
   chmodSync(stub, 0o755);
   const outdir = process.argv[2] ?? "dist/deploy";
   const result = spawnSync(
