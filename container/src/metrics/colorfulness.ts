@@ -80,6 +80,22 @@ export function colorfulness(pixels: PixelImage, weights: Weights): Colorfulness
     }
     total = count;
   }
+  return colorfulnessOfSums(total, sumRg, sumRg2, sumYb, sumYb2);
+}
+
+/**
+ * M from the weighted sums of rg = R − G and of 2·yb = R + G − 2B and their squares; `null` when `total` is 0.
+ *
+ * @example
+ * colorfulnessOfSums(1, 255, 65_025, 255, 65_025); // { value: 85.53, label: "highly colorful" } (pure red)
+ */
+export function colorfulnessOfSums(
+  total: number,
+  sumRg: number,
+  sumRg2: number,
+  sumYb: number,
+  sumYb2: number,
+): Colorfulness | null {
   if (total === 0) return null;
   const meanRg = sumRg / total;
   const meanYb = sumYb / total / 2;

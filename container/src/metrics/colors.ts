@@ -27,9 +27,11 @@ export type Colors = z.infer<typeof InsightsSchemas.colors>;
 export const HISTOGRAM_BITS = 5;
 /** Green keeps one bit more: it carries most of the lightness, the axis CIELAB stretches most. */
 export const HISTOGRAM_GREEN_BITS = 6;
-const DROP = 8 - HISTOGRAM_BITS;
-const DROP_G = 8 - HISTOGRAM_GREEN_BITS;
-const BINS = 1 << (2 * HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS);
+export const DROP = 8 - HISTOGRAM_BITS;
+export const DROP_G = 8 - HISTOGRAM_GREEN_BITS;
+/** A colour's bin: ((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP). */
+export const RED_SHIFT = HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS;
+export const BINS = 1 << (2 * HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS);
 /** Lloyd's iterations stop here if the assignment still moves (it converges in 10–30 on photos). */
 const MAX_ITERATIONS = 100;
 
@@ -39,8 +41,8 @@ export interface Cluster {
   weight: number;
 }
 
-/** The colour histogram of one image: every non-empty bin's weight and mean colour, and per-channel counts. */
-interface ColourHistogram {
+/** The colour histogram of one image: every non-empty bin's weight and mean colour, and the linear sums. */
+export interface ColourHistogram {
   /** Σ weight (1 per pixel when opaque); 0: nothing visible. */
   total: number;
   /** Per non-empty bin: weight, and mean R, G, B 0–255. */
@@ -78,19 +80,7 @@ function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
       levels[v] = (levels[v] as number) + w;
       total += w;
     }
-    let linear = 0;
-    const out: ColourHistogram = { total, weight: [], r: [], g: [], b: [], linear: [0, 0, 0] };
-    for (let v = 0; v < 256; v++) {
-      const w = levels[v] as number;
-      if (w === 0) continue;
-      linear += w * (LIN[v] as number);
-      out.weight.push(w);
-      out.r.push(v);
-      out.g.push(v);
-      out.b.push(v);
-    }
-    out.linear = [linear, linear, linear];
-    return out;
+    return greyHistogram(levels, total);
   }
   touchedCount = 0;
   if (weights) {
@@ -99,8 +89,44 @@ function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
     countOpaque(data, channels, count);
     total = count;
   }
+  return histogramOfBins(bins, touched.subarray(0, touchedCount), total, [
+    linearOut[0] as number,
+    linearOut[1] as number,
+    linearOut[2] as number,
+  ]);
+}
+
+/**
+ * The histogram of a grey image from its 256 level weights: one bin per level.
+ */
+export function greyHistogram(levels: Float64Array, total: number): ColourHistogram {
+  let linear = 0;
+  const out: ColourHistogram = { total, weight: [], r: [], g: [], b: [], linear: [0, 0, 0] };
+  for (let v = 0; v < 256; v++) {
+    const w = levels[v] as number;
+    if (w === 0) continue;
+    linear += w * (LIN[v] as number);
+    out.weight.push(w);
+    out.r.push(v);
+    out.g.push(v);
+    out.b.push(v);
+  }
+  out.linear = [linear, linear, linear];
+  return out;
+}
+
+/**
+ * The histogram from interleaved bin sums (`store`: Σ weight, Σ weight × R, G, B per bin) and the list of bins
+ * touched; leaves `store` zeroed for the next image.
+ */
+export function histogramOfBins(
+  store: Float64Array,
+  touchedBins: Int32Array,
+  total: number,
+  linear: [number, number, number],
+): ColourHistogram {
   // The bins in colour order (a function of the colours, not of where they are in the picture).
-  const list = touched.subarray(0, touchedCount).sort();
+  const list = touchedBins.sort();
   let occupied = list.length;
   // Noise-like images fill up to all 65 536 bins: merge each 2×2×2 block of bins into one (the sums add up).
   if (occupied > MAX_BINS) {
@@ -108,30 +134,23 @@ function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
       const to = bin & ~MERGE_MASK; // each channel's lowest kept bit cleared
       if (to === bin) continue;
       for (let c = 0; c < 4; c++) {
-        bins[to * 4 + c] = (bins[to * 4 + c] as number) + (bins[bin * 4 + c] as number);
-        bins[bin * 4 + c] = 0;
+        store[to * 4 + c] = (store[to * 4 + c] as number) + (store[bin * 4 + c] as number);
+        store[bin * 4 + c] = 0;
       }
     }
     occupied = 0;
   }
-  const out: ColourHistogram = {
-    total,
-    weight: [],
-    r: [],
-    g: [],
-    b: [],
-    linear: [linearOut[0] as number, linearOut[1] as number, linearOut[2] as number],
-  };
+  const out: ColourHistogram = { total, weight: [], r: [], g: [], b: [], linear };
   // Collect the non-empty bins (after a merge, the targets: each is touched or the target of one that was),
   // and leave the scratch zeroed for the next image.
   const collect = (bin: number) => {
-    const w = bins[bin * 4] as number;
+    const w = store[bin * 4] as number;
     if (w === 0) return;
     out.weight.push(w);
-    out.r.push((bins[bin * 4 + 1] as number) / w);
-    out.g.push((bins[bin * 4 + 2] as number) / w);
-    out.b.push((bins[bin * 4 + 3] as number) / w);
-    bins.fill(0, bin * 4, bin * 4 + 4);
+    out.r.push((store[bin * 4 + 1] as number) / w);
+    out.g.push((store[bin * 4 + 2] as number) / w);
+    out.b.push((store[bin * 4 + 3] as number) / w);
+    store.fill(0, bin * 4, bin * 4 + 4);
   };
   if (occupied > 0) for (const bin of list) collect(bin);
   else for (const bin of new Set(Array.from(list, (bin) => bin & ~MERGE_MASK))) collect(bin);
@@ -148,8 +167,7 @@ function countOpaque(data: Uint8Array, channels: number, count: number): void {
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const at =
-      (((r >> DROP) << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const at = (((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
     const w = bins[at] as number;
     if (w === 0) touched[seen++] = at >> 2;
     bins[at] = w + 1;
@@ -179,8 +197,7 @@ function countWeighted(data: Uint8Array, channels: number, count: number, weight
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const at =
-      (((r >> DROP) << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const at = (((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
     const before = bins[at] as number;
     if (before === 0) touched[seen++] = at >> 2;
     bins[at] = before + w;
@@ -483,7 +500,11 @@ export function hexOf([r, g, b]: readonly number[]): string {
  * //                                          { hex: "#0000FF", rgb: [0, 0, 255], percent: 25, name: "blue", family: "blue" }] }
  */
 export function colors(pixels: PixelImage, weights: Weights, n: number): Colors | null {
-  const h = histogram(pixels, weights);
+  return colorsOfHistogram(histogram(pixels, weights), n);
+}
+
+/** The `colors` result from a colour histogram (see `colors`). */
+export function colorsOfHistogram(h: ColourHistogram, n: number): Colors | null {
   const average = averageOf(h);
   if (!average) return null;
   const dominant = clusterBins(h, n).map(({ lab, weight }) => {

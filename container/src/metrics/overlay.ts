@@ -115,8 +115,8 @@ export function overlay(
  * Relative luminance in 14-bit fixed point: each channel's share × 16 383, rounded (Y within 9.2·10⁻⁵, the ratio
  * within 0.002); the histogram of 16 384 counts stays in cache.
  */
-const Y14_MAX = 16_383;
-const Y14 = [0.2126, 0.7152, 0.0722].map((k) =>
+export const Y14_MAX = 16_383;
+export const Y14 = [0.2126, 0.7152, 0.0722].map((k) =>
   Int32Array.from({ length: 256 }, (_, v) => Math.round(k * (SRGB8_TO_LINEAR[v] as number) * Y14_MAX)),
 ) as [Int32Array, Int32Array, Int32Array];
 let histogramScratch = new Uint32Array(Y14_MAX + 1);
@@ -177,11 +177,30 @@ function histogramPercentile(histogram: Uint32Array, total: number, p: number): 
 
 function regionAdviceFromPixels(pixels: PixelImage, weights: Weights, rect: Rect): OverlayAdvice | null {
   const total = countLuminance(pixels, weights, rect, histogramScratch);
+  return adviceOfLuminanceHistogram(histogramScratch, total);
+}
+
+/** The advice for a region from its histogram of 14-bit luminance (Y14); `null` when `total` is 0. */
+export function adviceOfLuminanceHistogram(histogram: Uint32Array, total: number): OverlayAdvice | null {
   if (total === 0) return null;
   return adviceFor(
-    histogramPercentile(histogramScratch, total, OVERLAY_LOW_PERCENTILE),
-    histogramPercentile(histogramScratch, total, OVERLAY_HIGH_PERCENTILE),
+    histogramPercentile(histogram, total, OVERLAY_LOW_PERCENTILE),
+    histogramPercentile(histogram, total, OVERLAY_HIGH_PERCENTILE),
   );
+}
+
+/** The advice for each band of `edgeMode`, from the pixels (one pass over each band). */
+export function bandAdviceFromPixels(
+  pixels: PixelImage,
+  weights: Weights,
+  edgeMode: EdgeMode,
+): Partial<Record<Band, OverlayAdvice | null>> {
+  if (histogramScratch.length <= Y14_MAX) histogramScratch = new Uint32Array(Y14_MAX + 1);
+  const bands: Partial<Record<Band, OverlayAdvice | null>> = {};
+  for (const [band, rect] of bandRects(pixels.width, pixels.height, edgeMode)) {
+    bands[band] = regionAdviceFromPixels(pixels, weights, rect);
+  }
+  return bands;
 }
 
 /**
@@ -199,9 +218,5 @@ export function overlayFromPixels(pixels: PixelImage, weights: Weights, edgeMode
   const whole = regionAdviceFromPixels(pixels, weights, { x0: 0, y0: 0, x1: width, y1: height });
   if (!whole) return null;
   if (!edgeMode) return whole;
-  const bands: Partial<Record<Band, OverlayAdvice | null>> = {};
-  for (const [band, rect] of bandRects(width, height, edgeMode)) {
-    bands[band] = regionAdviceFromPixels(pixels, weights, rect);
-  }
-  return { ...whole, bands };
+  return { ...whole, bands: bandAdviceFromPixels(pixels, weights, edgeMode) };
 }

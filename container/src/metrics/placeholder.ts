@@ -37,11 +37,7 @@ export function boxDown(
   side: number,
 ): { data: Uint8ClampedArray; width: number; height: number } | null {
   const { data, width, height, channels } = pixels;
-  const scale = Math.min(1, side / Math.max(width, height));
-  const tw = Math.max(1, Math.round(width * scale));
-  const th = Math.max(1, Math.round(height * scale));
-  // Column x belongs to cell floor(x · tw / width): cell cx spans columns [start[cx], start[cx + 1]).
-  const start = Int32Array.from({ length: tw + 1 }, (_, cx) => Math.ceil((cx * width) / tw));
+  const { tw, th, start } = cellLayout(width, height, side);
   const sums = new Float64Array(tw * th * 4); // Σw·R, Σw·G, Σw·B (linear), Σw
   const lin = SRGB8_TO_LINEAR;
   const g = channels >= 3 ? 1 : 0;
@@ -79,6 +75,34 @@ export function boxDown(
       sums[s + 3] = (sums[s + 3] as number) + sw;
     }
   }
+  return cellsToImage(sums, tw, th);
+}
+
+/**
+ * The small copy's grid for an image of `width` × `height`: `tw` × `th` cells (at most `side` on the longer side,
+ * the aspect kept), column x in cell floor(x · tw / width), so cell cx spans columns [start[cx], start[cx + 1]),
+ * and row y in cell floor(y · th / height).
+ *
+ * @example
+ * cellLayout(512, 338, 16); // { tw: 16, th: 11, start: Int32Array [0, 32, 64, …, 512] }
+ */
+export function cellLayout(width: number, height: number, side: number): { tw: number; th: number; start: Int32Array } {
+  const scale = Math.min(1, side / Math.max(width, height));
+  const tw = Math.max(1, Math.round(width * scale));
+  const th = Math.max(1, Math.round(height * scale));
+  const start = Int32Array.from({ length: tw + 1 }, (_, cx) => Math.ceil((cx * width) / tw));
+  return { tw, th, start };
+}
+
+/**
+ * The small RGBA copy from each cell's Σw·R, Σw·G, Σw·B (linear) and Σw: a wholly transparent cell takes the
+ * image's mean; `null` when nothing is visible.
+ */
+export function cellsToImage(
+  sums: Float64Array,
+  tw: number,
+  th: number,
+): { data: Uint8ClampedArray; width: number; height: number } | null {
   const mean = [0, 0, 0, 0];
   for (let s = 0; s < sums.length; s++) mean[s & 3] = (mean[s & 3] as number) + (sums[s] as number);
   const total = mean[3] as number;
@@ -95,6 +119,20 @@ export function boxDown(
   return { data: out, width: tw, height: th };
 }
 
+/** The `placeholder` result from the small copy (see `placeholder`). */
+export function placeholderOfImage(
+  small: { data: Uint8ClampedArray; width: number; height: number } | null,
+  xComponents: number,
+  yComponents: number,
+): Placeholder | null {
+  if (!small) return null;
+  return {
+    blurhash: encode(small.data, small.width, small.height, xComponents, yComponents),
+    x_components: xComponents,
+    y_components: yComponents,
+  };
+}
+
 /**
  * The BlurHash of the analysed image with `xComponents` × `yComponents` (1–9 each; 4×3 by default); `null` when
  * nothing is visible.
@@ -109,11 +147,9 @@ export function placeholder(
   xComponents = DEFAULT_X_COMPONENTS,
   yComponents = DEFAULT_Y_COMPONENTS,
 ): Placeholder | null {
-  const small = boxDown(pixels, weights, placeholderSide(xComponents, yComponents));
-  if (!small) return null;
-  return {
-    blurhash: encode(small.data, small.width, small.height, xComponents, yComponents),
-    x_components: xComponents,
-    y_components: yComponents,
-  };
+  return placeholderOfImage(
+    boxDown(pixels, weights, placeholderSide(xComponents, yComponents)),
+    xComponents,
+    yComponents,
+  );
 }
