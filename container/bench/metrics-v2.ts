@@ -8,6 +8,7 @@
 import { readFileSync } from "node:fs";
 import { colorfulness } from "../src/metrics/colorfulness.ts";
 import { colors } from "../src/metrics/colors.ts";
+import { colourMetrics } from "../src/metrics/colour-pass.ts";
 import { contrast } from "../src/metrics/contrast.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
@@ -41,8 +42,19 @@ const metrics: Record<string, () => unknown> = {
     overlay(scalePlane(pixels, "luminance", scratch), weights, width, height, null),
   placeholder: () => placeholder(pixels, weights),
 };
+metrics["colourMetrics: the four colour metrics in one pass"] = () =>
+  colourMetrics(pixels, weights, { colorfulness: true, colors: 5, overlay: null, placeholder: true });
+metrics["contrast + neighbourhood + colourMetrics"] = () => {
+  contrast(luma, weights, count);
+  const stats = neighbourhood(luma, width, height, weights);
+  sharpness(stats);
+  edgeDensity(stats);
+  colourMetrics(pixels, weights, { colorfulness: true, colors: 5, overlay: null, placeholder: true });
+};
 /** Variants, timed apart and left out of the total. */
 const VARIANTS = new Set([
+  "colourMetrics: the four colour metrics in one pass",
+  "contrast + neighbourhood + colourMetrics",
   "colors (n = 10)",
   "overlay, edge_mode=all",
   "overlay from a luminance plane, plane included",
