@@ -24,14 +24,22 @@ import { linearToSrgb8, SRGB8_TO_LINEAR } from "./scales.ts";
 export type Colors = z.infer<typeof InsightsSchemas.colors>;
 
 /** Bits kept per channel in the colour histogram. */
-export const HISTOGRAM_BITS = 5;
+const BITS = 5;
 /** Green keeps one bit more: it carries most of the lightness, the axis CIELAB stretches most. */
-export const HISTOGRAM_GREEN_BITS = 6;
-export const DROP = 8 - HISTOGRAM_BITS;
-export const DROP_G = 8 - HISTOGRAM_GREEN_BITS;
-/** A colour's bin: ((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP). */
-export const RED_SHIFT = HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS;
-export const BINS = 1 << (2 * HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS);
+const GREEN_BITS = 6;
+const DROP_RB = 8 - BITS;
+const DROP_GREEN = 8 - GREEN_BITS;
+const SHIFT_RED = BITS + GREEN_BITS;
+const BIN_COUNT = 1 << (2 * BITS + GREEN_BITS);
+// Exported aliases: this module's hot loops read the local constants (an exported binding is read from its module
+// cell on every use: measured, a third of a pass). A colour's bin is
+// ((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP).
+export const HISTOGRAM_BITS = BITS;
+export const HISTOGRAM_GREEN_BITS = GREEN_BITS;
+export const DROP = DROP_RB;
+export const DROP_G = DROP_GREEN;
+export const RED_SHIFT = SHIFT_RED;
+export const BINS = BIN_COUNT;
 /** Lloyd's iterations stop here if the assignment still moves (it converges in 10–30 on photos). */
 const MAX_ITERATIONS = 100;
 
@@ -56,8 +64,8 @@ export interface ColourHistogram {
 
 // Scratch, reused (every function here is synchronous), and left zeroed after each use: per bin, interleaved
 // (one cache line), Σ weight, Σ weight × R, G, B; and the list of bins touched, in the order first seen.
-const bins = new Float64Array(BINS * 4);
-const touched = new Int32Array(BINS);
+const bins = new Float64Array(BIN_COUNT * 4);
+const touched = new Int32Array(BIN_COUNT);
 /** The linear sums and the count of touched bins of the last pass. */
 const linearOut = new Float64Array(3);
 let touchedCount = 0;
@@ -65,7 +73,7 @@ const LIN = SRGB8_TO_LINEAR;
 
 /** Above this many occupied bins, bins are merged to one bit less per channel: the clustering's cost stays bounded. */
 const MAX_BINS = 4096;
-const MERGE_MASK = (1 << (HISTOGRAM_BITS + HISTOGRAM_GREEN_BITS)) | (1 << HISTOGRAM_BITS) | 1;
+const MERGE_MASK = (1 << (BITS + GREEN_BITS)) | (1 << BITS) | 1;
 
 function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
   const { data, width, height, channels } = pixels;
@@ -167,7 +175,7 @@ function countOpaque(data: Uint8Array, channels: number, count: number): void {
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const at = (((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const at = (((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB)) << 2;
     const w = bins[at] as number;
     if (w === 0) touched[seen++] = at >> 2;
     bins[at] = w + 1;
@@ -197,7 +205,7 @@ function countWeighted(data: Uint8Array, channels: number, count: number, weight
     const r = data[o] as number;
     const g = data[o + 1] as number;
     const b = data[o + 2] as number;
-    const at = (((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+    const at = (((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB)) << 2;
     const before = bins[at] as number;
     if (before === 0) touched[seen++] = at >> 2;
     bins[at] = before + w;

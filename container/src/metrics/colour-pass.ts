@@ -64,6 +64,12 @@ const bins = new Float64Array(BINS * 4);
 const touched = new Int32Array(BINS);
 const luminance = new Uint32Array(Y14_MAX + 1);
 const LIN = SRGB8_TO_LINEAR;
+// Module-local copies of the imported constants: a hot loop reads an import's live binding on every use.
+const DROP_RB = DROP;
+const DROP_GREEN = DROP_G;
+const SHIFT_RED = RED_SHIFT;
+const BITS = HISTOGRAM_BITS;
+const MAX = Y14_MAX;
 
 /**
  * The colour metrics asked for, from one pass over the pixels.
@@ -132,7 +138,7 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
         const lg = w * (LIN[g] as number);
         const lb = w * (LIN[b] as number);
         if (wantColors) {
-          const at = (((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP)) << 2;
+          const at = (((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB)) << 2;
           const before = bins[at] as number;
           if (before === 0) touched[seen++] = at >> 2;
           bins[at] = before + w;
@@ -144,7 +150,7 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
           linB += lb;
         }
         if (wantOverlay) {
-          const v = Math.min(Y14_MAX, (yr[r] as number) + (yg[g] as number) + (yb[b] as number));
+          const v = Math.min(MAX, (yr[r] as number) + (yg[g] as number) + (yb[b] as number));
           luminance[v] = (luminance[v] as number) + w;
         }
         sr += lr;

