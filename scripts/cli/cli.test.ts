@@ -1,9 +1,11 @@
 /**
  * The CLI as a user runs it (`node scripts/image-insights.mjs analyze …`, a child process), against the whole
- * local stack: a folder of images (and one file that is not one) and an image URL, results in a CSV, a resumed
- * second run, and a wrong API address.
+ * local stack: a URL, a folder of twelve flat-colour PNGs (nested, with a text file and a fake PNG among them)
+ * and a URL that answers 404, into one CSV in the order of the arguments; a second run that picks its jobs up;
+ * a wrong API address; usage errors.
  */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
@@ -14,16 +16,37 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../local-stack.ts";
 
 const run = promisify(execFile);
-/** Flat colours: the exact average luma is round((2126 r + 7152 g + 722 b) / 100) / 100. */
+
+/** RFC 4180 rows as objects by the header row (quoted fields may hold commas, quotes and newlines). */
+function parseCsv(text: string): Record<string, string>[] {
+  const rows: string[][] = [[]];
+  for (const [, quoted, plain, sep] of text.matchAll(/(?:"((?:[^"]|"")*)"|([^,\r\n]*))(,|\r?\n|$)/g)) {
+    rows.at(-1)?.push(quoted !== undefined ? quoted.replaceAll('""', '"') : (plain ?? ""));
+    if (sep !== ",") rows.push([]);
+    if (sep === "") break;
+  }
+  const [header = [], ...body] = rows.filter((row) => row.length > 1);
+  return body.map((row) => Object.fromEntries(header.map((name, i) => [name, row[i] ?? ""])));
+}
+/** Twelve flat colours; the exact average luma of each is round((2126 r + 7152 g + 722 b) / 100) / 100. */
 const COLOURS = [
   [255, 255, 255],
   [0, 0, 0],
   [255, 0, 0],
+  [0, 255, 0],
+  [0, 0, 255],
   [0, 128, 255],
   [40, 200, 90],
-];
-const expected = ([r, g, b]: number[]) =>
-  Math.round((2126 * (r as number) + 7152 * (g as number) + 722 * (b as number)) / 100) / 100;
+  [128, 128, 128],
+  [200, 100, 50],
+  [17, 34, 51],
+  [250, 240, 10],
+  [90, 0, 160],
+] as const;
+const expected = ([r, g, b]: readonly number[]) =>
+  Math.round((2126 * (r ?? 0) + 7152 * (g ?? 0) + 722 * (b ?? 0)) / 100) / 100;
+/** Where each colour's file goes: three folders deep at most, so the walk's order is tested too. */
+const pathOf = (i: number) => (i < 4 ? `c${i}.png` : i < 8 ? `a/c${i}.png` : `a/b/c${i}.png`);
 
 let stack: LocalStack;
 let server: Server;
@@ -32,20 +55,22 @@ let dir = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cli-"));
-  mkdirSync(join(dir, "photos", "nested"), { recursive: true });
+  mkdirSync(join(dir, "photos", "a", "b"), { recursive: true });
   for (const [i, [r, g, b]] of COLOURS.entries()) {
-    const png = await sharp({
-      create: { width: 12, height: 8, channels: 3, background: { r: r as number, g: g as number, b: b as number } },
-    })
+    const png = await sharp({ create: { width: 12, height: 8, channels: 3, background: { r, g, b } } })
       .png()
       .toBuffer();
-    writeFileSync(join(dir, "photos", i < 3 ? "" : "nested", `c${i}.png`), png);
+    writeFileSync(join(dir, "photos", pathOf(i)), png);
   }
   writeFileSync(join(dir, "photos", "notes.txt"), "not an image");
-  const served = await sharp({ create: { width: 10, height: 10, channels: 3, background: "#808080" } })
+  writeFileSync(join(dir, "photos", "a", "fake.png"), "<svg xmlns='http://www.w3.org/2000/svg'/>");
+  const grey = await sharp({ create: { width: 10, height: 10, channels: 3, background: "#808080" } })
     .png()
     .toBuffer();
-  server = createServer((_req, res) => res.writeHead(200, { "Content-Type": "image/png" }).end(served));
+  server = createServer((req, res) => {
+    if (req.url === "/grey.png") res.writeHead(200, { "Content-Type": "image/png" }).end(grey);
+    else res.writeHead(404).end();
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
@@ -58,18 +83,23 @@ afterAll(async () => {
 });
 
 const cli = (args: string[]) =>
-  run(process.execPath, ["scripts/image-insights.mjs", ...args], { env: { ...process.env, FORCE_COLOR: "0" } }).then(
+  run(process.execPath, ["scripts/image-insights.mjs", ...args], {
+    env: { ...process.env, FORCE_COLOR: "0", IMAGE_INSIGHTS_API_KEY: "" },
+  }).then(
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
+const jobCount = async () =>
+  ((await (await fetch(`${stack.url}/v1/jobs?limit=100`)).json()) as { jobs: unknown[] }).jobs.length;
 
 describe("image-insights analyze", () => {
-  it("analyses a folder and a URL into one CSV, and picks its jobs up when run again", async () => {
+  it("analyses URLs and a folder into one CSV in the order of the arguments, and picks its jobs up when run again", async () => {
     const out = join(dir, "results.csv");
     const args = [
       "analyze",
-      join(dir, "photos"),
       `${origin}/grey.png`,
+      join(dir, "photos"),
+      `${origin}/missing.png`,
       "--out",
       out,
       "--api",
@@ -78,45 +108,112 @@ describe("image-insights analyze", () => {
       "brightness,median",
     ];
     const first = await cli(args);
+    expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    expect(first.stdout).toContain("skipped (not an image by its extension)");
-    expect(first.stdout).toMatch(/6 images, 6 analysed, 0 failed/);
+    expect(first.stdout).toContain(`skipped ${join(dir, "photos", "notes.txt")}: not an image (by its extension)`);
+    expect(first.stdout).toContain(
+      `skipped ${join(dir, "photos", "a", "fake.png")}: not a JPEG, PNG, WebP, AVIF or GIF (svg)`,
+    );
+    expect(first.stdout).toMatch(/job 1\/2 submitted: job_\w+ \(2 images\)/);
+    expect(first.stdout).toMatch(/job 2\/2 submitted: job_\w+ \(12 images\)/);
+    // The summary: every image, the failure by its code, what was skipped.
+    expect(first.stdout).toMatch(/14 images, 13 analysed, 1 failed \(download_failed 1\), 2 skipped, in [\d.]+ s: /);
     expect(first.stdout.includes("\u001b[")).toBe(false); // no terminal escapes when not a terminal
 
-    const rows = readFileSync(out, "utf8").trim().split("\n");
-    expect(rows).toHaveLength(7); // a header and one row per image
-    const header = (rows[0] as string).split(",");
-    const average = header.indexOf("result.average_luminance");
-    const source = header.indexOf("source");
-    expect(average).toBeGreaterThan(0);
-    // The URL's job comes first, then the files in folder order (c0–c2, then nested/c3–c4).
-    expect((rows[1] as string).split(",")[average]).toBe("128");
-    for (const [i, colour] of COLOURS.entries()) {
-      const cells = (rows[i + 2] as string).split(",");
-      expect(cells[source]).toContain(`c${i}.png`);
-      expect(Number(cells[average])).toBe(expected(colour));
+    const rows = parseCsv(readFileSync(out, "utf8"));
+    expect(rows).toHaveLength(14); // one header row (parsed away), one row per image
+    expect(rows.map((row) => row.index)).toEqual(rows.map((_, i) => String(i)));
+    expect(rows[0]).toMatchObject({ source: `${origin}/grey.png`, "result.average_luminance": "128" });
+    // The walk's order: a folder's entries sorted by name ("a" before "c0.png", "c10.png" before "c8.png").
+    const walked = [10, 11, 8, 9, 4, 5, 6, 7, 0, 1, 2, 3];
+    expect(rows.slice(1, 13).map((row) => row.id)).toEqual(walked.map((i) => join(dir, "photos", pathOf(i))));
+    for (const [n, i] of walked.entries()) {
+      const row = rows[1 + n];
+      const colour = COLOURS[i] as readonly number[];
+      expect(row?.status).toBe("succeeded");
+      expect(Number(row?.["result.average_luminance"])).toBe(expected(colour));
+      expect(Math.abs(Number(row?.["result.median_luminance"]) - expected(colour))).toBeLessThanOrEqual(0.5);
     }
+    expect(rows[13]).toMatchObject({
+      source: `${origin}/missing.png`,
+      status: "failed",
+      error_code: "download_failed",
+    });
 
-    const jobsBefore = ((await (await fetch(`${stack.url}/v1/jobs`)).json()) as { jobs: unknown[] }).jobs.length;
+    const jobsBefore = await jobCount();
     const again = await cli(args);
     expect(again.code).toBe(0);
-    expect(again.stdout).toContain("resumed");
-    const jobsAfter = ((await (await fetch(`${stack.url}/v1/jobs`)).json()) as { jobs: unknown[] }).jobs.length;
-    expect(jobsAfter).toBe(jobsBefore); // nothing submitted again
+    expect(again.stdout).toMatch(/job 1\/2 resumed: job_\w+ \(2\/2 done\)/);
+    expect(again.stdout).toMatch(/job 2\/2 resumed: job_\w+ \(12\/12 done\)/);
+    expect(await jobCount()).toBe(jobsBefore); // nothing submitted again
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(15);
+
+    // Without the state file, the Idempotency-Keys still find the same jobs (the files are sent, not stored).
+    const ndjson = join(dir, "results.ndjson");
+    const third = await cli([
+      ...args.slice(0, -4),
+      "--out",
+      ndjson,
+      "--api",
+      stack.url,
+      "--metrics",
+      "brightness,median",
+    ]);
+    expect(third.code).toBe(0);
+    expect(third.stdout).toMatch(/job 2\/2 resumed/);
+    expect(await jobCount()).toBe(jobsBefore);
+    const lines = readFileSync(ndjson, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.index)).toEqual([...Array(14).keys()]);
   }, 60_000);
 
+  it("interrupted (Ctrl-C) after submitting, it picks the job up when started again", async () => {
+    const out = join(dir, "interrupted.csv");
+    const args = ["analyze", join(dir, "photos"), "--out", out, "--api", stack.url, "--metrics", "histogram"];
+    const child = spawn(process.execPath, ["scripts/image-insights.mjs", ...args], { env: { ...process.env } });
+    let stdout = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+      if (stdout.includes("submitted")) child.kill("SIGINT");
+    });
+    const [code] = (await once(child, "exit")) as [number | null];
+    expect(stdout).toMatch(/job 1\/1 submitted/);
+    if (code !== 0) expect(code).toBe(130); // it may have finished first: small jobs are quick
+    const jobsBefore = await jobCount();
+    const again = await cli(args);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/job 1\/1 resumed/);
+    expect(await jobCount()).toBe(jobsBefore);
+    expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(13);
+  }, 30_000);
+
+  it("calls the routes the Worker declares", async () => {
+    const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as { paths: Record<string, object> };
+    expect(Object.keys(doc.paths["/v1/jobs"] ?? {})).toContain("post");
+    expect(Object.keys(doc.paths["/v1/jobs/{job_id}"] ?? {})).toContain("get");
+    expect(Object.keys(doc.paths["/v1/jobs/{job_id}/results"] ?? {})).toContain("get");
+  });
+
   it("exits 1 with words a user can act on when the API does not answer, and 2 for a usage error", async () => {
-    const wrong = await cli([
-      "analyze",
-      join(dir, "photos"),
-      "--out",
-      join(dir, "x.csv"),
-      "--api",
-      "http://127.0.0.1:9",
-    ]);
+    const photos = join(dir, "photos");
+    const wrong = await cli(["analyze", photos, "--out", join(dir, "x.csv"), "--api", "http://127.0.0.1:9"]);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toContain("did not answer: is it running (npm run dev), and is --api right?");
-    const usage = await cli(["analyse-typo"]);
-    expect(usage.code).toBe(2);
+    expect(wrong.stderr).toContain(
+      "The API at http://127.0.0.1:9 did not answer: is it running (npm run dev), and is --api right?",
+    );
+    expect(wrong.stderr).not.toContain("    at "); // no stack trace
+
+    const notTheApi = await cli(["analyze", photos, "--out", join(dir, "y.csv"), "--api", origin]);
+    expect(notTheApi.code).toBe(1);
+    expect(notTheApi.stderr).toContain(`the API answered 404. Is ${origin} the image-insights API's address (--api)?`);
+
+    const metric = await cli(["analyze", photos, "--metrics", "colour", "--api", stack.url]);
+    expect(metric.code).toBe(2);
+    expect(metric.stderr).toContain("Invalid metrics requested (invalid_metrics: colour;");
+    expect((await cli(["analyze", join(dir, "nowhere")])).code).toBe(2);
+    expect((await cli(["analyze", photos, "--out", "results.xlsx"])).code).toBe(2);
+    expect((await cli(["analyse-typo"])).code).toBe(2);
   }, 30_000);
 });

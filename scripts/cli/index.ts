@@ -1,45 +1,25 @@
 /**
  * `image-insights analyze <files, folders or URLs…>`: analyses many images as batch jobs of the API and writes
- * every answer to one file (CSV or NDJSON, by --out's extension).
+ * every answer to one file (CSV or NDJSON, by --out's extension), in the order of the arguments.
  *
- * - Folders are walked for .jpg .jpeg .png .webp .avif .gif; http(s) arguments are URLs. Files go up in
- *   multipart jobs, URLs in JSON jobs, each job within MAX_JOB_ITEMS and MAX_JOB_UPLOAD_BYTES.
+ * - Folders are walked for .jpg .jpeg .png .webp .avif .gif; other files, and files the API would refuse (empty,
+ *   over 5 MiB, not one of those formats by their bytes), are skipped and named. http(s) arguments are URLs.
+ *   Files go up in multipart jobs, URLs in JSON jobs, each job within MAX_JOB_ITEMS and MAX_JOB_UPLOAD_BYTES.
  * - Resumable: each job's Idempotency-Key is a hash of its images and parameters, and `<out>.jobs.json`
- *   remembers the jobs; started again with the same arguments, it picks its jobs up instead of uploading again.
+ *   remembers the jobs; started again with the same arguments it picks its jobs up instead of uploading again.
  * - A progress bar on a terminal, plain lines otherwise; a summary at the end (items, failures by code, time).
  * - Exit 0 when the jobs ran (items may have failed: the file and the summary say which), 1 when a job could not
  *   be submitted or run, 2 for a usage error.
  */
-import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { extname, join, resolve } from "node:path";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
-import { Command, CommanderError } from "commander";
-import { stringify } from "csv-stringify/sync";
-import {
-  IDEMPOTENCY_KEY_HEADER,
-  JOB_IMAGES_FIELD,
-  JOBS_PATH,
-  type Job,
-  type JobResultLine,
-  JobResultLineSchema,
-  JobSchema,
-} from "../../contract/jobs.ts";
-
-/** The API's limits per job (worker/src/settings.ts defaults), kept a little under for the multipart framing. */
-const MAX_JOB_ITEMS = 1_000;
-const MAX_JOB_UPLOAD_BYTES = 95 * 1024 * 1024;
-const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"]);
-const MEDIA_TYPES: Record<string, string> = {
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".png": "image/png",
-  ".webp": "image/webp",
-  ".avif": "image/avif",
-  ".gif": "image/gif",
-};
-/** How often the jobs are polled, in milliseconds. */
-const POLL_MS = 500;
+import { Command, CommanderError, Option } from "commander";
+import { parseBackground, parseEdgeMode, parseMetrics, VALID_EDGE_MODES } from "../../contract/analysis.ts";
+import { ApiError } from "../../contract/errors.ts";
+import type { Job, JobRequest, JobResultLine } from "../../contract/jobs.ts";
+import { jobsApi, RunError } from "./client.ts";
+import { formatOf, summary, writeResults } from "./output.ts";
+import { gather, JOB_FILE_BYTES, MAX_JOB_ITEMS, plan, UsageError } from "./plan.ts";
 
 interface Options {
   metrics: string;
@@ -50,222 +30,180 @@ interface Options {
   key?: string;
 }
 
-type Planned = { kind: "urls"; urls: string[] } | { kind: "files"; files: string[] };
+/** Skipped files named one by one up to this many; the rest are counted. */
+const MAX_SKIPPED_LINES = 20;
+/** Polling: the first wait and the longest, in milliseconds (the API's rate limit is 120 requests a minute). */
+const FIRST_POLL_MS = 250;
+const MAX_POLL_MS = 2_000;
+/** Without a terminal: a progress line when it changed and this long has passed, or after the second. */
+const LINE_EVERY_MS = 2_000;
+const LINE_AT_LEAST_EVERY_MS = 15_000;
 
-/** A failure that stops the run: its message is for the user, the exit code 1. */
-class RunError extends Error {}
+const imagesText = (n: number) => `${n} image${n === 1 ? "" : "s"}`;
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The image files under `path` (itself, or a folder walked recursively), sorted; other files are skipped. */
-function imagesIn(path: string, skipped: string[]): string[] {
-  const stat = statSync(path);
-  if (stat.isFile()) {
-    if (IMAGE_EXTENSIONS.has(extname(path).toLowerCase())) return [path];
-    skipped.push(path);
-    return [];
+/** The analysis parameters, checked here with the API's own parsers, so a typo is a usage error (exit 2). */
+function queryOf(options: Options): Record<string, string> {
+  try {
+    parseMetrics(options.metrics);
+    parseEdgeMode(options.edgeMode);
+    parseBackground(options.background);
+  } catch (err) {
+    if (!(err instanceof ApiError)) throw err;
+    const extra = Object.entries(err.extra ?? {})
+      .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(",") : v}`)
+      .join("; ");
+    throw new UsageError(`${err.message}${extra ? ` (${extra})` : ""}`);
   }
-  return readdirSync(path)
-    .sort()
-    .flatMap((name) => imagesIn(join(path, name), skipped));
-}
-
-/** The jobs to run: URLs in chunks of MAX_JOB_ITEMS, files in chunks within both limits. */
-function plan(inputs: string[], skipped: string[]): Planned[] {
-  const urls = inputs.filter((i) => /^https?:\/\//i.test(i));
-  const files = inputs
-    .filter((i) => !/^https?:\/\//i.test(i))
-    .flatMap((i) => {
-      if (!existsSync(i)) throw new RunError(`No such file or folder: ${i}`);
-      return imagesIn(resolve(i), skipped);
-    });
-  const jobs: Planned[] = [];
-  for (let i = 0; i < urls.length; i += MAX_JOB_ITEMS)
-    jobs.push({ kind: "urls", urls: urls.slice(i, i + MAX_JOB_ITEMS) });
-  let batch: string[] = [];
-  let bytes = 0;
-  for (const file of files) {
-    const size = statSync(file).size;
-    if (batch.length > 0 && (batch.length >= MAX_JOB_ITEMS || bytes + size > MAX_JOB_UPLOAD_BYTES)) {
-      jobs.push({ kind: "files", files: batch });
-      batch = [];
-      bytes = 0;
-    }
-    batch.push(file);
-    bytes += size;
-  }
-  if (batch.length > 0) jobs.push({ kind: "files", files: batch });
-  return jobs;
-}
-
-/** The job's Idempotency-Key: its images (bytes, for files) and parameters, hashed. */
-function keyOf(job: Planned, query: Record<string, string>): string {
-  const hash = createHash("sha256").update(JSON.stringify(query));
-  if (job.kind === "urls") for (const url of job.urls) hash.update(`url:${url}\n`);
-  else
-    for (const file of job.files)
-      hash.update(`file:${createHash("sha256").update(readFileSync(file)).digest("hex")}\n`);
-  return `image-insights-cli-${hash.digest("hex").slice(0, 48)}`;
-}
-
-async function failureText(res: Response): Promise<string> {
-  const body = (await res.json().catch(() => null)) as {
-    detail?: { error?: string; code?: string } | unknown[];
-  } | null;
-  const detail = body?.detail;
-  if (detail && !Array.isArray(detail) && typeof detail === "object")
-    return `${res.status} ${detail.code}: ${detail.error}`;
-  return `${res.status}`;
-}
-
-/** Flattens a result for a CSV row: nested fields get dotted names (`histogram.0.percent`). */
-function flatten(value: unknown, prefix = "", into: Record<string, unknown> = {}): Record<string, unknown> {
-  if (value !== null && typeof value === "object") {
-    for (const [k, v] of Object.entries(value)) flatten(v, prefix ? `${prefix}.${k}` : k, into);
-  } else into[prefix] = value;
-  return into;
-}
-
-function writeResults(out: string, lines: JobResultLine[]): void {
-  if (out.toLowerCase().endsWith(".ndjson") || out.toLowerCase().endsWith(".jsonl")) {
-    writeFileSync(out, lines.map((l) => `${JSON.stringify(l)}\n`).join(""));
-    return;
-  }
-  const rows = lines.map((l) => ({
-    index: l.index,
-    id: l.id,
-    source: l.source,
-    status: l.status,
-    error_code: l.status === "succeeded" ? null : l.error.code,
-    error: l.status === "succeeded" ? null : l.error.error,
-    ...(l.status === "succeeded" ? flatten(l.result, "result") : {}),
-  }));
-  const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
-  writeFileSync(
-    out,
-    stringify(
-      rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c] ?? null)),
-      {
-        header: true,
-        columns,
-      },
-    ),
-  );
+  const query: Record<string, string> = { metrics: options.metrics };
+  if (options.edgeMode) query.edge_mode = options.edgeMode;
+  if (options.background) query.background = options.background.replace(/^#/, "");
+  return query;
 }
 
 async function analyze(inputs: string[], options: Options, say: (line: string) => void): Promise<number> {
-  const startedAt = performance.now();
-  const headers: Record<string, string> = options.key ? { "X-API-Key": options.key } : {};
-  const api = options.api.replace(/\/$/, "");
-  // The contract's schemas check every answer the CLI reads, so a drift between it and the API is an error.
-  const getJob = (id: string) => fetch(`${api}${JOBS_PATH}/${id}`, { headers });
-  const query: Record<string, string> = { metrics: options.metrics };
-  if (options.edgeMode) query.edge_mode = options.edgeMode;
-  if (options.background) query.background = options.background;
+  const startedAt = Date.now();
+  if (!formatOf(options.out)) throw new UsageError(`--out must end in .csv or .ndjson: ${options.out}`);
+  const query = queryOf(options);
+  const api = options.api.replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]/i.test(api)) throw new UsageError(`--api must be an http(s) address: ${options.api}`);
+  const client = jobsApi(api, options.key, say);
 
-  const skipped: string[] = [];
-  const jobs = plan(inputs, skipped);
-  for (const path of skipped) say(`skipped (not an image by its extension): ${path}`);
-  if (jobs.length === 0) throw new RunError("No images found in the arguments");
+  const { images, skipped } = gather(inputs);
+  for (const s of skipped.slice(0, MAX_SKIPPED_LINES)) say(`skipped ${s.path}: ${s.reason}`);
+  if (skipped.length > MAX_SKIPPED_LINES) say(`… and ${skipped.length - MAX_SKIPPED_LINES} more skipped`);
+  if (images.length === 0) throw new UsageError("No images to analyse in the arguments");
+  const jobs = plan(images, query);
+  if (jobs.length > 1)
+    say(
+      `${images.length} images in ${jobs.length} jobs (a job takes at most ${MAX_JOB_ITEMS} images and ${mib(JOB_FILE_BYTES)} of files)`,
+    );
+
   const statePath = `${options.out}.jobs.json`;
-  const state = (existsSync(statePath) ? JSON.parse(readFileSync(statePath, "utf8")) : {}) as Record<string, string>;
-
-  // Submit (or pick up) every job.
+  let state: Record<string, string> = {};
+  try {
+    if (existsSync(statePath)) state = JSON.parse(readFileSync(statePath, "utf8"));
+  } catch {
+    say(`${statePath} is unreadable: starting afresh (the Idempotency-Keys still find jobs already submitted)`);
+  }
   const ids: string[] = [];
   for (const [n, job] of jobs.entries()) {
-    const key = keyOf(job, query);
-    const known = state[key];
+    const label = `job ${n + 1}/${jobs.length}`;
+    const known = state[job.key] ? await client.get(state[job.key] as string) : null;
     if (known) {
-      const res = await getJob(known).catch(() => null);
-      if (res?.status === 200) {
-        say(`job ${n + 1}/${jobs.length} resumed: ${known}`);
-        ids.push(known);
-        continue;
-      }
+      say(`${label} resumed: ${known.job_id} (${known.done}/${known.total} done)`);
+      ids.push(known.job_id);
+      continue;
     }
-    let res: Response;
-    try {
-      if (job.kind === "urls") {
-        res = await fetch(`${api}${JOBS_PATH}`, {
-          method: "POST",
-          headers: { ...headers, "Content-Type": "application/json", [IDEMPOTENCY_KEY_HEADER]: key },
-          body: JSON.stringify({ ...query, items: job.urls.map((url) => ({ url })) }),
-        });
-      } else {
-        const form = new FormData();
-        for (const file of job.files) {
-          const type = MEDIA_TYPES[extname(file).toLowerCase()] ?? "application/octet-stream";
-          form.append(JOB_IMAGES_FIELD, new Blob([new Uint8Array(readFileSync(file))], { type }), file);
-        }
-        const params = new URLSearchParams(query);
-        res = await fetch(`${api}${JOBS_PATH}?${params}`, {
-          method: "POST",
-          headers: { ...headers, [IDEMPOTENCY_KEY_HEADER]: key },
-          body: form,
-        });
-      }
-    } catch {
-      throw new RunError(`The API at ${api} did not answer: is it running (npm run dev), and is --api right?`);
+    let created: Job;
+    if (job.kind === "urls") {
+      const items = job.images.map((image) => ({ url: image.kind === "url" ? image.url : "" }));
+      created = await client.submit({ json: { ...query, items } as JobRequest }, job.key);
+    } else {
+      const bytes = job.images.reduce((sum, image) => sum + (image.kind === "file" ? image.bytes : 0), 0);
+      if (jobs.length > 1 || bytes > 8 * 1024 * 1024)
+        say(`${label}: uploading ${job.images.length} files, ${mib(bytes)}…`);
+      const files = job.images.map((image) =>
+        image.kind === "file"
+          ? new File([new Uint8Array(readFileSync(image.path))], image.name, { type: image.type })
+          : new File([], ""),
+      );
+      created = await client.submit({ form: files, query }, job.key);
     }
-    if (res.status !== 202)
-      throw new RunError(`The API refused job ${n + 1}/${jobs.length}: ${await failureText(res)}`);
-    const created = JobSchema.parse(await res.json());
-    state[key] = created.job_id;
-    writeFileSync(statePath, JSON.stringify(state, null, 2));
-    say(`job ${n + 1}/${jobs.length} submitted: ${created.job_id} (${created.total} images)`);
+    // The API answers a known Idempotency-Key with the job it already has.
+    const existed = Date.parse(created.created_at) < startedAt - 1_000;
+    say(`${label} ${existed ? "resumed" : "submitted"}: ${created.job_id} (${imagesText(created.total)})`);
+    state[job.key] = created.job_id;
+    writeFileSync(statePath, `${JSON.stringify(state, null, 2)}\n`);
     ids.push(created.job_id);
   }
 
-  // Wait for them, with progress.
-  const total = jobs.reduce((sum, j) => sum + (j.kind === "urls" ? j.urls.length : j.files.length), 0);
+  const views = await follow(client, ids, images.length, say);
+
+  // Every job's lines, put back in the order of the arguments; `index` becomes the place among all images.
+  const lines: JobResultLine[] = [];
+  for (const [n, id] of ids.entries()) {
+    const positions = jobs[n]?.positions ?? [];
+    for (const line of await client.results(id)) lines.push({ ...line, index: positions[line.index] ?? -1 });
+  }
+  lines.sort((a, b) => a.index - b.index);
+  writeResults(options.out, lines);
+  say(summary(lines, skipped.length, (Date.now() - startedAt) / 1000, options.out));
+
+  const cancelled = views.filter((view) => view.status === "cancelled");
+  if (cancelled.length > 0) {
+    throw new RunError(
+      `${cancelled.map((v) => v.job_id).join(", ")} ${cancelled.length > 1 ? "were" : "was"} cancelled before the end; ` +
+        `to run ${cancelled.length > 1 ? "them" : "it"} again, delete ${cancelled.length > 1 ? "them" : "it"} ` +
+        `(DELETE ${api}/v1/jobs/<job_id>) and run the same command.`,
+    );
+  }
+  return 0;
+}
+
+/** The progress bar while one is drawn, so an interrupt can put the terminal back first. */
+let activeBar: SingleBar | null = null;
+
+/** Ctrl-C: the jobs already submitted go on in the API; the same command picks them up (exit 130, as shells do). */
+function onInterrupt() {
+  activeBar?.stop();
+  console.error("\nInterrupted. Submitted jobs go on in the API: run the same command again to pick them up.");
+  process.exit(130);
+}
+
+/** Polls the jobs until every one has ended: a bar on a terminal, a plain line now and then otherwise. */
+async function follow(
+  client: ReturnType<typeof jobsApi>,
+  ids: string[],
+  total: number,
+  say: (line: string) => void,
+): Promise<Job[]> {
   const bar = process.stdout.isTTY
-    ? new SingleBar({ format: "{bar} {value}/{total} images | {eta_formatted} left" })
+    ? new SingleBar({
+        format: "{bar} {percentage}% | {value}/{total} images | {failed} failed | {duration_formatted}",
+        hideCursor: true,
+        stream: process.stdout,
+      })
     : null;
-  bar?.start(total, 0);
+  activeBar = bar;
+  bar?.start(total, 0, { failed: 0 });
+  const views = new Map<string, Job>();
   let lastLine = "";
   let lastAt = 0;
-  for (;;) {
-    const views = await Promise.all(
-      ids.map(async (id) => {
-        const res = await getJob(id);
-        if (res.status !== 200) throw new RunError(`Job ${id} could not be read: ${await failureText(res)}`);
-        return JobSchema.parse(await res.json()) as Job;
-      }),
-    );
-    const done = views.reduce((sum, v) => sum + v.done, 0);
-    bar?.update(done);
-    const line = `${done}/${total} images analysed`;
-    if (!bar && (line !== lastLine || Date.now() - lastAt > 5_000)) {
-      say(line);
-      lastLine = line;
-      lastAt = Date.now();
+  try {
+    for (let round = 0; ; round++) {
+      for (const id of ids) {
+        const seen = views.get(id);
+        if (seen && seen.status !== "queued" && seen.status !== "running") continue;
+        const view = await client.get(id);
+        if (!view) throw new RunError(`Job ${id} is gone from the API (deleted, or expired).`);
+        views.set(id, view);
+      }
+      const all = [...views.values()];
+      const done = all.reduce((sum, v) => sum + v.done, 0);
+      const failed = all.reduce((sum, v) => sum + v.failed, 0);
+      const finished = all.every((v) => v.status !== "queued" && v.status !== "running");
+      bar?.update(done, { failed });
+      const line = `${done}/${total} images done, ${failed} failed`;
+      const now = Date.now();
+      if (
+        !bar &&
+        (finished || (line !== lastLine && now - lastAt >= LINE_EVERY_MS) || now - lastAt >= LINE_AT_LEAST_EVERY_MS)
+      ) {
+        if (line !== lastLine || !finished) say(line);
+        lastLine = line;
+        lastAt = now;
+      }
+      if (finished) return ids.map((id) => views.get(id) as Job);
+      const unfinished = all.filter((v) => v.status === "queued" || v.status === "running").length;
+      // Slower with more jobs in flight, so that polling stays well under the rate limit.
+      await sleep(Math.min(MAX_POLL_MS, FIRST_POLL_MS * 1.5 ** round) * Math.max(1, unfinished / 2));
     }
-    if (views.every((v) => v.status === "succeeded" || v.status === "cancelled")) break;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  } finally {
+    bar?.stop();
+    activeBar = null;
   }
-  bar?.stop();
-
-  // Gather every job's results, in the order of the arguments.
-  const lines: JobResultLine[] = [];
-  for (const id of ids) {
-    const res = await fetch(`${api}${JOBS_PATH}/${id}/results`, { headers });
-    if (res.status !== 200) throw new RunError(`The results of ${id} could not be read: ${await failureText(res)}`);
-    const offset = lines.length;
-    for (const text of (await res.text()).split("\n").filter(Boolean)) {
-      const line = JobResultLineSchema.parse(JSON.parse(text)) as JobResultLine;
-      lines.push({ ...line, index: offset + line.index });
-    }
-  }
-  writeResults(options.out, lines);
-
-  const failures = new Map<string, number>();
-  for (const l of lines)
-    if (l.status !== "succeeded") failures.set(l.error.code, (failures.get(l.error.code) ?? 0) + 1);
-  const failed = [...failures.values()].reduce((a, b) => a + b, 0);
-  const byCode = [...failures].map(([code, n]) => `${code} ${n}`).join(", ");
-  const seconds = ((performance.now() - startedAt) / 1000).toFixed(1);
-  say(
-    `${lines.length} images, ${lines.length - failed} analysed, ${failed} failed${byCode ? ` (${byCode})` : ""}, in ${seconds} s: ${options.out}`,
-  );
-  return 0;
 }
 
 /**
@@ -278,24 +216,44 @@ export async function main(argv: string[]): Promise<number> {
   let code = 0;
   const program = new Command("image-insights")
     .description("Analyse many images with image-insights-api's batch jobs.")
-    .exitOverride();
+    .exitOverride()
+    .showHelpAfterError();
   program
     .command("analyze")
+    .alias("analyse")
     .description("Analyse files, folders (walked for images) and image URLs; write every answer to one file.")
     .argument("<inputs...>", "files, folders or http(s) URLs")
-    .option("--metrics <list>", "comma-separated metrics (see /docs)", "brightness")
-    .option("--edge-mode <mode>", "left_right, top_bottom or all")
+    .option("--metrics <list>", "comma-separated metrics, or all (see /docs)", "brightness")
+    .addOption(new Option("--edge-mode <mode>", "also measure the border bands").choices(VALID_EDGE_MODES))
     .option("--background <RRGGBB>", "flatten transparency onto this colour")
-    .option("--out <file>", "results file: .csv or .ndjson", "results.csv")
-    .option("--api <url>", "the API's address", process.env.IMAGE_INSIGHTS_API ?? "http://localhost:8787")
-    .option("--key <key>", "API key (default: $IMAGE_INSIGHTS_API_KEY)", process.env.IMAGE_INSIGHTS_API_KEY)
+    .option(
+      "--out <file>",
+      "results file, .csv or .ndjson (its jobs are remembered in <file>.jobs.json)",
+      "results.csv",
+    )
+    .addOption(
+      new Option("--api <url>", "the API's address").env("IMAGE_INSIGHTS_API").default("http://localhost:8787"),
+    )
+    // From the environment, so the key stays out of the shell's history (and help never prints it).
+    .addOption(new Option("--key <key>", "API key").env("IMAGE_INSIGHTS_API_KEY"))
     .action(async (inputs: string[], options: Options) => {
+      process.on("SIGINT", onInterrupt);
       try {
         code = await analyze(inputs, options, (line) => console.log(line));
       } catch (err) {
-        if (!(err instanceof RunError)) throw err;
-        console.error(`image-insights: ${err.message}`);
-        code = 1;
+        if (err instanceof UsageError) {
+          console.error(`image-insights: ${err.message}`);
+          code = 2;
+        } else if (err instanceof RunError) {
+          console.error(`image-insights: ${err.message}`);
+          code = 1;
+        } else {
+          // A bug, or an API whose answers do not match the contract: say so, with the details to report.
+          console.error(`image-insights: unexpected failure (please report it): ${(err as Error).stack ?? err}`);
+          code = 1;
+        }
+      } finally {
+        process.off("SIGINT", onInterrupt);
       }
     });
   try {
