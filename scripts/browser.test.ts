@@ -3,7 +3,7 @@
  * `npm run dev`: upload a generated image, wait for the result, check the score, the ten histogram bars and the
  * edge overlay, work it with the keyboard on a phone-sized screen, and keep screenshots in test-results/.
  */
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Browser, chromium } from "playwright-core";
 import sharp from "sharp";
@@ -102,8 +102,8 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
-  it("runs several files as one job: progress, a sortable table, the CSV", async () => {
-    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 1000 }, acceptDownloads: true });
+  it("runs several files as a job: progress, a sortable table, the CSV, then one file as before", async () => {
+    const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
     const failures: string[] = [];
     page.on("pageerror", (err) => failures.push(err.message));
     await page.goto(`${dev?.url}/playground`);
@@ -121,28 +121,64 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
       { name: "light.png", mimeType: "image/png", buffer: await grey(255) },
     ]);
     expect(await page.textContent("#filename")).toContain("3 files");
+    // The job's submission and at least one poll of its progress go to the jobs API.
+    const calls: string[] = [];
+    page.on("request", (req) => {
+      const path = new URL(req.url()).pathname;
+      if (path.startsWith("/v1/")) calls.push(`${req.method()} ${path.replace(/job_\w+/, "{id}")}`);
+    });
     await page.click("#send");
     await page.waitForFunction(() => document.querySelectorAll("#job-table tbody tr").length === 3, null, {
       timeout: 30_000,
     });
-    const names = () => page.$$eval("#job-table tbody tr td:first-child", (tds) => tds.map((td) => td.textContent));
-    const scores = () => page.$$eval("#job-table tbody tr td:nth-child(3)", (tds) => tds.map((td) => td.textContent));
-    expect(await names()).toEqual(["mid.png", "dark.png", "light.png"]);
-    expect(await scores()).toEqual(["60", "20", "100"]);
-    await page.click("#job-table th button[data-sort=score]");
-    expect(await scores()).toEqual(["20", "60", "100"]);
-    await page.click("#job-table th button[data-sort=score]");
-    expect(await scores()).toEqual(["100", "60", "20"]);
+    expect(calls.slice(0, 2)).toEqual(["POST /v1/jobs", "GET /v1/jobs/{id}"]);
+    expect(calls).toContain("GET /v1/jobs/{id}/results");
+    expect(await page.getAttribute("#job-progress", "value")).toBe("100");
+    expect(await page.isVisible("#gauge")).toBe(false); // the single image's cards make way for the job's
+    const column = (n: number) =>
+      page.$$eval(`#job-table tbody tr td:nth-child(${n})`, (tds) => tds.map((td) => td.textContent));
+    expect(await column(1)).toEqual(["mid.png", "dark.png", "light.png"]);
+    expect(await column(3)).toEqual(["60", "20", "100"]);
+    expect(await column(5)).toEqual(["153", "51", "255"]); // median: asked for
     expect(await page.textContent("#job-status")).toBe("3 analysed, 0 failed");
+
+    // Sorting: a button in each header, so the keyboard works it too; aria-sort says the order.
+    await page.click("#job-table th button[data-sort=score]");
+    expect(await column(3)).toEqual(["20", "60", "100"]);
+    expect(await page.getAttribute("#job-table th:nth-child(3)", "aria-sort")).toBe("ascending");
+    await page.focus("#job-table th button[data-sort=score]");
+    await page.keyboard.press("Enter");
+    expect(await column(3)).toEqual(["100", "60", "20"]);
+    expect(await page.getAttribute("#job-table th:nth-child(3)", "aria-sort")).toBe("descending");
+    await page.click("#job-table th button[data-sort=name]");
+    expect(await column(1)).toEqual(["dark.png", "light.png", "mid.png"]);
+    await page.screenshot({ path: `${RESULTS}playground-job.png`, fullPage: true });
+
+    // The CSV, fetched with the key header and saved from a blob: one header row and a row per file.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#job-csv")]);
-    const csv = (await import("node:fs"))
-      .readFileSync((await download.path()) as string, "utf8")
+    expect(download.suggestedFilename()).toMatch(/^job_[0-9a-f]{32}\.csv$/);
+    const csv = readFileSync((await download.path()) as string, "utf8")
       .trim()
       .split("\n");
     expect(csv).toHaveLength(4);
-    expect(csv[0]).toMatch(/^index,id,source,status,/);
+    const header = (csv[0] as string).split(",");
+    expect(header.slice(0, 4)).toEqual(["index", "id", "source", "status"]);
+    const score = header.indexOf("result.brightness_score");
+    expect(csv.slice(1).map((row) => [row.split(",")[1], row.split(",")[score]])).toEqual([
+      ["mid.png", "60"],
+      ["dark.png", "20"],
+      ["light.png", "100"],
+    ]);
+
+    // One file afterwards is the single analysis exactly as before, and the job's card goes away.
+    await page.setInputFiles("#file", { name: "half.png", mimeType: "image/png", buffer: await halfWhitePng() });
+    await page.click("#send");
+    await page.waitForFunction(() => document.getElementById("score")?.textContent === "50", null, {
+      timeout: 30_000,
+    });
+    expect(await page.isVisible("#job")).toBe(false);
+    expect(await page.isVisible("#gauge")).toBe(true);
     expect(failures).toEqual([]);
-    await page.screenshot({ path: `${RESULTS}playground-job.png`, fullPage: true });
     await page.close();
   }, 60_000);
 

@@ -32,7 +32,7 @@ drop.addEventListener("drop", (e) => {
 });
 document.addEventListener("paste", (e) => {
   const f = [...(e.clipboardData?.files || [])][0];
-  if (f) setFile(f);
+  if (f) setFiles([f]);
 });
 
 function query() {
@@ -69,6 +69,7 @@ $("form").addEventListener("submit", async (event) => {
   } else {
     return showError("Choose an image or give a URL first.");
   }
+  setJobMode(false);
   $("results").setAttribute("aria-busy", "true");
   $("send").disabled = true;
   try {
@@ -197,30 +198,59 @@ function renderTiming(header) {
   }
 }
 
+/** Job mode shows the job's card instead of the single image's picture, gauge, median and histogram. */
+function setJobMode(on) {
+  $("results").classList.toggle("job-mode", on);
+  $("job").hidden = !on;
+}
+
+/** An answer's JSON, or null when it is not JSON (a proxy's page, an empty body). */
+async function jsonOf(res) {
+  try {
+    return await res.json();
+  } catch {
+    return null;
+  }
+}
+
 /** Several files as one job: submit, follow its progress, then a sortable table and the CSV. */
 async function runJob(headers, params) {
   const form = new FormData();
   for (const f of files) form.append("images", f, f.name);
-  $("job").hidden = false;
+  setJobMode(true);
+  $("error").style.display = "none";
   $("job-csv").disabled = true;
-  $("job-status").textContent = "uploading…";
+  $("job-progress").value = 0;
+  $("job-status").textContent = `uploading ${files.length} files…`;
+  $("job-table").querySelector("tbody").replaceChildren();
+  $("job-table").querySelector("[data-col=median]").hidden = !params.get("metrics").includes("median");
+  $("results").setAttribute("aria-busy", "true");
   $("send").disabled = true;
+  const fail = (res, body) => {
+    $("job-status").textContent = "stopped";
+    showError(describe(res.status, body));
+  };
   try {
     const res = await fetch(`/v1/jobs?${params}`, { method: "POST", headers, body: form });
-    const created = await res.json();
-    if (res.status !== 202) return showError(describe(res.status, created));
-    $("raw").textContent = JSON.stringify(created, null, 2);
-    let job = created;
+    let job = await jsonOf(res);
+    if (res.status !== 202 || !job) return fail(res, job);
     while (job.status === "queued" || job.status === "running") {
       $("job-progress").value = job.progress_percent;
       $("job-status").textContent = `${job.done} of ${job.total} analysed`;
+      $("raw").textContent = JSON.stringify(job, null, 2);
       await new Promise((resolve) => setTimeout(resolve, 500));
-      job = await (await fetch(job.links.self, { headers })).json();
+      const polled = await fetch(job.links.self, { headers });
+      const body = await jsonOf(polled);
+      if (polled.status !== 200 || !body) return fail(polled, body);
+      job = body;
     }
+    $("raw").textContent = JSON.stringify(job, null, 2);
     $("job-progress").value = 100;
-    $("job-status").textContent = `${job.succeeded} analysed, ${job.failed} failed`;
-    const text = await (await fetch(job.links.results, { headers })).text();
-    jobRows = text
+    $("job-status").textContent =
+      `${job.succeeded} analysed, ${job.failed} failed${job.status === "cancelled" ? " (cancelled)" : ""}`;
+    const results = await fetch(job.links.results, { headers });
+    if (results.status !== 200) return fail(results, await jsonOf(results));
+    jobRows = (await results.text())
       .split("\n")
       .filter(Boolean)
       .map((line) => JSON.parse(line))
@@ -232,12 +262,16 @@ async function runJob(headers, params) {
         median: l.result?.median_luminance ?? null,
         error: l.error ? `${l.error.code}: ${l.error.error}` : "",
       }));
+    sortKey = null;
+    for (const th of document.querySelectorAll("#job-table th")) th.removeAttribute("aria-sort");
     renderJobTable();
     jobCsv = { url: `${job.links.results}?format=csv`, headers, name: `${job.job_id}.csv` };
     $("job-csv").disabled = false;
   } catch (err) {
+    $("job-status").textContent = "stopped";
     showError(`The request did not reach the API: ${err.message}`);
   } finally {
+    $("results").setAttribute("aria-busy", "false");
     $("send").disabled = false;
   }
 }
@@ -254,6 +288,8 @@ function renderJobTable() {
       const tr = document.createElement("tr");
       for (const key of ["name", "status", "score", "average", "median", "error"]) {
         const td = document.createElement("td");
+        td.hidden = key === "median" && $("job-table").querySelector("[data-col=median]").hidden;
+        if (key === "score" || key === "average" || key === "median") td.className = "number";
         td.textContent = row[key] ?? "–";
         tr.append(td);
       }
@@ -268,9 +304,14 @@ for (const button of document.querySelectorAll("#job-table th button")) {
     sortDown = sortKey === key ? !sortDown : false;
     sortKey = key;
     jobRows.sort((a, b) => {
-      const x = a[key] ?? "";
-      const y = b[key] ?? "";
-      const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y));
+      const x = a[key];
+      const y = b[key];
+      // Rows without the value (a failed image's score) stay at the end in either direction.
+      if (x == null || x === "" || y == null || y === "") return (x == null || x === "") - (y == null || y === "");
+      const order =
+        typeof x === "number" && typeof y === "number"
+          ? x - y
+          : String(x).localeCompare(String(y), undefined, { numeric: true });
       return sortDown ? -order : order;
     });
     for (const th of document.querySelectorAll("#job-table th")) th.removeAttribute("aria-sort");
@@ -281,9 +322,16 @@ for (const button of document.querySelectorAll("#job-table th button")) {
 
 $("job-csv").addEventListener("click", async () => {
   if (!jobCsv) return;
-  const blob = await (await fetch(jobCsv.url, { headers: jobCsv.headers })).blob();
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(blob);
-  link.download = jobCsv.name;
-  link.click();
+  try {
+    const res = await fetch(jobCsv.url, { headers: jobCsv.headers });
+    if (!res.ok) return showError(describe(res.status, await jsonOf(res)));
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await res.blob());
+    link.download = jobCsv.name;
+    link.click();
+    // The download has its own copy once it starts; the object URL is not needed after that.
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  } catch (err) {
+    showError(`The CSV could not be downloaded: ${err.message}`);
+  }
 });
