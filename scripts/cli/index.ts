@@ -234,7 +234,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(
       new Option("--api <url>", "the API's address").env("IMAGE_INSIGHTS_API").default("http://localhost:8787"),
     )
-    // From the environment, so the key stays out of the shell's history (and help never prints it).
+    // Best from the environment (out of the shell history); help names the variable, never prints the key.
     .addOption(new Option("--key <key>", "API key").env("IMAGE_INSIGHTS_API_KEY"))
     .action(async (inputs: string[], options: Options) => {
       process.on("SIGINT", onInterrupt);
