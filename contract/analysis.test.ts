@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import {
   canonicalQuery,
+  parseAlgorithm,
+  parseAnalysisFields,
   parseAnalysisParams,
   parseBackground,
   parseColors,
@@ -75,6 +77,44 @@ describe("parseColors", () => {
     );
     expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=colors&colors=5")))).toBe("metrics=colors");
     expect(canonicalQuery(parseAnalysisParams(new URLSearchParams("metrics=median&colors=3")))).toBe("metrics=median");
+  });
+});
+
+describe("parseAlgorithm", () => {
+  it("takes the three scales in any case, rec709 when absent", () => {
+    expect(parseAlgorithm("LStar")).toBe("lstar");
+    expect(parseAlgorithm(" luminance ")).toBe("luminance");
+    expect(parseAlgorithm(undefined)).toBe("rec709");
+    expect(parseAlgorithm("")).toBe("rec709");
+  });
+
+  it("answers another with the reference's style of 400, naming the valid ones", () => {
+    expect(envelopeOf(() => parseAlgorithm("hsp"))).toEqual({
+      status: 400,
+      detail: {
+        error: "Invalid algorithm requested",
+        code: "invalid_algorithm",
+        received: "hsp",
+        valid_algorithms: ["rec709", "luminance", "lstar"],
+        request_id: "r",
+      },
+    });
+  });
+
+  it("joins the parameters (and so the cache key) only when it is not the default", () => {
+    const canonical = (q: string) => canonicalQuery(parseAnalysisParams(new URLSearchParams(q)));
+    expect(canonical("algorithm=rec709")).toBe("metrics=brightness");
+    expect(canonical("algorithm=REC709&metrics=median")).toBe("metrics=median");
+    expect(canonical("algorithm=LSTAR")).toBe("metrics=brightness&algorithm=lstar");
+    expect(canonical("metrics=colors&colors=3&algorithm=luminance")).toBe(
+      "metrics=colors&colors=3&algorithm=luminance",
+    );
+    expect(parseAnalysisFields({ algorithm: "lstar", metrics: ["median"] })).toEqual({
+      metrics: ["median"],
+      edgeMode: null,
+      background: null,
+      algorithm: "lstar",
+    });
   });
 });
 

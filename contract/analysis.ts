@@ -9,7 +9,7 @@ import { z } from "zod";
 import { ApiError, fieldError } from "./errors.ts";
 import {
   AcceptedFormatSchema,
-  type AlgorithmSchema,
+  AlgorithmSchema,
   type AnalysisResponseBody,
   EdgeModeSchema,
   MetricSchema,
@@ -28,7 +28,10 @@ export interface Rgb {
   b: number;
 }
 
+export const VALID_ALGORITHMS = AlgorithmSchema.options;
 export type Algorithm = z.infer<typeof AlgorithmSchema>;
+/** The scale when `algorithm` is absent: v1's, so that v1 requests keep their numbers and cache keys. */
+export const DEFAULT_ALGORITHM: Algorithm = "rec709";
 
 /** How many dominant colours `metrics=colors` finds by default, and at most. */
 export const DEFAULT_COLORS = 5;
@@ -41,6 +44,8 @@ export interface AnalysisParams {
   background: Rgb | null;
   /** How many dominant colours (1–MAX_COLORS), only with metrics=colors and only when not DEFAULT_COLORS. */
   colors?: number;
+  /** The brightness scale, only when not DEFAULT_ALGORITHM (so v1 parameters and cache keys stay as they were). */
+  algorithm?: Algorithm;
 }
 
 /** `metrics=all`: every metric. */
@@ -129,9 +134,31 @@ export function parseColors(raw: string | number | null | undefined): number {
   return n;
 }
 
-/** `colors` joins the parameters only where it changes an answer: with metrics=colors, not at its default. */
-function withColors(params: AnalysisParams, colors: number): AnalysisParams {
-  return params.metrics.includes("colors") && colors !== DEFAULT_COLORS ? { ...params, colors } : params;
+/**
+ * Parses `algorithm`: the brightness scale, one of `VALID_ALGORITHMS`, any case; DEFAULT_ALGORITHM when absent.
+ *
+ * @example
+ * parseAlgorithm("LStar"); // "lstar"
+ * parseAlgorithm("hsp"); // throws 400 "Invalid algorithm requested"
+ */
+export function parseAlgorithm(raw: string | null | undefined): Algorithm {
+  const value = (raw ?? "").trim().toLowerCase();
+  if (value === "") return DEFAULT_ALGORITHM;
+  if (!(VALID_ALGORITHMS as readonly string[]).includes(value)) {
+    throw new ApiError(400, "invalid_algorithm", "Invalid algorithm requested", {
+      extra: { received: raw ?? "", valid_algorithms: VALID_ALGORITHMS },
+    });
+  }
+  return value as Algorithm;
+}
+
+/**
+ * The parameters that join only where they change an answer: `colors` with metrics=colors and not at its
+ * default; `algorithm` when it is not the default scale.
+ */
+function withOptional(params: AnalysisParams, colors: number, algorithm: Algorithm): AnalysisParams {
+  const out = params.metrics.includes("colors") && colors !== DEFAULT_COLORS ? { ...params, colors } : params;
+  return algorithm === DEFAULT_ALGORITHM ? out : { ...out, algorithm };
 }
 
 /**
@@ -146,7 +173,7 @@ export function parseAnalysisParams(query: { get(name: string): string | null })
     edgeMode: parseEdgeMode(query.get("edge_mode")),
     background: parseBackground(query.get("background")),
   };
-  return withColors(params, parseColors(query.get("colors")));
+  return withOptional(params, parseColors(query.get("colors")), parseAlgorithm(query.get("algorithm")));
 }
 
 /** A JSON body's optional string field: a list of strings is joined with commas; anything else is a 422. */
@@ -171,7 +198,7 @@ export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisPa
     background: parseBackground(stringField(fields, "background")),
   };
   const colors = typeof fields.colors === "number" ? fields.colors : stringField(fields, "colors");
-  return withColors(params, parseColors(colors));
+  return withOptional(params, parseColors(colors), parseAlgorithm(stringField(fields, "algorithm")));
 }
 
 /** Whether `parse` accepts a value: a schema's check that uses the parser's own rules, so the two never differ. */
@@ -210,11 +237,19 @@ export const ColorsParamSchema = z
   .refine(accepts(parseColors))
   .describe(`How many dominant colours metrics=colors finds: 1–${MAX_COLORS}. Default: ${DEFAULT_COLORS}.`);
 
+export const AlgorithmParamSchema = z
+  .string()
+  .refine(accepts(parseAlgorithm))
+  .describe(
+    `${AlgorithmSchema.description} Any case. Default: ${DEFAULT_ALGORITHM}. docs/METRICS.md says when to use which.`,
+  );
+
 export const AnalysisQuerySchema = z.object({
   metrics: MetricsParamSchema.optional(),
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
   colors: ColorsParamSchema.optional(),
+  algorithm: AlgorithmParamSchema.optional(),
 });
 
 /** The JSON body of `POST /v1/image/analysis/url`: the URL and the same parameters (metrics also as a list). */
@@ -227,6 +262,7 @@ export const UrlRequestSchema = z.object({
   edge_mode: EdgeModeParamSchema.optional(),
   background: BackgroundParamSchema.optional(),
   colors: z.union([ColorsParamSchema, z.number().int().min(1).max(MAX_COLORS)]).optional(),
+  algorithm: AlgorithmParamSchema.optional(),
 });
 
 /**
@@ -252,6 +288,7 @@ export function canonicalQuery(params: AnalysisParams): string {
     parts.push(`background=${[r, g, b].map((v) => v.toString(16).padStart(2, "0")).join("")}`);
   }
   if (params.colors !== undefined) parts.push(`colors=${params.colors}`);
+  if (params.algorithm !== undefined) parts.push(`algorithm=${params.algorithm}`);
   return parts.join("&");
 }
 

@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   "invalid_edge_mode",
   "invalid_background",
   "invalid_colors",
+  "invalid_algorithm",
   "image_too_large",
   "payload_too_large",
   "unsupported_media_type",

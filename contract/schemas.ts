@@ -20,7 +20,7 @@ export const MetricSchema = z
     "placeholder",
   ])
   .describe("A group of numbers to compute (`all`: every one). docs/METRICS.md defines each.");
-/** The brightness scales. The API offers rec709 only until the others are computed end to end. */
+/** The brightness scales (`algorithm=`): the brightness family of a response (score, average, median, histogram, edge bands) is on this scale. */
 export const AlgorithmSchema = z
   .enum(["rec709", "luminance", "lstar"])
   .describe(

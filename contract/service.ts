@@ -15,9 +15,6 @@ export const URL_ANALYSIS_PATH = "/v1/image/analysis/url";
 /** The multipart field that carries the image, as in the reference service. */
 export const IMAGE_FIELD = "image";
 
-/** The luma formula every number is computed with: Rec. 709 (ITU-R BT.709) on 8-bit sRGB values. */
-export const ALGORITHM = "rec709";
-
 /** The header that carries a request's ID from the caller, through the Worker, into the container and back. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
 

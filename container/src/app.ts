@@ -7,12 +7,12 @@ import {
   type AcceptedFormat,
   type AnalysisParams,
   type AnalysisResponse,
+  DEFAULT_ALGORITHM,
   parseAnalysisParams,
 } from "../../contract/analysis.ts";
 import { ApiError, missingField, toErrorResponse, tooLarge } from "../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
 import {
-  ALGORITHM,
   ANALYSIS_PATH,
   type HealthResponse,
   IMAGE_FIELD,
@@ -27,9 +27,10 @@ import { CallerGoneError, Limiter, QueueFullError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { roundRatio } from "./metrics/exact.ts";
-import { BUCKET_LABELS } from "./metrics/histogram.ts";
+import { BUCKET_LABELS, PERCENT_BUCKET_LABELS } from "./metrics/histogram.ts";
 import { type Insights, insights } from "./metrics/insights.ts";
 import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
+import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
 
 /** Room for the multipart boundary and part headers around the file itself, in bytes. */
@@ -170,6 +171,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           median: params.metrics.includes("median"),
           histogram: params.metrics.includes("histogram"),
           edgeMode: params.edgeMode,
+          algorithm: params.algorithm,
         });
         const extra = insights(image.pixels, params.metrics, { colors: params.colors, edgeMode: params.edgeMode });
         timings.analyse = performance.now() - t;
@@ -233,22 +235,25 @@ export function toResponse(
   extra: Insights = {},
 ): AnalysisResponse {
   const body: Partial<AnalysisResponse> = {};
+  const algorithm = params.algorithm ?? DEFAULT_ALGORITHM;
+  const { max } = SCALES[algorithm];
+  const labels = algorithm === "rec709" ? BUCKET_LABELS : PERCENT_BUCKET_LABELS;
   // Every number is rounded half away from zero from its exact ratio (exact.ts), never from a float.
   if (params.metrics.includes("brightness")) {
-    body.brightness_score = brightnessScore(analysis.average);
+    body.brightness_score = brightnessScore(analysis.average, max);
     body.average_luminance = roundRatio(analysis.average.num, analysis.average.den, 2);
   }
   if (analysis.median) body.median_luminance = roundRatio(analysis.median.num, analysis.median.den, 2);
   if (analysis.histogram) {
     body.histogram = analysis.histogram.map((percent, i) => ({
-      range: BUCKET_LABELS[i] as string,
+      range: labels[i] as string,
       percent: roundRatio(percent.num, percent.den, 1),
     }));
   }
   if (params.edgeMode && analysis.edge) {
     // Bands that are wholly transparent have no brightness: null, not a made-up number.
     const edge = analysis.edge.den === 0 ? null : analysis.edge;
-    body.edge_brightness_score = edge === null ? null : brightnessScore(edge);
+    body.edge_brightness_score = edge === null ? null : brightnessScore(edge, max);
     body.edge_average_luminance = edge === null ? null : roundRatio(edge.num, edge.den, 2);
     body.edge_mode = params.edgeMode;
   }
@@ -256,7 +261,7 @@ export function toResponse(
     ...body,
     width: image.width,
     height: image.height,
-    algorithm: ALGORITHM,
+    algorithm,
     cached: false,
     processing_time_ms: processingTimeMs,
     format,

@@ -14,7 +14,15 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
-import { parseBackground, parseEdgeMode, parseMetrics, VALID_EDGE_MODES } from "../../contract/analysis.ts";
+import {
+  parseAlgorithm,
+  parseBackground,
+  parseColors,
+  parseEdgeMode,
+  parseMetrics,
+  VALID_ALGORITHMS,
+  VALID_EDGE_MODES,
+} from "../../contract/analysis.ts";
 import { ApiError } from "../../contract/errors.ts";
 import type { Job, JobRequest, JobResultLine } from "../../contract/jobs.ts";
 import { jobsApi, RunError } from "./client.ts";
@@ -25,6 +33,8 @@ interface Options {
   metrics: string;
   edgeMode?: string;
   background?: string;
+  colors?: string;
+  algorithm?: string;
   out: string;
   api: string;
   key?: string;
@@ -49,6 +59,8 @@ function queryOf(options: Options): Record<string, string> {
     parseMetrics(options.metrics);
     parseEdgeMode(options.edgeMode);
     parseBackground(options.background);
+    parseColors(options.colors);
+    parseAlgorithm(options.algorithm);
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const extra = Object.entries(err.extra ?? {})
@@ -59,6 +71,8 @@ function queryOf(options: Options): Record<string, string> {
   const query: Record<string, string> = { metrics: options.metrics };
   if (options.edgeMode) query.edge_mode = options.edgeMode;
   if (options.background) query.background = options.background.replace(/^#/, "");
+  if (options.colors) query.colors = options.colors;
+  if (options.algorithm) query.algorithm = options.algorithm;
   return query;
 }
 
@@ -226,6 +240,8 @@ export async function main(argv: string[]): Promise<number> {
     .option("--metrics <list>", "comma-separated metrics, or all (see /docs)", "brightness")
     .addOption(new Option("--edge-mode <mode>", "also measure the border bands").choices(VALID_EDGE_MODES))
     .option("--background <RRGGBB>", "flatten transparency onto this colour")
+    .option("--colors <n>", "how many dominant colours metrics=colors finds (1-10, default 5)")
+    .addOption(new Option("--algorithm <scale>", "the brightness scale (default rec709)").choices(VALID_ALGORITHMS))
     .option(
       "--out <file>",
       "results file, .csv or .ndjson (its jobs are remembered in <file>.jobs.json)",

@@ -76,6 +76,7 @@ describe("GET /openapi.json", () => {
       "query:edge_mode",
       "query:background",
       "query:colors",
+      "query:algorithm",
     ]);
   });
 

@@ -1,11 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { EdgeMode } from "../../../contract/analysis.ts";
+import type { Algorithm, EdgeMode } from "../../../contract/analysis.ts";
 import { analyse } from "./analyse.ts";
 import { bandSize } from "./edges.ts";
 import type { Ratio } from "./exact.ts";
 import { bucketOf } from "./histogram.ts";
 import type { Pixels } from "./luminance.ts";
+import { lstar, relativeLuminance, SCALES, scalePlane } from "./scales.ts";
 
 const ALL = { median: true, histogram: true, edgeMode: null } as const;
 
@@ -165,6 +166,79 @@ describe("edges", () => {
   });
 });
 
+describe("the perceptual scales (algorithm=)", () => {
+  const on = (algorithm: Algorithm, pixels: Pixels) => analyse(pixels, { ...ALL, edgeMode: "all", algorithm });
+  /** A plane value is within one unit (1/20 480) of the exact value. */
+  const UNIT = 1 / 20_480;
+
+  it("puts black at 0 and white at 100 on both, whatever the layout", () => {
+    for (const algorithm of ["luminance", "lstar"] as const) {
+      for (const white of [[255], [255, 255, 255], [255, 255, 255, 255], [255, 255]]) {
+        const result = on(algorithm, uniform(3, 2, white));
+        expect(result.averageLuma).toBe(100);
+        expect(result.medianLuma).toBe(100);
+        expect(result.edgeAverageLuma).toBe(100);
+        expect(result.histogramPercent?.[9]).toBe(100);
+      }
+      expect(on(algorithm, uniform(3, 2, [0, 0, 0])).averageLuma).toBe(0);
+    }
+  });
+
+  it("gives mid-grey 128 its relative luminance (21.59 %) and its L* (53.59), not half", () => {
+    expect(Math.abs((on("luminance", uniform(2, 2, [128, 128, 128])).averageLuma as number) - 21.586)).toBeLessThan(
+      0.001,
+    );
+    expect(Math.abs((on("lstar", uniform(2, 2, [128])).averageLuma as number) - 53.585)).toBeLessThan(0.001);
+    // 18 % grey (sRGB 118, Y = 0.1812) is about half as bright to a person: L* 49.64.
+    expect(Math.abs((on("lstar", uniform(1, 1, [118])).averageLuma as number) - 49.637)).toBeLessThan(0.001);
+  });
+
+  it("weights channels in linear light: pure red, green and blue", () => {
+    const cases: Array<[number[], number]> = [
+      [[255, 0, 0], 0.2126],
+      [[0, 255, 0], 0.7152],
+      [[0, 0, 255], 0.0722],
+    ];
+    for (const [rgb, y] of cases) {
+      const [r, g, b] = rgb as [number, number, number];
+      expect(relativeLuminance(r, g, b)).toBeCloseTo(y, 12);
+      expect(Math.abs((on("luminance", uniform(1, 1, rgb)).averageLuma as number) - 100 * y)).toBeLessThanOrEqual(UNIT);
+      expect(Math.abs((on("lstar", uniform(1, 1, rgb)).averageLuma as number) - lstar(r, g, b))).toBeLessThanOrEqual(
+        UNIT,
+      );
+    }
+  });
+
+  it("averages per-pixel values: half black, half white is 50 on both, its histogram at both ends", () => {
+    for (const algorithm of ["luminance", "lstar"] as const) {
+      const result = on(algorithm, greyRows([[0, 255, 0, 255]]));
+      expect(result.averageLuma).toBe(50);
+      expect(result.medianLuma).toBe(50);
+      expect(result.histogramPercent).toEqual([50, 0, 0, 0, 0, 0, 0, 0, 0, 50]);
+    }
+  });
+
+  it("buckets by tenths of the scale: L* 9.99… and 10.0… fall apart", () => {
+    // sRGB 25 has L* 8.66, 28 has 10.46 (Y 0.0110); luminance 10 % is between sRGB 89 (9.96) and 90 (10.2).
+    expect(on("lstar", greyRows([[25]])).histogramPercent?.indexOf(100)).toBe(0);
+    expect(on("lstar", greyRows([[28]])).histogramPercent?.indexOf(100)).toBe(1);
+    expect(on("luminance", greyRows([[89]])).histogramPercent?.indexOf(100)).toBe(0);
+    expect(on("luminance", greyRows([[90]])).histogramPercent?.indexOf(100)).toBe(1);
+  });
+
+  it("skips transparent pixels and weights half-transparent ones by opacity, as luma does", () => {
+    const pixels = {
+      data: Uint8Array.of(255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 255),
+      width: 3,
+      height: 1,
+      channels: 4,
+    };
+    const result = on("luminance", pixels);
+    expect(result.averageLuma).toBe(50);
+    expect(result.totalWeight).toBe(510);
+  });
+});
+
 describe("histogram bucketing", () => {
   it("puts every integer luma in the bucket bucketOf names", () => {
     for (let v = 0; v <= 255; v++) {
@@ -178,8 +252,13 @@ describe("histogram bucketing", () => {
  * The same analysis the slow, obvious way: per pixel, a predicate for the edges, a sorted list of weighted
  * copies for the median, BigInt sums. The fused pass must give exactly its ratios.
  */
-function oracle(pixels: Pixels, mode: EdgeMode) {
+function oracle(pixels: Pixels, mode: EdgeMode, algorithm: Algorithm = "rec709") {
   const { data, width, height, channels } = pixels;
+  const unit = BigInt(SCALES[algorithm].unit);
+  // A 0–100 scale's value is its plane's, pixel by pixel (scales.test.ts and the goldens check the plane).
+  const valueAt = (o: number) =>
+    scalePlane({ data: data.subarray(o, o + channels), width: 1, height: 1, channels }, algorithm)[0] as number;
+  const bucket = (v: number) => (algorithm === "rec709" ? bucketOf(v) : Math.min(9, Math.floor(v / 204_800)));
   const alpha = channels === 2 || channels === 4;
   const bx = bandSize(width);
   const by = bandSize(height);
@@ -198,13 +277,15 @@ function oracle(pixels: Pixels, mode: EdgeMode) {
     for (let x = 0; x < width; x++) {
       const o = (y * width + x) * channels;
       const luma =
-        channels < 3
-          ? (data[o] as number) * 10_000
-          : 2126 * (data[o] as number) + 7152 * (data[o + 1] as number) + 722 * (data[o + 2] as number);
+        algorithm !== "rec709"
+          ? valueAt(o)
+          : channels < 3
+            ? (data[o] as number) * 10_000
+            : 2126 * (data[o] as number) + 7152 * (data[o + 1] as number) + 722 * (data[o + 2] as number);
       const w = alpha ? (data[o + channels - 1] as number) : 255;
       sum += BigInt(luma * w);
       weight += BigInt(w);
-      const b = bucketOf(luma);
+      const b = bucket(luma);
       buckets[b] = (buckets[b] as bigint) + BigInt(w);
       if (inEdge(x, y)) {
         edgeSum += BigInt(luma * w);
@@ -225,10 +306,10 @@ function oracle(pixels: Pixels, mode: EdgeMode) {
   const twice =
     weight === 0n ? 0n : weight % 2n === 1n ? 2n * at((weight - 1n) / 2n) : at(weight / 2n - 1n) + at(weight / 2n);
   return {
-    average: [sum, weight * 10_000n],
-    median: [twice, 20_000n],
+    average: [sum, weight * unit],
+    median: [twice, 2n * unit],
     histogram: buckets.map((b) => [b * 100n, weight]),
-    edge: [edgeSum, edgeWeight * 10_000n],
+    edge: [edgeSum, edgeWeight * unit],
   };
 }
 
@@ -246,21 +327,26 @@ describe("the fused pass", () => {
         height: fc.integer({ min: 1, max: 24 }),
         channels: fc.integer({ min: 1, max: 4 }),
         mode: fc.constantFrom<EdgeMode>("left_right", "top_bottom", "all"),
+        algorithm: fc.constantFrom<Algorithm>("rec709", "luminance", "lstar"),
         // Few distinct values make ties and shared bins likely; alpha 0 makes transparent pixels.
         palette: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 }),
       })
-      .chain(({ width, height, channels, mode, palette }) =>
+      .chain(({ width, height, channels, mode, algorithm, palette }) =>
         fc
           .array(fc.constantFrom(...palette, 0, 255), {
             minLength: width * height * channels,
             maxLength: width * height * channels,
           })
-          .map((values) => ({ pixels: { data: Uint8Array.from(values), width, height, channels }, mode })),
+          .map((values) => ({
+            pixels: { data: Uint8Array.from(values), width, height, channels },
+            mode,
+            algorithm,
+          })),
       );
     fc.assert(
-      fc.property(image, ({ pixels, mode }) => {
-        const want = oracle(pixels, mode);
-        const got = analyse(pixels, { median: true, histogram: true, edgeMode: mode });
+      fc.property(image, ({ pixels, mode, algorithm }) => {
+        const want = oracle(pixels, mode, algorithm);
+        const got = analyse(pixels, { median: true, histogram: true, edgeMode: mode, algorithm });
         if (want.average[1] === 0n) {
           expect(got.totalWeight).toBe(0);
           return;

@@ -1,8 +1,9 @@
 /**
- * Every number of an analysis from one fused pass over the pixels, then small passes over the luma plane:
- * pass 1 computes each pixel's integer luma, the weighted sum, and counts weights into coarse bins (which give
- * both the histogram and the median's neighbourhood); the edge bands are summed from the luma plane by row
- * ranges; the median is finished from the one or two coarse bins that hold it, by counting, never by sorting.
+ * Every number of the brightness family from one fused pass over the pixels, then small passes over the
+ * plane it makes: pass 1 computes each pixel's integer value on the scale (rec709's luma, or the `algorithm`'s
+ * plane from scales.ts), the weighted sum, and counts weights into coarse bins (which give both the histogram
+ * and the median's neighbourhood); the edge bands are summed from the plane by row ranges; the median is
+ * finished from the one or two coarse bins that hold it, by counting, never by sorting.
  * Pure: pixel arrays in, a plain object out.
  *
  * Each pixel is weighted by its opacity (alpha 0–255; 255 for images without alpha), so fully transparent
@@ -10,27 +11,31 @@
  * when the user asked for one.
  *
  * Every result is also given as an exact ratio of integer sums (`Ratio`), which is what the API rounds
- * (exact.ts): the luma is an exact integer × LUMA_SCALE, and every sum stays below 2^53 for the analysis
- * sizes allowed (config.ts caps the side at 2048 px: 2048² × 2 550 000 × 255 < 2^53).
+ * (exact.ts): the luma is an exact integer × LUMA_SCALE (luminance and L* are integers × 20 480, their
+ * plane's unit), and every sum stays below 2^53 for the analysis sizes allowed (config.ts caps the side at
+ * 2048 px: 2048² × 2 550 000 × 255 < 2^53).
  */
-import type { EdgeMode } from "../../../contract/analysis.ts";
+import type { Algorithm, EdgeMode } from "../../../contract/analysis.ts";
 import { bandSize } from "./edges.ts";
 import type { Ratio } from "./exact.ts";
-import { HISTOGRAM_BUCKETS } from "./histogram.ts";
+import { BUCKET_WIDTH, HISTOGRAM_BUCKETS } from "./histogram.ts";
 import { LUMA_SCALE, type Pixels, REC709_B, REC709_G, REC709_R } from "./luminance.ts";
+import { SCALES, scalePlane } from "./scales.ts";
 
 export interface AnalyseOptions {
   median: boolean;
   histogram: boolean;
   edgeMode: EdgeMode | null;
+  /** The scale of every number (default rec709, v1's luma). */
+  algorithm?: Algorithm;
 }
 
 export interface Analysis {
   /** Total weight (Σ alpha, 255 per opaque pixel): 0 means no pixel is visible at all. */
   totalWeight: number;
-  /** The average luma 0–255, exactly. */
+  /** The average on the scale (luma 0–255, or 0–100 for luminance and L*), exactly. */
   average: Ratio;
-  /** Average luma, 0–255 (NaN when `totalWeight` is 0): a float for logs and tests. */
+  /** The average on the scale (NaN when `totalWeight` is 0): a float for logs and tests. */
   averageLuma: number;
   median?: Ratio;
   medianLuma?: number;
@@ -38,21 +43,24 @@ export interface Analysis {
   histogram?: Ratio[];
   /** Share of each bucket in percent, unrounded. */
   histogramPercent?: number[];
-  /** The edge bands' average luma 0–255, exactly; `den` is 0 when the bands are wholly transparent. */
+  /** The edge bands' average on the scale, exactly; `den` is 0 when the bands are wholly transparent. */
   edge?: Ratio;
   /** NaN when the bands are wholly transparent. */
   edgeAverageLuma?: number;
 }
 
 /**
- * The coarse bins: luma × 10 000 shifted right by 11, i.e. 2048 scaled values per bin (1 246 bins for
- * 0–255). 2048 divides the histogram's bucket width exactly (25.6 × 10 000 = 125 × 2048), so the ten buckets
- * are sums of whole bins and need no per-pixel work of their own.
+ * The coarse bins: the plane's value shifted right by 11, i.e. 2048 scaled values per bin (1 246 bins for luma
+ * 0–255, 1 001 for the 0–100 scales). 2048 divides the histogram's bucket width exactly on every scale (luma:
+ * 25.6 × 10 000 = 125 × 2048; luminance and L*: 10 × 20 480 = 100 × 2048), so the ten buckets are sums of whole
+ * bins and need no per-pixel work of their own.
  */
 const BIN_SHIFT = 11;
 const BIN_SIZE = 1 << BIN_SHIFT;
-const BINS_PER_BUCKET = 125;
-const BIN_COUNT = ((255 * LUMA_SCALE) >> BIN_SHIFT) + 1;
+const BIN_COUNT = (Math.max(...Object.values(SCALES).map((s) => s.max * s.unit)) >> BIN_SHIFT) + 1;
+/** Coarse bins per histogram bucket, per scale: luma's buckets are 25.6 wide (histogram.ts), the others' 10. */
+const binsPerBucket = (algorithm: Algorithm): number =>
+  algorithm === "rec709" ? (BUCKET_WIDTH * LUMA_SCALE) / BIN_SIZE : (10 * SCALES[algorithm].unit) / BIN_SIZE;
 
 // Module-local copies of the imported weights: the hot loops read an import's live binding on every use, which
 // cost a third of the pass (measured), while a local constant is folded into the code.
@@ -76,20 +84,26 @@ const fine = new Uint32Array(2 * BIN_SIZE);
  */
 export function analyse(pixels: Pixels, options: AnalyseOptions): Analysis {
   const { data, width, height, channels } = pixels;
+  const algorithm = options.algorithm ?? "rec709";
+  const unit = SCALES[algorithm].unit;
   const count = width * height;
   if (lumaPlane.length < count) lumaPlane = new Uint32Array(count);
   const luma = lumaPlane;
   coarse.fill(0);
+  if (channels < 1 || channels > 4) throw new RangeError(`Expected 1 to 4 channels but received ${channels}`);
 
-  // Pass 1: luma, Σ luma × weight and the coarse counts, in one small loop per channel layout (no branch in
-  // the body). Opaque images count each pixel once (weight 1): every ratio is the same as with 255 per pixel.
+  // Pass 1: the plane, Σ value × weight and the coarse counts, in one small loop per channel layout (no branch
+  // in the body). Opaque images count each pixel once (weight 1): every ratio is the same as with 255 per
+  // pixel. The other scales' planes come from scales.ts (their per-pixel arithmetic is tables), then one pass.
   const hasAlpha = channels === 2 || channels === 4;
   let sum: number;
-  if (channels === 3) sum = passRgb(data, count, luma, coarse);
+  if (algorithm !== "rec709") {
+    scalePlane(pixels, algorithm, luma);
+    sum = hasAlpha ? passPlaneWeighted(data, channels, count, luma, coarse) : passPlane(count, luma, coarse);
+  } else if (channels === 3) sum = passRgb(data, count, luma, coarse);
   else if (channels === 1) sum = passGrey(data, count, luma, coarse);
   else if (channels === 4) sum = passRgba(data, count, luma, coarse);
-  else if (channels === 2) sum = passGreyAlpha(data, count, luma, coarse);
-  else throw new RangeError(`Expected 1 to 4 channels but received ${channels}`);
+  else sum = passGreyAlpha(data, count, luma, coarse);
   let weight = count;
   if (hasAlpha) {
     weight = 0;
@@ -98,13 +112,14 @@ export function analyse(pixels: Pixels, options: AnalyseOptions): Analysis {
 
   const result: Analysis = {
     totalWeight: hasAlpha ? weight : weight * 255,
-    average: { num: sum, den: weight * LUMA_SCALE },
-    averageLuma: sum / weight / LUMA_SCALE,
+    average: { num: sum, den: weight * unit },
+    averageLuma: sum / weight / unit,
   };
   if (options.histogram) {
     const weights = new Array<number>(HISTOGRAM_BUCKETS).fill(0);
+    const perBucket = binsPerBucket(algorithm);
     for (let bin = 0; bin < BIN_COUNT; bin++) {
-      const bucket = Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(bin / BINS_PER_BUCKET));
+      const bucket = Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(bin / perBucket));
       weights[bucket] = (weights[bucket] as number) + (coarse[bin] as number);
     }
     result.histogram = weights.map((w) => ({ num: w * 100, den: weight }));
@@ -112,17 +127,48 @@ export function analyse(pixels: Pixels, options: AnalyseOptions): Analysis {
   }
   if (options.median) {
     const twice = weight > 0 ? twiceMedian(luma, hasAlpha ? data : null, channels, count, weight) : Number.NaN;
-    // median = (low + high) / 2 on the scaled luma.
-    result.median = { num: twice, den: 2 * LUMA_SCALE };
-    result.medianLuma = twice / 2 / LUMA_SCALE;
+    // median = (low + high) / 2 on the scaled plane.
+    result.median = { num: twice, den: 2 * unit };
+    result.medianLuma = twice / 2 / unit;
   }
   if (options.edgeMode) {
     const edgeSum = edgeSums(luma, hasAlpha ? data : null, channels, width, height, options.edgeMode);
     const edgeWeight = edgeWeightOut[0] as number;
-    result.edge = { num: edgeSum, den: edgeWeight * LUMA_SCALE };
-    result.edgeAverageLuma = edgeSum / edgeWeight / LUMA_SCALE;
+    result.edge = { num: edgeSum, den: edgeWeight * unit };
+    result.edgeAverageLuma = edgeSum / edgeWeight / unit;
   }
   return result;
+}
+
+/** Σ value and the coarse counts of a finished plane, every pixel opaque. */
+function passPlane(count: number, plane: Uint32Array, counts: Uint32Array): number {
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    const v = plane[i] as number;
+    sum += v;
+    const bin = v >> BIN_SHIFT;
+    counts[bin] = (counts[bin] as number) + 1;
+  }
+  return sum;
+}
+
+/** Σ value × alpha and the alpha-weighted coarse counts of a finished plane (alpha is the last channel). */
+function passPlaneWeighted(
+  data: Uint8Array,
+  channels: number,
+  count: number,
+  plane: Uint32Array,
+  counts: Uint32Array,
+): number {
+  let sum = 0;
+  for (let i = 0, o = channels - 1; i < count; i++, o += channels) {
+    const v = plane[i] as number;
+    const w = data[o] as number;
+    sum += v * w;
+    const bin = v >> BIN_SHIFT;
+    counts[bin] = (counts[bin] as number) + w;
+  }
+  return sum;
 }
 
 function passRgb(data: Uint8Array, count: number, luma: Uint32Array, counts: Uint32Array): number {

@@ -41,3 +41,13 @@ export function bucketLabel(i: number): string {
 
 /** The ten labels, computed once. */
 export const BUCKET_LABELS: readonly string[] = Array.from({ length: HISTOGRAM_BUCKETS }, (_, i) => bucketLabel(i));
+
+/**
+ * The ten labels of the 0–100 scales (luminance, L*), whose values are real numbers, not integers: bucket i
+ * holds values v with min(9, floor(v / 10)) = i, labelled by its bounds, "0-10" … "90-100" (each bucket holds
+ * its lower bound, not its upper one; the last holds 100 too).
+ */
+export const PERCENT_BUCKET_LABELS: readonly string[] = Array.from(
+  { length: HISTOGRAM_BUCKETS },
+  (_, i) => `${i * 10}-${(i + 1) * 10}`,
+);

@@ -32,13 +32,15 @@ export function roundDuration(value: number, decimals = 0): number {
 }
 
 /**
- * The brightness score the API reports: the average luma as a percentage of full scale (luma / 255 × 100),
- * rounded half away from zero from the exact ratio, so 13.5 exactly is 14.
+ * The brightness score the API reports: the average as a percentage of full scale (`max`: 255 for luma, whose
+ * score is luma / 255 × 100; 100 for the 0–100 scales, whose score is the average itself), rounded half away
+ * from zero from the exact ratio, so 13.5 exactly is 14.
  *
  * @example
  * brightnessScore({ num: 255, den: 1 }); // 100
  * brightnessScore({ num: 344_250, den: 10_000 }); // 14 (rgb(148,0,41): 34.425 / 255 × 100 = 13.5)
+ * brightnessScore({ num: 215, den: 10 }, 100); // 22 (relative luminance 21.5 %)
  */
-export function brightnessScore(averageLuma: Ratio): number {
-  return roundRatio(BigInt(averageLuma.num) * 100n, BigInt(averageLuma.den) * 255n);
+export function brightnessScore(average: Ratio, max = 255): number {
+  return roundRatio(BigInt(average.num) * 100n, BigInt(average.den) * BigInt(max));
 }
