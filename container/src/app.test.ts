@@ -165,6 +165,30 @@ describe("POST /v1/image/analysis", () => {
     expect((await analyse(imageForm(junk, "text/plain"))).status).toBe(415);
   });
 
+  it("puts the brightness family on the scale asked for, and says which", async () => {
+    // Mid-grey 128: luma 128 (score 50), relative luminance 21.59 % (score 22), L* 53.59 (score 54).
+    const grey = imageForm(await solidPng(8, 8, [128, 128, 128]));
+    const query = "metrics=brightness,median,histogram&edge_mode=all";
+    const on = async (algorithm: string) => (await analyse(grey, `?${query}&algorithm=${algorithm}`)).body;
+    expect(await on("rec709")).toMatchObject({ algorithm: "rec709", brightness_score: 50, average_luminance: 128 });
+    const luminance = await on("LUMINANCE");
+    expect(luminance).toMatchObject({
+      algorithm: "luminance",
+      brightness_score: 22,
+      average_luminance: 21.59,
+      median_luminance: 21.59,
+      edge_brightness_score: 22,
+      edge_average_luminance: 21.59,
+    });
+    expect(luminance.histogram).toEqual(
+      Array.from({ length: 10 }, (_, i) => ({ range: `${i * 10}-${i * 10 + 10}`, percent: i === 2 ? 100 : 0 })),
+    );
+    expect(await on("lstar")).toMatchObject({ algorithm: "lstar", brightness_score: 54, average_luminance: 53.59 });
+    expect((await analyse(grey, "?algorithm=hsp")).body).toMatchObject({
+      detail: { error: "Invalid algorithm requested", code: "invalid_algorithm", received: "hsp" },
+    });
+  });
+
   it("answers invalid metrics and edge_mode with the reference's 400s", async () => {
     const png = await solidPng(4, 4, [0, 0, 0]);
     expect((await analyse(imageForm(png), "?metrics=brightness,colour")).body).toMatchObject({

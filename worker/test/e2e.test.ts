@@ -38,6 +38,27 @@ describe("Worker → Durable Object → container process", () => {
     expect(body).not.toHaveProperty("brightness_score");
   });
 
+  it("passes algorithm through, and keeps each scale's answer under its own cache key", async () => {
+    // GREY_PNG is grey 128 all over: luma 128, relative luminance 21.59 %, L* 53.59.
+    const on = async (query: string) => (await (await upload(GREY_PNG, { query })).json()) as Record<string, unknown>;
+    const lstar = await on("?algorithm=lstar&metrics=brightness,histogram");
+    expect(lstar).toMatchObject({ algorithm: "lstar", brightness_score: 54, average_luminance: 53.59 });
+    expect(lstar.histogram).toContainEqual({ range: "50-60", percent: 100 });
+    expect(await on("?algorithm=LSTAR&metrics=histogram,brightness")).toMatchObject({
+      algorithm: "lstar",
+      cached: true,
+    });
+    expect(await on("?algorithm=luminance&metrics=brightness,histogram")).toMatchObject({
+      algorithm: "luminance",
+      average_luminance: 21.59,
+      cached: false,
+    });
+    // rec709 is the default: said or not, the same answer and the same cache entry.
+    const said = await on("?algorithm=rec709&metrics=brightness,histogram");
+    expect(said).toMatchObject({ algorithm: "rec709", average_luminance: 128 });
+    expect(await on("?metrics=brightness,histogram")).toMatchObject({ algorithm: "rec709", cached: true });
+  });
+
   it("answers GET /health from the Worker with no container process running", async () => {
     await control("stop");
     try {

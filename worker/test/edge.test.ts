@@ -24,6 +24,8 @@ describe("invalid requests never reach a container", () => {
     ["invalid metrics", () => upload(png(2), { query: "?metrics=colour" }), 400, "invalid_metrics"],
     ["an invalid edge_mode", () => upload(png(2), { query: "?edge_mode=diagonal" }), 400, "invalid_edge_mode"],
     ["an invalid background", () => upload(png(2), { query: "?background=red" }), 400, "invalid_background"],
+    ["an invalid colors", () => upload(png(2), { query: "?metrics=colors&colors=11" }), 400, "invalid_colors"],
+    ["an invalid algorithm", () => upload(png(2), { query: "?algorithm=hsp" }), 400, "invalid_algorithm"],
     ["an empty file", () => upload(new Uint8Array(0)), 400, "empty_image"],
     [
       "SVG bytes labelled PNG",

@@ -191,6 +191,7 @@ describe("the request body", () => {
       ["metrics", "colour", "invalid_metrics"],
       ["edge_mode", "middle", "invalid_edge_mode"],
       ["background", "blue", "invalid_background"],
+      ["algorithm", "hsp", "invalid_algorithm"],
     ] as const) {
       const res = await analyseUrl({ url: `${source()}/image.png?v=${field}`, [field]: value });
       expect(res.status).toBe(400);
