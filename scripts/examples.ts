@@ -50,9 +50,24 @@ export async function realExamples(): Promise<Record<string, { summary: string; 
         form(sample("sample3-color-5000x3330.jpg"), "image/jpeg", "sample3.jpg"),
       ),
     },
+    insights: {
+      summary: "sample2-536x354.jpg, metrics=all (the v2 insights beside v1's fields) and edge_mode=all",
+      value: await ask("?metrics=all&edge_mode=all", form(sample("sample2-536x354.jpg"), "image/jpeg", "sample2.jpg")),
+    },
+    lstar: {
+      summary: "sample2-536x354.jpg on the CIE L* scale (algorithm=lstar): the brightness family on 0–100",
+      value: await ask(
+        "?metrics=brightness,median,histogram&algorithm=lstar",
+        form(sample("sample2-536x354.jpg"), "image/jpeg", "sample2.jpg"),
+      ),
+    },
     invalid_metrics: {
       summary: "metrics=colour",
       value: await ask("?metrics=colour", form(sample("sample2-536x354.jpg"), "image/jpeg", "sample2.jpg")),
+    },
+    invalid_algorithm: {
+      summary: "algorithm=hsp",
+      value: await ask("?algorithm=hsp", form(sample("sample2-536x354.jpg"), "image/jpeg", "sample2.jpg")),
     },
     unsupported_type: {
       summary: "an SVG file",

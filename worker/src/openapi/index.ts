@@ -121,6 +121,8 @@ export const ANALYSED = {
   ...jsonAnswer("The numbers. Groups appear only when asked for.", Named.AnalysisResponse, {
     brightness: examples.brightness,
     everything: examples.everything,
+    insights: examples.insights,
+    lstar: examples.lstar,
     large: examples.large,
   }),
   headers: {

@@ -63,7 +63,7 @@ export const analyseUploadRoute = createRoute({
     400: jsonAnswer(
       "Invalid parameters, an empty file, or a file that is not a decodable image.",
       Named.ErrorEnvelope,
-      { invalid_metrics: examples.invalid_metrics },
+      { invalid_metrics: examples.invalid_metrics, invalid_algorithm: examples.invalid_algorithm },
     ),
     ...{ 401: COMMON_ERRORS[401] },
     413: TOO_LARGE,
