@@ -245,17 +245,24 @@ describe("grey images", () => {
     expect(grey.histogramPercent).toEqual(colour.histogramPercent);
   });
 
-  it("flattened onto a colour, go the RGB way as before", async () => {
-    const greyAlpha = await sharp({
-      create: { width: 4, height: 4, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } },
-    })
+  it("flattened onto a colour, show that colour through them (not its red value as grey)", async () => {
+    // Grey 100 at alpha 0 and at alpha 128, over #ff0000: red, then half grey 100 and half red.
+    const raw = Uint8Array.of(100, 0, 100, 128);
+    const greyAlpha = await sharp(raw, { raw: { width: 2, height: 1, channels: 2 } })
       .toColourspace("b-w")
       .png()
       .toBuffer();
+    expect((await sharp(greyAlpha).metadata()).channels).toBe(2);
     const image = await decodeForAnalysis(new Uint8Array(greyAlpha), {
       ...OPTIONS,
       background: { r: 255, g: 0, b: 0 },
     });
     expect(image.pixels.channels).toBe(3);
+    const [r0, g0, b0, r1, g1, b1] = Array.from(image.pixels.data);
+    expect([r0, g0, b0]).toEqual([255, 0, 0]);
+    // 100 · 128/255 + 255 · 127/255 = 177.2; 100 · 128/255 = 50.2 (libvips rounds either way by one).
+    expect(Math.abs((r1 as number) - 177.2)).toBeLessThanOrEqual(1);
+    expect(Math.abs((g1 as number) - 50.2)).toBeLessThanOrEqual(1);
+    expect(b1).toBe(g1);
   });
 });

@@ -224,7 +224,12 @@ export async function decodePixels(
   })
     .resize({ width: options.maxSidePx, height: options.maxSidePx, fit: "inside", withoutEnlargement: true })
     .timeout({ seconds: options.timeoutS });
-  if (options.background) pipeline = pipeline.flatten({ background: options.background });
+  if (options.background) {
+    // libvips flattens a grey image onto the background's first value alone (#ff0000 would be white): a grey
+    // picture goes through the pipeline as sRGB when a colour is to show through it.
+    if (header.grey) pipeline = pipeline.pipelineColourspace("srgb");
+    pipeline = pipeline.flatten({ background: options.background });
+  }
   try {
     // A grey picture stays grey (its luma is its grey level, exactly as from R = G = B); flattening onto a
     // colour needs RGB.
