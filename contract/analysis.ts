@@ -269,8 +269,10 @@ export const UrlRequestSchema = z.object({
  * The engine's version: part of every cache key, so that a change that would alter any number (a new
  * resampling kernel, a fixed formula) is bumped here and no stale result is served after a deploy.
  * 2: ties round half away from zero from the exact sums (34.425 → 34.43, not 34.42; audit item 8).
+ * 3: a grey image with alpha is flattened onto `background=` in colour (it took the background's red as grey),
+ *    and the v2 insights' definitions of this release.
  */
-export const ENGINE_VERSION = "2";
+export const ENGINE_VERSION = "3";
 
 /**
  * The parameters in one canonical query string: equal requests give equal strings (for cache keys and for
