@@ -15,3 +15,25 @@ export async function brightnessOf(baseUrl: string, image: Blob, apiKey: string,
   const body = await res.json();
   return body.brightness_score;
 }
+
+/**
+ * The v2 insights with the typed client: every parameter and field is typed from the route's own schemas.
+ *
+ * @example
+ * const { lightness, contrast, palette } = await insightsOf("http://localhost:8787", image, "dev-key");
+ */
+export async function insightsOf(baseUrl: string, image: Blob, apiKey: string, fetchImpl: typeof fetch = fetch) {
+  const client = hc<AppType>(baseUrl, { fetch: fetchImpl });
+  const res = await client.v1.image.analysis.$post(
+    { query: { metrics: "brightness,contrast,colors", colors: "3", algorithm: "lstar" }, form: { image } },
+    { headers: { "X-API-Key": apiKey } },
+  );
+  if (res.status !== 200) throw new Error(`${res.status}`);
+  const body = await res.json();
+  return {
+    /** CIE L* 0–100: what a person sees. */
+    lightness: body.average_luminance,
+    contrast: body.contrast?.score,
+    palette: body.colors?.dominant.map((c) => `${c.hex} ${c.percent}% (${c.name})`),
+  };
+}

@@ -4,7 +4,7 @@
  */
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { brightnessOf } from "../../docs/client-example.ts";
+import { brightnessOf, insightsOf } from "../../docs/client-example.ts";
 import { GREY_PNG } from "./helpers.ts";
 
 const fetchSelf: typeof fetch = (input, init) => SELF.fetch(input as RequestInfo, init);
@@ -13,6 +13,16 @@ describe("the README's typed client", () => {
   it("uploads a file and reads brightness_score", async () => {
     const image = new Blob([GREY_PNG], { type: "image/png" });
     expect(await brightnessOf("https://api.test", image, "test-key-main", fetchSelf)).toBe(50);
+  });
+
+  it("asks for the v2 insights on another scale, typed end to end", async () => {
+    const image = new Blob([GREY_PNG], { type: "image/png" });
+    // Grey 128 all over: L* 53.59, no contrast at all, one colour.
+    expect(await insightsOf("https://api.test", image, "test-key-main", fetchSelf)).toEqual({
+      lightness: 53.59,
+      contrast: 0,
+      palette: ["#808080 100% (gray)"],
+    });
   });
 
   it("reports an error in the API's words", async () => {
