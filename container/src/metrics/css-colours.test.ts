@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { colourFamily } from "./colour-family.ts";
 import { CSS_NAMED_COLOURS, nearestCssColour } from "./css-colours.ts";
-import { srgbToLab } from "./lab.ts";
+import { ciede2000, srgbToLab } from "./lab.ts";
 
 const lab = (hex: number) => srgbToLab(hex >> 16, (hex >> 8) & 0xff, hex & 0xff);
 
@@ -27,6 +27,22 @@ describe("CSS named colours", () => {
     expect(nearestCssColour(srgbToLab(250, 5, 5))).toBe("red");
     expect(nearestCssColour(srgbToLab(127, 127, 127))).toBe("gray");
     expect(nearestCssColour(srgbToLab(0, 0, 120))).toBe("navy");
+  });
+
+  it("are the very ones a full scan of all 148 ΔE00s finds (the lightness bound skips none that could win)", () => {
+    const table = CSS_NAMED_COLOURS.map(([name, hex]) => [name, lab(hex)] as const);
+    let state = 12345;
+    for (let n = 0; n < 3000; n++) {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      const colour = srgbToLab(state >>> 24, (state >>> 16) & 0xff, (state >>> 8) & 0xff);
+      let want = "";
+      let best = Number.POSITIVE_INFINITY;
+      for (const [name, ref] of table) {
+        const d = ciede2000(colour, ref);
+        if (d < best) [best, want] = [d, name];
+      }
+      expect(nearestCssColour(colour)).toBe(want);
+    }
   });
 });
 

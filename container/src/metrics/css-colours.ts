@@ -4,7 +4,7 @@
  * the same value: the nearest is then the first of them in this alphabetical table ("aqua", "fuchsia",
  * "darkgray", "gray").
  */
-import { ciede2000, type Lab, srgbToLab } from "./lab.ts";
+import { ciede2000, ciede2000LightnessTerm, type Lab, srgbToLab } from "./lab.ts";
 
 /** [keyword, 0xRRGGBB], alphabetical as the specification lists them. */
 export const CSS_NAMED_COLOURS: ReadonlyArray<readonly [string, number]> = [
@@ -165,21 +165,38 @@ const TABLE_LAB: ReadonlyArray<readonly [string, Lab]> = CSS_NAMED_COLOURS.map((
 ]);
 
 /**
- * The CSS named colour nearest to `lab` by ΔE00 (ties: the first in the table).
+ * The CSS named colour nearest to `lab` by ΔE00 (ties: the first in the table). Exact, but not by 148 full ΔE00s
+ * (about 1 µs each): the search starts from the nearest by plain CIELAB distance, and skips every colour whose
+ * lightness term alone (a lower bound of ΔE00, lab.ts) is already farther than the best found.
  *
  * @example
  * nearestCssColour(srgbToLab(250, 5, 5)); // "red"
  * nearestCssColour(srgbToLab(127, 127, 127)); // "gray"
  */
 export function nearestCssColour(lab: Lab): string {
-  let best = "";
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const [name, ref] of TABLE_LAB) {
-    const d = ciede2000(lab, ref);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = name;
+  const [l, a, b] = lab;
+  let start = 0;
+  let nearest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < TABLE_LAB.length; i++) {
+    const [rl, ra, rb] = (TABLE_LAB[i] as readonly [string, Lab])[1];
+    const d = (l - rl) ** 2 + (a - ra) ** 2 + (b - rb) ** 2;
+    if (d < nearest) {
+      nearest = d;
+      start = i;
     }
   }
-  return best;
+  let best = start;
+  let bestDistance = ciede2000(lab, (TABLE_LAB[start] as readonly [string, Lab])[1]);
+  for (let i = 0; i < TABLE_LAB.length; i++) {
+    if (i === start) continue;
+    const ref = (TABLE_LAB[i] as readonly [string, Lab])[1];
+    // Strictly farther: a colour at the same distance may still win the tie by coming first in the table.
+    if (Math.abs(ciede2000LightnessTerm(l, ref[0])) > bestDistance) continue;
+    const d = ciede2000(lab, ref);
+    if (d < bestDistance || (d === bestDistance && i < best)) {
+      bestDistance = d;
+      best = i;
+    }
+  }
+  return (TABLE_LAB[best] as readonly [string, Lab])[0];
 }
