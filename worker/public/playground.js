@@ -35,10 +35,33 @@ document.addEventListener("paste", (e) => {
   if (f) setFiles([f]);
 });
 
+const metricBoxes = [...document.querySelectorAll("input[name=metric]")];
+/** The metrics ticked, in the page's order. */
+const checkedMetrics = () => metricBoxes.filter((m) => m.checked).map((m) => m.value);
+/** "all" reflects the boxes (mixed when some are ticked); colors=N is asked only with the colors metric. */
+function syncMetrics() {
+  const n = checkedMetrics().length;
+  $("all").checked = n === metricBoxes.length;
+  $("all").indeterminate = n > 0 && n < metricBoxes.length;
+  const colors = checkedMetrics().includes("colors");
+  $("colors-field").hidden = !colors;
+  // A disabled field is not validated, so a hidden one can never block the form.
+  $("colors").disabled = !colors;
+}
+$("all").addEventListener("change", () => {
+  for (const m of metricBoxes) m.checked = $("all").checked;
+  syncMetrics();
+});
+for (const m of metricBoxes) m.addEventListener("change", syncMetrics);
+syncMetrics();
+
 function query() {
   const params = new URLSearchParams();
-  const metrics = [...document.querySelectorAll("input[name=metric]:checked")].map((m) => m.value);
-  params.set("metrics", metrics.join(","));
+  const metrics = checkedMetrics();
+  params.set("metrics", metrics.length === metricBoxes.length ? "all" : metrics.join(","));
+  if (metrics.includes("colors")) params.set("colors", $("colors").value);
+  // rec709 is the API's default: leaving it out keeps v1's request (and its cache entry) as it was.
+  if ($("algorithm").value !== "rec709") params.set("algorithm", $("algorithm").value);
   if ($("edge").value) params.set("edge_mode", $("edge").value);
   if ($("flatten").checked) params.set("background", $("background").value.slice(1));
   return params;
@@ -52,9 +75,8 @@ $("form").addEventListener("submit", async (event) => {
   let request;
   if ($("url").value) {
     $("preview").src = $("url").value;
-    const body = { url: $("url").value, metrics: params.get("metrics") };
-    if (params.get("edge_mode")) body.edge_mode = params.get("edge_mode");
-    if (params.get("background")) body.background = params.get("background");
+    // The JSON body takes the same parameters as the query string, by the same names.
+    const body = { url: $("url").value, ...Object.fromEntries(params) };
     request = fetch("/v1/image/analysis/url", {
       method: "POST",
       headers: { ...headers, "Content-Type": "application/json" },
@@ -122,25 +144,93 @@ function showError(message) {
   box.style.display = "block";
 }
 
+/** The brightness family's scale (`algorithm` in the answer), as the cards name it. */
+const SCALES = {
+  rec709: "Rec. 709 luma, 0–255",
+  luminance: "relative luminance, 0–100",
+  lstar: "CIE L*, 0–100",
+};
+
+/** Every gauge is the same half dial: a grey track, a blue arc up to the score, the score in the middle. */
+for (const svg of document.querySelectorAll("svg.gauge")) {
+  svg.innerHTML = `<path d="M20 100 A80 80 0 0 1 180 100" fill="none" stroke="#e2e6ee" stroke-width="18"/>
+    <path class="arc" d="" fill="none" stroke="#2f6fed" stroke-width="18"/>
+    <text class="value" x="100" y="95" text-anchor="middle" font-size="34" font-weight="700">–</text>
+    <text x="100" y="115" text-anchor="middle" font-size="11" fill="#5b6475">score (0–100)</text>`;
+}
+
+/** Moves a gauge's arc to `score` (0–100; null or undefined: empty) and says the value to screen readers. */
+function setGauge(svg, score) {
+  const angle = Math.PI * (1 - (score ?? 0) / 100);
+  const x = 100 + 80 * Math.cos(angle);
+  const y = 100 - 80 * Math.sin(angle);
+  svg.querySelector(".value").textContent = score ?? "–";
+  svg
+    .querySelector(".arc")
+    .setAttribute("d", score == null ? "" : `M20 100 A80 80 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`);
+  svg.setAttribute("aria-label", `${svg.dataset.name} score: ${score == null ? "not computed" : `${score} of 100`}`);
+}
+
+/**
+ * Shows a v2 card when its metric is in the answer: hidden when it was not asked for (undefined), a note when
+ * the image had nothing visible (null), otherwise each `[data-field]` gets the insight's field and `fill` the rest.
+ */
+function showCard(name, insight, fill) {
+  const card = $(`${name}-card`);
+  card.hidden = insight === undefined;
+  card.classList.toggle("none", insight === null);
+  if (!insight) return;
+  for (const el of card.querySelectorAll(".body [data-field]")) el.textContent = insight[el.dataset.field];
+  fill?.(card, insight);
+}
+
+/** A bar's share of its track, as a width; `from` moves its start (a range rather than an amount). */
+function setSpan(card, percent, from = 0) {
+  const fill = card.querySelector(".span .fill");
+  fill.style.marginLeft = `${from}%`;
+  fill.style.width = `${Math.max(0.5, percent)}%`;
+}
+
 function render(body) {
   $("error").style.display = "none";
-  const score = body.brightness_score;
-  $("score").textContent = score ?? "–";
+  const scale = SCALES[body.algorithm] ?? body.algorithm;
+  for (const el of document.querySelectorAll(".scale")) el.textContent = `(${scale})`;
+  // The v1 cards, like the v2 ones, show only what was asked for (all three start visible, empty).
+  $("brightness-card").hidden = body.brightness_score === undefined && !body.edge_mode;
+  $("median-card").hidden = body.median_luminance === undefined;
+  $("histogram-card").hidden = body.histogram === undefined;
+  setGauge($("gauge"), body.brightness_score);
   $("average").textContent = body.average_luminance ?? "–";
-  const angle = Math.PI * (1 - (score ?? 0) / 100);
-  const x = 100 + 80 * Math.cos(angle),
-    y = 100 - 80 * Math.sin(angle);
-  $("gauge-arc").setAttribute("d", score == null ? "" : `M20 100 A80 80 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`);
   $("median").textContent = body.median_luminance ?? "–";
   $("edge-score").textContent = body.edge_mode ? `${body.edge_brightness_score} (${body.edge_mode})` : "–";
+  renderHistogram(body.histogram || [], scale);
+  showCard("contrast", body.contrast, (card, c) => {
+    setGauge($("contrast-gauge"), c.score);
+    setSpan(card, (c.range / 255) * 100, (c.p5 / 255) * 100);
+  });
+  showCard("sharpness", body.sharpness, (_card, s) => {
+    setGauge($("sharpness-gauge"), s.score);
+    $("blurry").textContent = s.blurry ? "blurry" : "sharp";
+    $("blurry").className = `badge ${s.blurry ? "fail" : "pass"}`;
+  });
+  showCard("colorfulness", body.colorfulness);
+  showCard("edge_density", body.edge_density, (card, e) => setSpan(card, e.percent));
+  showCard("colors", body.colors, renderColours);
+  showCard("overlay", body.overlay, renderAdvice);
+  showCard("placeholder", body.placeholder, (_card, p) => drawPlaceholder(p.blurhash, body));
+  drawPicture(body);
+}
+
+function renderHistogram(buckets, scale) {
   const histogram = $("histogram");
+  histogram.setAttribute("aria-label", `histogram of ${scale}`);
   histogram.replaceChildren();
-  for (const bucket of body.histogram || []) {
+  for (const bucket of buckets) {
     const bar = document.createElement("div");
     bar.className = "bar";
     bar.title = `${bucket.range}: ${bucket.percent} %`;
     bar.setAttribute("role", "img");
-    bar.setAttribute("aria-label", `luma ${bucket.range}: ${bucket.percent} percent`);
+    bar.setAttribute("aria-label", `${bucket.range}: ${bucket.percent} percent`);
     const fill = document.createElement("span");
     fill.className = "fill";
     fill.style.height = `${Math.max(0.5, bucket.percent)}%`;
@@ -149,10 +239,104 @@ function render(body) {
     bar.append(fill, label);
     histogram.append(bar);
   }
-  drawEdges(body);
 }
 
-function drawEdges(body) {
+/**
+ * One colour: a chip of it, then its words (hex first, so a reader hears the value); a list item unless `tag`
+ * says otherwise (a table cell holds a span).
+ */
+function swatch(colour, words, tag = "li") {
+  const li = document.createElement(tag);
+  li.className = "swatch";
+  const chip = document.createElement("span");
+  chip.className = "chip";
+  chip.setAttribute("aria-hidden", "true");
+  chip.style.background = colour.hex;
+  li.append(chip);
+  for (const [className, text] of words) {
+    const span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    li.append(span);
+  }
+  return li;
+}
+
+function renderColours(_card, colors) {
+  $("palette").replaceChildren(
+    ...colors.dominant.map((c) =>
+      swatch(c, [
+        ["hex", c.hex],
+        ["percent", `${c.percent} %`],
+        ["name", c.name],
+        ["family", c.family],
+      ]),
+    ),
+  );
+  // The strip shows the shares at a glance: each colour as wide as its percent of the visible pixels.
+  $("palette-bar").replaceChildren(
+    ...colors.dominant.map((c) => {
+      const part = document.createElement("span");
+      part.style.background = c.hex;
+      part.style.width = `${c.percent}%`;
+      return part;
+    }),
+  );
+  $("average-colour").replaceChildren(
+    swatch(colors.average, [
+      ["hex", colors.average.hex],
+      ["rgb", `rgb(${colors.average.rgb.join(", ")})`],
+    ]),
+  );
+}
+
+/**
+ * AA and AA-large as badges that say pass or fail in words, not only in colour; `labelled` names the level in the
+ * badge (the bands' table names it in its header instead).
+ */
+function badges(advice, labelled = true) {
+  return [
+    ["AA", advice.wcag_aa],
+    ["AA large", advice.wcag_aa_large],
+  ].map(([label, pass]) => {
+    const badge = document.createElement("span");
+    badge.className = `badge ${pass ? "pass" : "fail"}`;
+    badge.textContent = `${labelled ? `${label} ` : ""}${pass ? "passes" : "fails"}`;
+    return badge;
+  });
+}
+
+function renderAdvice(_card, overlay) {
+  $("text-chip").style.background = overlay.text_color;
+  $("overlay-badges").replaceChildren(...badges(overlay));
+  const bands = Object.entries(overlay.bands || {});
+  $("overlay-bands").hidden = bands.length === 0;
+  $("overlay-bands")
+    .querySelector("tbody")
+    .replaceChildren(
+      ...bands.map(([band, advice]) => {
+        const tr = document.createElement("tr");
+        tr.dataset.band = band;
+        const cells = advice
+          ? [band, advice.text_color, advice.contrast_ratio, ...badges(advice, false)]
+          : [band, "nothing visible", "–", "–", "–"];
+        for (const cell of cells) {
+          const td = document.createElement("td");
+          td.append(cell);
+          tr.append(td);
+        }
+        tr.cells[2].className = "number";
+        return tr;
+      }),
+    );
+}
+
+/**
+ * The picture as analysed: the edge bands drawn over it and, with `overlay`, sample text in the advised colour over
+ * the whole image and over each band. With text to judge, the bands are outlined rather than tinted, so that the
+ * text is seen against the image's own pixels.
+ */
+function drawPicture(body) {
   const img = $("preview"),
     canvas = $("overlay");
   const draw = () => {
@@ -161,11 +345,11 @@ function drawEdges(body) {
     const ctx = canvas.getContext("2d");
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     canvas.dataset.edgeMode = body.edge_mode || "";
+    drawCaptions(body, canvas.width, canvas.height);
     if (!body.edge_mode) return;
     // Bands are max(1, floor(10 %)) of the analysed image, scaled to the picture as shown.
     const bx = (Math.max(1, Math.floor(body.analysed_width * 0.1)) / body.analysed_width) * canvas.width;
     const by = (Math.max(1, Math.floor(body.analysed_height * 0.1)) / body.analysed_height) * canvas.height;
-    ctx.fillStyle = "rgba(240, 165, 0, 0.45)";
     const rects = [];
     if (body.edge_mode !== "top_bottom")
       rects.push([0, 0, bx, canvas.height], [canvas.width - bx, 0, bx, canvas.height]);
@@ -173,11 +357,122 @@ function drawEdges(body) {
       const inset = body.edge_mode === "all" ? bx : 0; // corners already counted
       rects.push([inset, 0, canvas.width - 2 * inset, by], [inset, canvas.height - by, canvas.width - 2 * inset, by]);
     }
-    for (const r of rects) ctx.fillRect(...r);
+    ctx.fillStyle = "rgba(240, 165, 0, 0.45)";
+    ctx.strokeStyle = "#f0a500";
+    ctx.lineWidth = 2;
+    ctx.setLineDash([6, 4]);
+    // Outlines are drawn 1 px inside each band, so that the picture's own edge does not clip them.
+    for (const [x, y, w, h] of rects) {
+      if (body.overlay) ctx.strokeRect(x + 1, y + 1, w - 2, h - 2);
+      else ctx.fillRect(x, y, w, h);
+    }
     canvas.dataset.bands = String(rects.length);
   };
   if (img.complete && img.naturalWidth) draw();
   else img.addEventListener("load", draw, { once: true });
+}
+
+/** Sample text in `overlay.text_color` in the middle of the picture, and each band's advice in its band. */
+function drawCaptions(body, width, height) {
+  const captions = $("captions");
+  captions.replaceChildren();
+  if (!body.overlay) return;
+  const caption = (text, advice, place, fontPx) => {
+    const el = document.createElement("span");
+    el.className = "caption";
+    el.textContent = text;
+    el.style.color = advice.text_color;
+    el.style.fontSize = `${Math.round(fontPx)}px`;
+    Object.assign(el.style, place);
+    captions.append(el);
+    return el;
+  };
+  caption("Sample caption", body.overlay, { inset: "0" }, Math.min(32, Math.max(12, width / 12))).dataset.region =
+    "whole";
+  // Each band is a full strip of max(1, floor(10 %)) of its side (docs/METRICS.md), in percent of the picture.
+  const bx = (Math.max(1, Math.floor(body.analysed_width * 0.1)) / body.analysed_width) * 100;
+  const by = (Math.max(1, Math.floor(body.analysed_height * 0.1)) / body.analysed_height) * 100;
+  const places = {
+    left: { left: "0", top: "0", width: `${bx}%`, height: "100%" },
+    right: { right: "0", top: "0", width: `${bx}%`, height: "100%" },
+    top: { left: "0", top: "0", width: "100%", height: `${by}%` },
+    bottom: { left: "0", bottom: "0", width: "100%", height: `${by}%` },
+  };
+  for (const [band, advice] of Object.entries(body.overlay.bands || {})) {
+    if (!advice) continue;
+    const across = band === "left" || band === "right" ? (bx / 100) * width : (by / 100) * height;
+    const el = caption(`${band} band`, advice, places[band], Math.min(16, Math.max(8, across * 0.55)));
+    el.dataset.region = band;
+    if (band === "left" || band === "right") el.classList.add("vertical");
+  }
+}
+
+/* BlurHash (https://blurha.sh): base-83 digits; the first term is the average colour in linear light, the others
+   the weights of cosines, quantised on a square-root scale. */
+const BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
+const decode83 = (digits) => [...digits].reduce((value, c) => value * 83 + BASE83.indexOf(c), 0);
+const toLinear = (v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+const toSrgb = (v) => {
+  const c = Math.max(0, Math.min(1, v));
+  return Math.trunc((c <= 0.0031308 ? c * 12.92 : 1.055 * c ** (1 / 2.4) - 0.055) * 255 + 0.5);
+};
+const signedSquare = (v) => Math.sign(v) * Math.abs(v) ** 2;
+
+/**
+ * Decodes a BlurHash into RGBA pixels, as the reference decoder does (the browser test compares the two).
+ *
+ * @example
+ * decodeBlurhash("LxKT#]^jR*kC~C-Uj@s;IUWCj[oM", 32, 21); // Uint8ClampedArray of 32 × 21 × 4
+ */
+function decodeBlurhash(hash, width, height) {
+  const size = decode83(hash[0]);
+  const nx = (size % 9) + 1;
+  const ny = Math.floor(size / 9) + 1;
+  if (hash.length !== 4 + 2 * nx * ny) throw new Error(`a ${nx}×${ny} BlurHash has ${4 + 2 * nx * ny} characters`);
+  const maximum = (decode83(hash[1]) + 1) / 166;
+  const dc = decode83(hash.slice(2, 6));
+  const terms = [[dc >> 16, (dc >> 8) & 255, dc & 255].map(toLinear)];
+  for (let i = 1; i < nx * ny; i++) {
+    const ac = decode83(hash.slice(4 + 2 * i, 6 + 2 * i));
+    terms.push(
+      [Math.floor(ac / 361), Math.floor(ac / 19) % 19, ac % 19].map((q) => signedSquare((q - 9) / 9) * maximum),
+    );
+  }
+  const pixels = new Uint8ClampedArray(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let r = 0,
+        g = 0,
+        b = 0;
+      for (let j = 0; j < ny; j++) {
+        for (let i = 0; i < nx; i++) {
+          const basis = Math.cos((Math.PI * x * i) / width) * Math.cos((Math.PI * y * j) / height);
+          const term = terms[i + j * nx];
+          r += term[0] * basis;
+          g += term[1] * basis;
+          b += term[2] * basis;
+        }
+      }
+      pixels.set([toSrgb(r), toSrgb(g), toSrgb(b), 255], 4 * (x + y * width));
+    }
+  }
+  return pixels;
+}
+
+/** Width of the decoded placeholder: a BlurHash holds a few cosines, so 32 px are all the detail there is. */
+const PLACEHOLDER_WIDTH_PX = 32;
+
+function drawPlaceholder(hash, body) {
+  const canvas = $("blurhash");
+  canvas.width = PLACEHOLDER_WIDTH_PX;
+  canvas.height = Math.max(1, Math.round((PLACEHOLDER_WIDTH_PX * body.analysed_height) / body.analysed_width));
+  const ctx = canvas.getContext("2d");
+  try {
+    ctx.putImageData(new ImageData(decodeBlurhash(hash, canvas.width, canvas.height), canvas.width), 0, 0);
+  } catch (err) {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    showError(`The placeholder could not be decoded: ${err.message}`);
+  }
 }
 
 function renderTiming(header) {
@@ -223,7 +518,10 @@ async function runJob(headers, params) {
   $("job-progress").value = 0;
   $("job-status").textContent = `uploading ${files.length} files…`;
   $("job-table").querySelector("tbody").replaceChildren();
-  $("job-table").querySelector("[data-col=median]").hidden = !params.get("metrics").includes("median");
+  // A column shows when its metric was asked for.
+  const metrics = checkedMetrics();
+  for (const th of document.querySelectorAll("#job-table th[data-metric]"))
+    th.hidden = !metrics.includes(th.dataset.metric);
   $("results").setAttribute("aria-busy", "true");
   $("send").disabled = true;
   const fail = (res, body) => {
@@ -260,6 +558,11 @@ async function runJob(headers, params) {
         score: l.result?.brightness_score ?? null,
         average: l.result?.average_luminance ?? null,
         median: l.result?.median_luminance ?? null,
+        contrast: l.result?.contrast?.score ?? null,
+        sharpness: l.result?.sharpness?.score ?? null,
+        colorfulness: l.result?.colorfulness?.value ?? null,
+        edge_density: l.result?.edge_density?.percent ?? null,
+        colour: l.result?.colors?.dominant[0]?.hex ?? null,
         error: l.error ? `${l.error.code}: ${l.error.error}` : "",
       }));
     sortKey = null;
@@ -282,15 +585,19 @@ let sortKey = null;
 let sortDown = false;
 
 function renderJobTable() {
+  // The header says which columns there are, which are shown and which hold numbers.
+  const columns = [...document.querySelectorAll("#job-table th")];
   const body = $("job-table").querySelector("tbody");
   body.replaceChildren(
     ...jobRows.map((row) => {
       const tr = document.createElement("tr");
-      for (const key of ["name", "status", "score", "average", "median", "error"]) {
+      for (const th of columns) {
+        const key = th.querySelector("button").dataset.sort;
         const td = document.createElement("td");
-        td.hidden = key === "median" && $("job-table").querySelector("[data-col=median]").hidden;
-        if (key === "score" || key === "average" || key === "median") td.className = "number";
-        td.textContent = row[key] ?? "–";
+        td.hidden = th.hidden;
+        td.className = th.className;
+        if (key === "colour" && row.colour) td.append(swatch({ hex: row.colour }, [["hex", row.colour]], "span"));
+        else td.textContent = row[key] ?? "–";
         tr.append(td);
       }
       return tr;
