@@ -352,6 +352,34 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
+  it("says 'nothing visible' for a wholly transparent band, and draws no text there", async () => {
+    const { page, failures } = await openPlayground();
+    // 100×50, the left fifth transparent (so the whole left band is), the rest opaque mid-grey with a random level.
+    const raw = Buffer.alloc(100 * 50 * 4);
+    const grey = 100 + Math.floor(Math.random() * 50);
+    for (let i = 0; i < 100 * 50; i++) if (i % 100 >= 20) raw.set([grey, grey, grey, 255], i * 4);
+    const png = await sharp(raw, { raw: { width: 100, height: 50, channels: 4 } })
+      .png()
+      .toBuffer();
+    await page.selectOption("#edge", "left_right");
+    await page.setInputFiles("#file", { name: "clear-left.png", mimeType: "image/png", buffer: png });
+    const [response] = await Promise.all([
+      page.waitForResponse((res) => new URL(res.url()).pathname === "/v1/image/analysis"),
+      page.click("#send"),
+    ]);
+    const api = await response.json();
+    expect(api.overlay.bands.left).toBeNull();
+    await page.waitForSelector(".caption[data-region=right]");
+    expect(await page.locator(".caption[data-region=left]").count()).toBe(0);
+    expect(await page.$eval(".caption[data-region=right]", (el) => getComputedStyle(el).color)).toBe(
+      cssRgb(api.overlay.bands.right.text_color),
+    );
+    expect(await page.textContent("#overlay-bands tr[data-band=left]")).toBe("leftnothing visible–––");
+    expect(await page.locator("#overlay-bands tbody tr").count()).toBe(2); // left_right: two bands
+    expect(failures).toEqual([]);
+    await page.close();
+  }, 60_000);
+
   it("sends algorithm= only when the scale is not rec709, and names the scale on the cards", async () => {
     const { page, failures } = await openPlayground();
     const analyse = async () => {
