@@ -9,6 +9,9 @@
  * - Anything else (a bad image, a refused URL) is the item's answer: recorded as failed, never retried.
  * - At most JOB_CONSUMER_CONCURRENCY items of a batch at once (and `max_concurrency` batches, wrangler.toml),
  *   so a big job leaves room for single requests.
+ * - A batch's items of one job are claimed in one call to the job's Durable Object and recorded in few: each
+ *   call is the Worker's own work, which is what bounds a job's pace where one thread runs the Worker
+ *   (docs/BENCHMARK.md, "Batch jobs"). Once the job is cancelled, the batch's items not started are dropped.
  */
 import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
@@ -17,7 +20,7 @@ import { analyseImage, analyseUrl, type Outcome } from "../analysis/index.ts";
 import { configFor, type Env, type WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import { describeCause, log } from "../log.ts";
-import type { Claim, ItemOutcome, JobMessage } from "./index.ts";
+import type { BatchJob, Claim, ItemOutcome, JobMessage, RecordEntry } from "./index.ts";
 
 /** The longest delay before a failed delivery is tried again, in seconds. */
 const MAX_RETRY_DELAY_S = 60;
@@ -68,15 +71,23 @@ async function analyseItem(
   const startedAt = performance.now();
   const road = { partition: claim.partition, requestId, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
   try {
-    if (claim.item.kind === "url") {
-      return itemOutcome(await analyseUrl(env, config, claim.item.url as string, claim.params, road), startedAt);
+    const { item } = claim;
+    if (item.kind === "url") {
+      return itemOutcome(await analyseUrl(env, config, item.url as string, claim.params, road), startedAt);
     }
-    const object = await env.UPLOADS.get(claim.item.uploadKey as string);
-    if (!object) throw new ApiError(400, "empty_image", "The uploaded file is no longer stored");
-    const bytes = new Uint8Array(await object.arrayBuffer());
-    const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), object.httpMetadata?.contentType ?? "");
-    const file = new File([bytes], claim.item.ref ?? "image", { type: mediaTypeOf(format) });
-    const image = { file, sha256: await sha256Hex(bytes), params: claim.params };
+    // A small file came with its claim; a bigger one waits in R2.
+    let bytes = item.bytes;
+    let declaredType = item.mediaType ?? "";
+    if (!bytes) {
+      const object = await env.UPLOADS.get(item.uploadKey as string);
+      if (!object) throw new ApiError(400, "empty_image", "The uploaded file is no longer stored");
+      bytes = new Uint8Array(await object.arrayBuffer());
+      declaredType ||= object.httpMetadata?.contentType ?? "";
+    }
+    const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), declaredType);
+    const file = new File([bytes], item.ref ?? "image", { type: mediaTypeOf(format) });
+    // The hash taken when the job was submitted (jobs submitted before it was kept: taken now).
+    const image = { file, sha256: item.sha256 ?? (await sha256Hex(bytes)), params: claim.params };
     return itemOutcome(await analyseImage(env, config, image, road), startedAt);
   } catch (cause) {
     return thrownOutcome(cause, requestId);
@@ -90,33 +101,121 @@ async function analyseItem(
 const injectFault = (config: WorkerConfig, message: Message<JobMessage>) =>
   config.jobFaultRate > 0 && message.attempts === 1 && Math.random() < config.jobFaultRate;
 
-async function deliver(message: Message<JobMessage>, env: Env, config: WorkerConfig, ctx: ExecutionContext) {
+const retry = (message: Message<JobMessage>) => message.retry({ delaySeconds: retryDelayS(message.attempts) });
+
+/**
+ * Records one job's outcomes in as few calls as the pace allows: the first outcome goes at once, and those that
+ * arrive while a call is under way go together in the next one. Nothing waits for company, so an item's result
+ * is recorded as soon as it would be alone. `stop` turns true once the job says it was cancelled or deleted.
+ */
+class Recorder {
+  stop = false;
+  readonly #job: DurableObjectStub<BatchJob>;
+  #waiting: { entry: RecordEntry; resolve: (recorded: boolean) => void; reject: (cause: unknown) => void }[] = [];
+  #sending = false;
+
+  constructor(job: DurableObjectStub<BatchJob>) {
+    this.#job = job;
+  }
+
+  /** Resolves with whether this record counted (false: the item was finished already, or cancelled). */
+  record(entry: RecordEntry): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ entry, resolve, reject });
+      if (!this.#sending) void this.#send();
+    });
+  }
+
+  async #send(): Promise<void> {
+    this.#sending = true;
+    while (this.#waiting.length > 0) {
+      const group = this.#waiting.splice(0);
+      try {
+        const { recorded, stop } = await this.#job.recordMany(group.map((w) => w.entry));
+        // Known before any delivery of the group goes on to its next item.
+        this.stop ||= stop;
+        group.forEach((w, i) => {
+          w.resolve(recorded[i] === true);
+        });
+      } catch (cause) {
+        // Each delivery of the group fails, and the queue tries it again.
+        for (const w of group) w.reject(cause);
+      }
+    }
+    this.#sending = false;
+  }
+}
+
+/** A delivery with what it takes to analyse its item. */
+interface Work {
+  message: Message<JobMessage>;
+  claim: Claim;
+  recorder: Recorder;
+}
+
+/** Analyses one claimed item and records it; acknowledges the delivery, or hands it back for another try. */
+async function deliver(work: Work, env: Env, config: WorkerConfig, ctx: ExecutionContext): Promise<void> {
+  const { message, claim, recorder } = work;
   const { job_id: jobId, index } = message.body;
-  const job = env.JOBS.getByName(jobId);
   const requestId = `${jobId}:${index}`;
   try {
-    if (injectFault(config, message)) throw new Error("fault injected before the analysis (JOB_FAULT_RATE)");
-    const claim = await job.claim(index);
-    if (!claim) {
-      message.ack(); // finished already, or its job was cancelled or deleted
+    // The job was cancelled (or deleted) since the batch was claimed: its items are finished already.
+    if (recorder.stop) {
+      message.ack();
       return;
     }
     const outcome = await analyseItem(env, config, claim, requestId, ctx);
     if (outcome.transient) {
-      if (!outcome.ok) await job.noteFailure(index, outcome.error);
+      if (!outcome.ok) await env.JOBS.getByName(jobId).noteFailure(index, outcome.error);
       log("warn", "job item will be retried", { request_id: requestId, attempts: message.attempts });
-      message.retry({ delaySeconds: retryDelayS(message.attempts) });
+      retry(message);
       return;
     }
     const { transient: _transient, ...recorded } = outcome;
-    await job.record(index, recorded);
+    await recorder.record({ index, outcome: recorded });
     // A fault here makes the queue deliver an item already recorded: its second record must change nothing.
     if (injectFault(config, message)) throw new Error("fault injected after the record (JOB_FAULT_RATE)");
     message.ack();
   } catch (cause) {
     log("warn", "job delivery failed", { request_id: requestId, cause: describeCause(cause) });
-    message.retry({ delaySeconds: retryDelayS(message.attempts) });
+    retry(message);
   }
+}
+
+/**
+ * Claims one job's deliveries of a batch in one call: the work to do, in the batch's order. A delivery whose
+ * item needs nothing (finished, or its job cancelled or deleted) is acknowledged here; when the call fails,
+ * every delivery is handed back to the queue.
+ */
+async function claimAll(jobId: string, messages: Message<JobMessage>[], env: Env, config: WorkerConfig) {
+  const job = env.JOBS.getByName(jobId);
+  const wanted: Message<JobMessage>[] = [];
+  for (const message of messages) {
+    if (injectFault(config, message)) {
+      log("warn", "job delivery failed", {
+        request_id: `${jobId}:${message.body.index}`,
+        cause: "fault injected before the analysis (JOB_FAULT_RATE)",
+      });
+      retry(message);
+    } else wanted.push(message);
+  }
+  if (wanted.length === 0) return [];
+  let claims: (Claim | null)[];
+  try {
+    claims = await job.claimMany(wanted.map((m) => m.body.index));
+  } catch (cause) {
+    log("warn", "job items not claimed", { job_id: jobId, items: wanted.length, cause: describeCause(cause) });
+    for (const message of wanted) retry(message);
+    return [];
+  }
+  const recorder = new Recorder(job);
+  const work: Work[] = [];
+  wanted.forEach((message, i) => {
+    const claim = claims[i];
+    if (claim) work.push({ message, claim, recorder });
+    else message.ack(); // finished already, or its job was cancelled or deleted
+  });
+  return work;
 }
 
 /** Runs `work` on every element, at most `limit` at once. */
@@ -143,5 +242,10 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, ctx
     }
     return;
   }
-  await eachLimited(batch.messages, config.jobConsumerConcurrency, (message) => deliver(message, env, config, ctx));
+  // One claim per job in the batch (usually one job), then at most JOB_CONSUMER_CONCURRENCY items at once.
+  const byJob = Map.groupBy(batch.messages, (message) => message.body.job_id);
+  const work = (
+    await Promise.all([...byJob].map(([jobId, messages]) => claimAll(jobId, messages, env, config)))
+  ).flat();
+  await eachLimited(work, config.jobConsumerConcurrency, (item) => deliver(item, env, config, ctx));
 }

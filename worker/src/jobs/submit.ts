@@ -6,8 +6,9 @@
  *   `POST /v1/image/analysis/url` (scheme, port, private or local address; names are resolved when the item
  *   is analysed, as for a single URL).
  * - multipart: the files in the repeated field `images`, parameters in the query. The body is streamed: each
- *   file is checked (size, empty, magic bytes) and written to R2 as it arrives, so a 100 MiB job never sits in
- *   the Worker's memory.
+ *   file is checked (size, empty, magic bytes) as it arrives; a small one is kept for the job's own rows (at
+ *   most INLINE_JOB_MAX_BYTES of them), any other is written to R2 at once, so a 100 MiB job never sits in the
+ *   Worker's memory.
  *
  * Limits: MAX_JOB_ITEMS items, MAX_JOB_UPLOAD_BYTES in all, each file at most MAX_UPLOAD_BYTES: a job over
  * them is refused whole (413).
@@ -31,7 +32,7 @@ import { JOB_IMAGES_FIELD } from "../../../contract/jobs.ts";
 import type { Env, WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import { checkSourceUrl } from "../ssrf/index.ts";
-import { type JobItemSpec, uploadPrefix } from "./index.ts";
+import { INLINE_FILE_MAX_BYTES, INLINE_JOB_MAX_BYTES, type JobItemSpec, uploadPrefix } from "./index.ts";
 
 /** Largest JSON submission, in bytes: 1,000 long URLs with references fit easily. */
 export const MAX_JOB_JSON_BYTES = 4 * 1024 * 1024;
@@ -179,6 +180,7 @@ export async function readMultipartSubmission(
   const items: JobItemSpec[] = [];
   const hashes: string[] = [];
   const uploaded: string[] = [];
+  let inlineBytes = 0;
   try {
     const parts = parseMultipartStream(request.body, {
       boundary: (boundary[1] ?? boundary[2] ?? "").trim(),
@@ -199,13 +201,21 @@ export async function readMultipartSubmission(
         throw cause instanceof ApiError ? forItem(cause, index) : cause;
       }
       const name = part.filename || `image-${index}`;
-      const key = `${uploadPrefix(jobId)}${index}`;
-      if (store) {
-        await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: mediaTypeOf(format) } });
+      const mediaType = mediaTypeOf(format);
+      const sha256 = await sha256Hex(bytes);
+      hashes.push(sha256);
+      const item: JobItemSpec = { ref: name, source: `upload:${name}`, kind: "upload", mediaType, sha256 };
+      // A retried submission whose job exists keeps nothing: its job has the files already.
+      if (store && bytes.length <= INLINE_FILE_MAX_BYTES && inlineBytes + bytes.length <= INLINE_JOB_MAX_BYTES) {
+        inlineBytes += bytes.length;
+        item.bytes = bytes;
+      } else if (store) {
+        const key = `${uploadPrefix(jobId)}${index}`;
+        await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: mediaType } });
         uploaded.push(key);
+        item.uploadKey = key;
       }
-      hashes.push(await sha256Hex(bytes));
-      items.push({ ref: name, source: `upload:${name}`, kind: "upload", uploadKey: key });
+      items.push(item);
     }
   } catch (cause) {
     if (uploaded.length > 0) await env.UPLOADS.delete(uploaded);

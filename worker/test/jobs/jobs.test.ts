@@ -5,8 +5,12 @@
 import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, inject, it } from "vitest";
+import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
-import { png } from "../helpers.ts";
+import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
+import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
+import { JOB_CONSUMER_CONCURRENCY } from "../../src/settings.ts";
+import { png, upload } from "../helpers.ts";
 
 const KEY = "test-key-main";
 const source = (path: string) => `${inject("sourceUrl")}${path}`;
@@ -144,9 +148,21 @@ describe("ownership and idempotency", () => {
 });
 
 describe("a multipart job", () => {
-  it("takes the files in the repeated field images, and analyses each", async () => {
+  it("takes the files in the repeated field images, and analyses each as a single upload would be", async () => {
+    // Two small files (kept in the job's rows) and one over INLINE_FILE_MAX_BYTES (kept in R2): a PNG with
+    // random bytes after its end, which decoders ignore.
+    const big = new Uint8Array(png(73).length + INLINE_FILE_MAX_BYTES);
+    big.set(png(73));
+    for (let at = png(73).length; at < big.length; at += 65_536) {
+      crypto.getRandomValues(big.subarray(at, Math.min(big.length, at + 65_536)));
+    }
+    const files: Array<[string, Uint8Array]> = [
+      ["p70.png", png(70)],
+      ["p71.png", png(71)],
+      ["big.png", big],
+    ];
     const form = new FormData();
-    for (const i of [70, 71]) form.append("images", new Blob([png(i)], { type: "image/png" }), `p${i}.png`);
+    for (const [name, bytes] of files) form.append("images", new Blob([bytes], { type: "image/png" }), name);
     const res = await SELF.fetch("https://api.test/v1/jobs?metrics=median", {
       method: "POST",
       headers: { "X-API-Key": KEY },
@@ -154,14 +170,29 @@ describe("a multipart job", () => {
     });
     expect(res.status).toBe(202);
     const { job_id } = JobSchema.parse(await res.json());
-    expect(await finished(job_id)).toMatchObject({ status: "succeeded", succeeded: 2 });
+    expect(await finished(job_id)).toMatchObject({ status: "succeeded", succeeded: 3 });
     const lines = (await (await results(job_id)).text())
       .trim()
       .split("\n")
-      .map((l) => JSON.parse(l));
-    expect(lines.map((l: { id: string; source: string }) => [l.id, l.source])).toEqual([
-      ["p70.png", "upload:p70.png"],
-      ["p71.png", "upload:p71.png"],
+      .map((l) => JobResultLineSchema.parse(JSON.parse(l)));
+    expect(lines.map((l) => [l.id, l.source])).toEqual(files.map(([name]) => [name, `upload:${name}`]));
+    for (const [i, [, bytes]] of files.entries()) {
+      const {
+        cached: _c,
+        processing_time_ms: _p,
+        ...single
+      } = await (await upload(bytes, { query: "?metrics=median" })).json();
+      const line = lines[i];
+      expect(line?.status === "succeeded" && line.result).toMatchObject(single);
+    }
+    // Where the files were kept: the small ones in their rows, the big one in R2; no bytes once finished.
+    const rows = await runInDurableObject(env.JOBS.getByName(job_id), (_instance, state) =>
+      state.storage.sql.exec("SELECT upload_key, bytes IS NULL AS dropped FROM items ORDER BY idx").toArray(),
+    );
+    expect(rows).toEqual([
+      { upload_key: null, dropped: 1 },
+      { upload_key: null, dropped: 1 },
+      { upload_key: `jobs/${job_id}/2`, dropped: 1 },
     ]);
   });
 });
@@ -197,20 +228,30 @@ describe("the webhook", () => {
 });
 
 describe("cancellation and expiry", () => {
-  it("cancels a running job: items not yet started are never analysed", async () => {
-    const items = Array.from({ length: 120 }, (_, i) => ({ url: source(`/png/${200 + i}`) }));
+  it("cancels a running job: its counts are final at once, and items not yet started are never analysed", async () => {
+    const paths = Array.from({ length: 120 }, (_, i) => `/png/${200 + i}`);
+    const downloads = async () => {
+      const hits = (await (await fetch(`${inject("controlUrl")}/source-hits`)).json()) as Record<string, number>;
+      return paths.reduce((sum, path) => sum + (hits[path] ?? 0), 0);
+    };
+    const items = paths.map((path) => ({ url: source(path) }));
     const { job_id } = JobSchema.parse(await (await submit({ items, metrics: "median" })).json());
+    // Cancelled once the consumer is at work on it.
+    while ((await downloads()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     const res = await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, {
       method: "DELETE",
       headers: { "X-API-Key": KEY },
     });
     expect(res.status).toBe(200);
+    const atCancel = await downloads();
     const cancelled = JobSchema.parse(await res.json());
-    expect(cancelled.status).toBe("cancelled");
+    expect(cancelled).toMatchObject({ status: "cancelled", done: 120 });
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const later = JobSchema.parse((await job(job_id)).body);
-    // Only what was already running when the cancel came may finish; nothing else starts.
-    expect(later.succeeded + later.failed).toBeLessThanOrEqual(cancelled.succeeded + cancelled.failed + 8);
+    expect(later).toMatchObject({ done: 120, succeeded: cancelled.succeeded, failed: cancelled.failed });
+    // What the consumer had started may finish its download (each of its JOB_CONSUMER_CONCURRENCY lanes, in each
+    // of wrangler.toml's 2 concurrent batches, may start one more before a record tells it); nothing else starts.
+    expect((await downloads()) - atCancel).toBeLessThanOrEqual(JOB_CONSUMER_CONCURRENCY * 2);
     const lines = (await (await results(job_id)).text())
       .trim()
       .split("\n")
@@ -258,6 +299,97 @@ describe("cancellation and expiry", () => {
         .toArray(),
     );
     expect(tables).toEqual([]);
+  });
+});
+
+describe("the job's own records", () => {
+  const params = parseAnalysisParams(new URLSearchParams("metrics=median"));
+  const spec = (jobId: string, urls: string[]): JobSpec => ({
+    jobId,
+    owner: "key:records",
+    fingerprint: "f",
+    params,
+    partition: "shared",
+    callbackUrl: null,
+    items: urls.map((url) => ({ ref: null, source: url, kind: "url", url })),
+  });
+  const succeeded = (median: number): ItemOutcome => ({
+    ok: true,
+    result: { median_luminance: median } as unknown as AnalysisResponseBody,
+  });
+  const failed: ItemOutcome = {
+    ok: false,
+    error: { code: "download_failed", message: "Failed to download image from URL", request_id: "r" },
+  };
+
+  it("records each item once, however often and however grouped its records come", async () => {
+    const jobId = `job_${"1".repeat(32)}`;
+    // One event in the job's own object: nothing else (its alarm, the queue) runs in between.
+    await runInDurableObject(env.JOBS.getByName(jobId), async (job: BatchJob) => {
+      await job.create(spec(jobId, ["https://example.com/0", "https://example.com/1", "https://example.com/2"]));
+      const claims = await job.claimMany([2, 0, 2]);
+      expect(claims.map((c) => [c?.item.url, c?.params, c?.attempt])).toEqual([
+        ["https://example.com/2", params, 1],
+        ["https://example.com/0", params, 1],
+        ["https://example.com/2", params, 1],
+      ]);
+      expect(
+        await job.recordMany([
+          { index: 0, outcome: succeeded(10) },
+          { index: 0, outcome: failed },
+        ]),
+      ).toEqual({
+        recorded: [true, false],
+        stop: false,
+      });
+      expect(await job.recordMany([{ index: 1, outcome: failed }])).toEqual({ recorded: [true], stop: false });
+      // A redelivery: the record changes nothing, the claim hands out nothing.
+      expect(await job.recordMany([{ index: 1, outcome: succeeded(99) }])).toEqual({ recorded: [false], stop: false });
+      expect(await job.claimMany([0, 1])).toEqual([null, null]);
+      expect(await job.view("key:records")).toMatchObject({ status: "running", done: 2, succeeded: 1, failed: 1 });
+      await job.recordMany([{ index: 2, outcome: succeeded(30) }]);
+      expect(await job.view("key:records")).toMatchObject({ status: "succeeded", done: 3, succeeded: 2, failed: 1 });
+      const page = await job.results("key:records", -1);
+      expect(page?.lines.map((l) => [l.index, l.status])).toEqual([
+        [0, "succeeded"],
+        [1, "failed"],
+        [2, "succeeded"],
+      ]);
+      expect(page?.lines[0]?.status === "succeeded" && page.lines[0].result).toEqual({ median_luminance: 10 });
+    });
+  });
+
+  it("runs a job created before small files were kept in its rows", async () => {
+    const jobId = `job_${"2".repeat(32)}`;
+    await runInDurableObject(env.JOBS.getByName(jobId), async (job: BatchJob, state) => {
+      // The first release's tables, with one item of an uploaded file in R2.
+      state.storage.sql.exec(`CREATE TABLE job (one INTEGER PRIMARY KEY CHECK (one = 1), job_id TEXT NOT NULL,
+        owner TEXT NOT NULL, fingerprint TEXT NOT NULL, params TEXT NOT NULL, partition TEXT NOT NULL, callback_url TEXT,
+        status TEXT NOT NULL, total INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        finished_at INTEGER, expires_at INTEGER NOT NULL, webhook_attempts INTEGER NOT NULL DEFAULT 0,
+        webhook_next_at INTEGER)`);
+      state.storage.sql.exec(`CREATE TABLE items (idx INTEGER PRIMARY KEY, ref TEXT, source TEXT NOT NULL,
+        kind TEXT NOT NULL, url TEXT, upload_key TEXT, state TEXT NOT NULL, enqueued_at INTEGER,
+        attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT)`);
+      const now = Date.now();
+      state.storage.sql.exec(
+        `INSERT INTO job (one, job_id, owner, fingerprint, params, partition, status, total, created_at, updated_at,
+         expires_at) VALUES (1, ?, 'key:records', 'f', ?, 'shared', 'queued', 1, ?, ?, ?)`,
+        jobId,
+        JSON.stringify(params),
+        now,
+        now,
+        now + 60_000,
+      );
+      state.storage.sql.exec(
+        `INSERT INTO items (idx, ref, source, kind, upload_key, state)
+         VALUES (0, 'a.png', 'upload:a.png', 'upload', 'jobs/x/0', 'pending')`,
+      );
+      const [claim] = await job.claimMany([0]);
+      expect(claim?.item).toEqual({ ref: "a.png", source: "upload:a.png", kind: "upload", uploadKey: "jobs/x/0" });
+      expect(await job.recordMany([{ index: 0, outcome: succeeded(5) }])).toEqual({ recorded: [true], stop: false });
+      expect(await job.view("key:records")).toMatchObject({ status: "succeeded", done: 1, succeeded: 1 });
+    });
   });
 });
 
