@@ -9,6 +9,10 @@
  *
  * `npm run bench -- --write-images DIR` writes the images out (for ../shared/tools/perf-vs-reference) and exits.
  * QUERY overrides the analysis query (default: the issue's `metrics=brightness,median,histogram&edge_mode=all`).
+ *
+ * Then the v2 metrics' cost (issue #13): on each 536×354 reference sample, the container's p50 (concurrency 1) for
+ * `metrics=brightness` alone and for every metric at once, the queries interleaved request by request so that
+ * both see the same machine, and the difference against the goal (≤ COST_GOAL_MS).
  */
 import { cpus } from "node:os";
 import sharp from "sharp";
@@ -22,6 +26,15 @@ const requestsFor = (bytes: Uint8Array) => (bytes.length > 1_000_000 ? 24 : 120)
 /** Warm-up requests per image: enough for the JIT to settle on the small ones, a few seconds on the large. */
 const warmupFor = (bytes: Uint8Array) => (bytes.length > 1_000_000 ? 4 : 30);
 const WARMUP_DECODES = 4;
+
+/** The v2 metrics' cost goal: every metric at once adds at most this to the p50 over brightness alone, in ms. */
+const COST_GOAL_MS = 3;
+/** The queries compared: brightness alone first (the base), then every metric at once. */
+const COST_QUERIES = ["metrics=brightness", "metrics=all&colors=5", "metrics=all&colors=5&edge_mode=all"] as const;
+/** Rounds of the cost comparison (one request per query each, in rotating order) and their warm-up. */
+const COST_ROUNDS = 200;
+const COST_WARMUP_ROUNDS = 30;
+const COST_IMAGES = ["sample1-536x354-grayscale.jpg", "sample2-536x354.jpg"];
 
 const writeAt = process.argv.indexOf("--write-images");
 if (writeAt >= 0) {
@@ -53,21 +66,56 @@ async function timeDecode(bytes: Uint8Array, runs: number): Promise<number> {
   );
 }
 
+/** One analysis request: its latency and the container's own `analyse` time (Server-Timing), in ms. */
+async function post(
+  url: string,
+  name: string,
+  bytes: Uint8Array,
+  query: string,
+): Promise<{ ms: number; analyse: number }> {
+  const form = new FormData();
+  form.append("image", new Blob([bytes], { type: "image/jpeg" }), name);
+  const t = performance.now();
+  const res = await fetch(`${url}/v1/image/analysis?${query}`, { method: "POST", body: form });
+  await res.arrayBuffer();
+  const ms = performance.now() - t;
+  if (res.status !== 200) throw new Error(`${name}?${query}: status ${res.status}`);
+  const analyse = Number(/analyse;dur=([\d.]+)/.exec(res.headers.get("server-timing") ?? "")?.[1] ?? Number.NaN);
+  return { ms, analyse };
+}
+
+/**
+ * The p50 latency and the p50 `analyse` time of each of COST_QUERIES on one image: COST_ROUNDS rounds, each one
+ * request per query, the order rotating from round to round, so that a burst of load elsewhere hits all alike.
+ */
+async function costOf(url: string, name: string, bytes: Uint8Array): Promise<Array<{ p50: number; analyse: number }>> {
+  const latencies = COST_QUERIES.map(() => [] as number[]);
+  const analyses = COST_QUERIES.map(() => [] as number[]);
+  for (let round = 0; round < COST_WARMUP_ROUNDS + COST_ROUNDS; round++) {
+    for (let k = 0; k < COST_QUERIES.length; k++) {
+      const q = (round + k) % COST_QUERIES.length;
+      const { ms, analyse } = await post(url, name, bytes, COST_QUERIES[q] as string);
+      if (round < COST_WARMUP_ROUNDS) continue;
+      latencies[q]?.push(ms);
+      analyses[q]?.push(analyse);
+    }
+  }
+  const p50 = (values: number[]) =>
+    percentile(
+      values.sort((a, b) => a - b),
+      50,
+    );
+  return COST_QUERIES.map((_, q) => ({ p50: p50(latencies[q] as number[]), analyse: p50(analyses[q] as number[]) }));
+}
+
 const images = await benchImages();
 const container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: String(cpus().length) } });
 const rows: string[][] = [];
+const costRows: string[][] = [];
 try {
   for (const { name, bytes } of images) {
     const decodeMs = await timeDecode(bytes, bytes.length > 1_000_000 ? 10 : 40);
-    const send = async () => {
-      const form = new FormData();
-      form.append("image", new Blob([bytes], { type: "image/jpeg" }), name);
-      const t = performance.now();
-      const res = await fetch(`${container.url}/v1/image/analysis?${QUERY}`, { method: "POST", body: form });
-      await res.arrayBuffer();
-      if (res.status !== 200) throw new Error(`${name}: status ${res.status}`);
-      return performance.now() - t;
-    };
+    const send = async () => (await post(container.url, name, bytes, QUERY)).ms;
     for (let i = 0; i < warmupFor(bytes); i++) await send();
     const cells: string[] = [];
     let p50AtOne = 0;
@@ -100,16 +148,44 @@ try {
       (p50AtOne / decodeMs).toFixed(2),
     ]);
   }
+  for (const name of COST_IMAGES) {
+    const image = images.find((candidate) => candidate.name === name);
+    if (!image) throw new Error(`Expected the bench image ${name}`);
+    const [base, ...others] = await costOf(container.url, name, image.bytes);
+    if (!base) throw new Error("Expected a base query");
+    for (const [k, other] of [base, ...others].entries()) {
+      const added = other.p50 - base.p50;
+      costRows.push([
+        name,
+        COST_QUERIES[k] as string,
+        other.p50.toFixed(2),
+        other.analyse.toFixed(2),
+        k === 0 ? "" : `${added >= 0 ? "+" : ""}${added.toFixed(2)}`,
+        k === 0 ? "" : added <= COST_GOAL_MS ? `met (≤ ${COST_GOAL_MS} ms)` : `missed (> ${COST_GOAL_MS} ms)`,
+      ]);
+    }
+  }
 } finally {
   await container.stop();
 }
 
-const header = ["image", "size", "file", "p50 ms (c=1)", "p99 ms (c=1)", "req/s (c=4)", "bare decode ms", "p50/decode"];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+/** A markdown table, each column as wide as its widest cell. */
+function printTable(header: string[], body: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] as number)).join(" | ")} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+  for (const row of body) console.log(line(row));
+}
+
 console.log(
   `\nimage-insights-api container bench: ${cpus().length} × ${cpus()[0]?.model ?? "CPU"}, Node ${process.version}, ${QUERY}`,
 );
-console.log(line(header));
-console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-for (const row of rows) console.log(line(row));
+printTable(
+  ["image", "size", "file", "p50 ms (c=1)", "p99 ms (c=1)", "req/s (c=4)", "bare decode ms", "p50/decode"],
+  rows,
+);
+console.log(
+  `\nv2 metrics' cost: p50 at c=1 over ${COST_ROUNDS} interleaved rounds; the goal: every metric adds ≤ ${COST_GOAL_MS} ms over brightness alone`,
+);
+printTable(["image", "query", "p50 ms (c=1)", "analyse p50 ms", "added ms", "goal"], costRows);

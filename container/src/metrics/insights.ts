@@ -1,19 +1,19 @@
 /**
- * The v2 insights of one analysed image (docs/METRICS.md): the planes they read are made once, and only for the
- * metrics asked for; a metric not asked for costs nothing. Contrast reads the luma plane; sharpness and edge
- * density share one pass over it (neighbourhood.ts); colourfulness reads the pixels.
+ * The v2 insights of one analysed image (docs/METRICS.md), in as few passes over the pixels as the metrics
+ * asked for need; a metric not asked for costs nothing:
+ *
+ * 1. the colour metrics read the RGB pixels once (colour-pass.ts), and the same pass writes the luma plane and
+ *    contrast's coarse counts when a luma metric is asked for too (otherwise `lumaPlane` makes the plane);
+ * 2. sharpness and edge density read the luma plane once (neighbourhood.ts), and that pass makes the rest of
+ *    contrast's sums; contrast alone reads the plane by itself.
  */
 import { DEFAULT_COLORS, type EdgeMode, type Metric } from "../../../contract/analysis.ts";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
-import { colorfulness } from "./colorfulness.ts";
-import { colors } from "./colors.ts";
-import { contrast } from "./contrast.ts";
+import { type ColourResults, colourMetrics } from "./colour-pass.ts";
+import { type ContrastSums, contrast, contrastOfSums, contrastSums, countContrast } from "./contrast.ts";
 import { edgeDensity } from "./edge-density.ts";
 import { neighbourhood } from "./neighbourhood.ts";
-import { overlay } from "./overlay.ts";
-import { placeholder } from "./placeholder.ts";
-import { alphaPlane, lumaPlane, type PixelImage } from "./planes.ts";
-import { scalePlane } from "./scales.ts";
+import { alphaPlane, lumaAt, lumaPlane, type PixelImage } from "./planes.ts";
 import { sharpness } from "./sharpness.ts";
 
 type Insight<K extends keyof typeof InsightsSchemas> = import("zod").z.infer<(typeof InsightsSchemas)[K]>;
@@ -38,7 +38,6 @@ export interface InsightOptions {
 // Reused planes: insights() is synchronous, so no two calls share them at once.
 let lumaScratch: Uint32Array = new Uint32Array(0);
 let alphaScratch = new Uint8Array(0);
-let luminanceScratch: Uint32Array = new Uint32Array(0);
 
 /**
  * @example
@@ -46,31 +45,54 @@ let luminanceScratch: Uint32Array = new Uint32Array(0);
  * insights(pixels, ["colors"], { colors: 3 }); // { colors: { average: …, dominant: [3 clusters at most] } }
  */
 export function insights(pixels: PixelImage, metrics: readonly Metric[], options: InsightOptions = {}): Insights {
-  const out: Insights = {};
   const wants = (m: Metric) => metrics.includes(m);
-  const needLuma = wants("contrast") || wants("sharpness") || wants("edge_density");
+  const wantNeighbourhood = wants("sharpness") || wants("edge_density");
+  const needLuma = wants("contrast") || wantNeighbourhood;
   const needPixels = wants("colorfulness") || wants("colors") || wants("overlay") || wants("placeholder");
-  if (!needLuma && !needPixels) return out;
-  const count = pixels.width * pixels.height;
+  if (!needLuma && !needPixels) return {};
+  const { width, height } = pixels;
+  const count = width * height;
   if (alphaScratch.length < count) alphaScratch = new Uint8Array(count);
   const weights = alphaPlane(pixels, alphaScratch);
+  if (needLuma && lumaScratch.length < count) lumaScratch = new Uint32Array(count);
+  // Contrast beside the neighbourhood metrics: its sums are made by the passes they make anyway.
+  const sums: ContrastSums | null = wants("contrast") && wantNeighbourhood ? contrastSums(lumaAt(pixels, 0)) : null;
+
+  let colour: ColourResults = {};
+  let lumaMade = false;
+  if (needPixels) {
+    const fuse = needLuma;
+    colour = colourMetrics(pixels, weights, {
+      colorfulness: wants("colorfulness"),
+      colors: wants("colors") ? (options.colors ?? DEFAULT_COLORS) : undefined,
+      overlay: wants("overlay") ? (options.edgeMode ?? null) : undefined,
+      placeholder: wants("placeholder"),
+      luma: fuse ? { plane: lumaScratch, contrast: sums } : undefined,
+    });
+    lumaMade = fuse;
+  }
+
+  const out: Insights = {};
   if (needLuma) {
-    if (lumaScratch.length < count) lumaScratch = new Uint32Array(count);
-    const luma = lumaPlane(pixels, lumaScratch);
-    if (wants("contrast")) out.contrast = contrast(luma, weights, count) ?? undefined;
-    if (wants("sharpness") || wants("edge_density")) {
-      const stats = neighbourhood(luma, pixels.width, pixels.height, weights);
+    const luma = lumaMade ? lumaScratch : lumaPlane(pixels, lumaScratch);
+    if (sums && !lumaMade) countContrast(luma, weights, count, sums);
+    if (wantNeighbourhood) {
+      const stats = neighbourhood(luma, width, height, weights, sums ?? undefined);
+      if (sums) out.contrast = contrastOfSums(sums) ?? undefined;
       if (wants("sharpness")) out.sharpness = sharpness(stats) ?? undefined;
       if (wants("edge_density")) out.edge_density = edgeDensity(stats) ?? undefined;
+    } else {
+      out.contrast = contrast(luma, weights, count) ?? undefined;
     }
   }
-  if (wants("colorfulness")) out.colorfulness = colorfulness(pixels, weights) ?? undefined;
-  if (wants("colors")) out.colors = colors(pixels, weights, options.colors ?? DEFAULT_COLORS) ?? undefined;
-  if (wants("overlay")) {
-    luminanceScratch = scalePlane(pixels, "luminance", luminanceScratch);
-    const advice = overlay(luminanceScratch, weights, pixels.width, pixels.height, options.edgeMode ?? null);
-    out.overlay = advice ?? undefined;
-  }
-  if (wants("placeholder")) out.placeholder = placeholder(pixels, weights) ?? undefined;
-  return out;
+  // In the order the response has always listed them.
+  return {
+    ...(out.contrast && { contrast: out.contrast }),
+    ...(out.sharpness && { sharpness: out.sharpness }),
+    ...(out.edge_density && { edge_density: out.edge_density }),
+    ...(colour.colorfulness && { colorfulness: colour.colorfulness }),
+    ...(colour.colors && { colors: colour.colors }),
+    ...(colour.overlay && { overlay: colour.overlay }),
+    ...(colour.placeholder && { placeholder: colour.placeholder }),
+  };
 }

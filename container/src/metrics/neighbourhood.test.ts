@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { contrast, contrastOfSums, contrastSums, countContrast } from "./contrast.ts";
 import { edgeDensity } from "./edge-density.ts";
 import { neighbourhood } from "./neighbourhood.ts";
 import { sharpness } from "./sharpness.ts";
@@ -117,6 +118,35 @@ describe("neighbourhood (Laplacian variance and Sobel edges in one pass)", () =>
         expect(got.totalWeight).toBe(want.total);
         expect(got.edgeWeight).toBe(want.edges);
         if (want.total > 0) expect(got.laplacianVariance).toBeCloseTo(want.variance, 6);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("makes contrast's sums and percentiles in the same pass: the very contrast that contrast() makes alone", () => {
+    const image = fc
+      .record({ width: fc.integer({ min: 1, max: 12 }), height: fc.integer({ min: 1, max: 12 }) })
+      .chain(({ width, height }) =>
+        fc.record({
+          width: fc.constant(width),
+          height: fc.constant(height),
+          luma: fc.array(fc.integer({ min: 0, max: 2_550_000 }), {
+            minLength: width * height,
+            maxLength: width * height,
+          }),
+          alpha: fc.option(fc.uint8Array({ minLength: width * height, maxLength: width * height })),
+        }),
+      );
+    fc.assert(
+      fc.property(image, ({ width, height, luma, alpha }) => {
+        const plane = Uint32Array.from(luma);
+        const count = width * height;
+        const alone = contrast(plane, alpha, count);
+        const sums = contrastSums(plane[0] ?? 0);
+        countContrast(plane, alpha, count, sums);
+        const stats = neighbourhood(plane, width, height, alpha, sums);
+        expect(contrastOfSums(sums)).toEqual(alone);
+        expect(stats).toEqual(neighbourhood(plane, width, height, alpha));
       }),
       { numRuns: 300 },
     );

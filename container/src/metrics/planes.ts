@@ -55,6 +55,19 @@ export function lumaPlane(pixels: PixelImage, out?: Uint32Array): Uint32Array {
 }
 
 /**
+ * The luma (×10 000) of pixel `i`, as `lumaPlane` has it.
+ *
+ * @example
+ * lumaAt({ data: Uint8Array.of(255, 0, 0), width: 1, height: 1, channels: 3 }, 0); // 540630
+ */
+export function lumaAt(pixels: PixelImage, i: number): number {
+  const { data, channels } = pixels;
+  const o = i * channels;
+  if (channels < 3) return (data[o] ?? 0) * UNIT;
+  return WR * (data[o] ?? 0) + WG * (data[o + 1] ?? 0) + WB * (data[o + 2] ?? 0);
+}
+
+/**
  * The alpha plane, or `null` when the image has no alpha or every pixel is fully opaque (see `Weights`).
  *
  * @example

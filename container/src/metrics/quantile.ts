@@ -58,20 +58,34 @@ export function countCoarse(
 }
 
 /**
- * The percentiles `ps` (0–100, integers) of `plane` over `rect`, each as an exact ratio in the plane's units
- * (num / den, den = 100), from coarse counts made by `countCoarse` with the same `shift`. `total` is Σ weight
- * (> 0).
+ * Which values a set of percentiles still needs counted exactly: the coarse bin and the weight before it of each
+ * rank they read, each distinct bin's slot in `fine` (`slotOf[bin]`, −1 for the others) and `fine` itself,
+ * zeroed: `1 << shift` counts per slot, value `v` of a slotted bin at `(slot << shift) + (v & mask)`. A pass that
+ * reads the plane anyway can count them (neighbourhood.ts does, for contrast); `countFine` is that pass alone.
  */
-export function finishPercentiles(
-  plane: Uint32Array,
-  weights: Weights,
-  width: number,
-  rect: Rect,
-  shift: number,
+export interface FinePlan {
+  readonly shift: number;
+  readonly slotOf: Int8Array;
+  readonly fine: Float64Array;
+  readonly ranks: readonly number[];
+  readonly fractions: readonly number[];
+  readonly bins: readonly number[];
+  readonly before: readonly number[];
+  readonly distinct: readonly number[];
+  readonly total: number;
+}
+
+/**
+ * The plan for the percentiles `ps` (0–100, integers), from coarse counts made with `shift` (see `countCoarse`);
+ * `total` is Σ weight (> 0). `alsoBins` get fine counts too (for `weightAtOrBelow`).
+ */
+export function planPercentiles(
   coarse: Float64Array,
+  shift: number,
   total: number,
   ps: readonly number[],
-): Ratio[] {
+  alsoBins: readonly number[] = [],
+): FinePlan {
   // Each percentile needs the copies at ranks floor(pos) and ceil(pos), pos = p·(W − 1)/100.
   const ranks: number[] = [];
   const fractions: number[] = [];
@@ -99,17 +113,20 @@ export function finishPercentiles(
     }
     seen += c;
   }
-  // One pass counts the values of the distinct bins found, each into a slot of the fine array.
-  const distinct = [...new Set(bins)];
+  const distinct = [...new Set([...bins, ...alsoBins])];
   const size = 1 << shift;
   if (fineScratch.length < distinct.length * size) fineScratch = new Float64Array(distinct.length * size);
-  const fine = fineScratch;
-  fine.fill(0, 0, distinct.length * size);
+  fineScratch.fill(0, 0, distinct.length * size);
   if (slotScratch.length < coarse.length) slotScratch = new Int8Array(coarse.length);
-  const slotOf = slotScratch;
-  slotOf.fill(-1, 0, coarse.length);
-  for (const [slot, bin] of distinct.entries()) slotOf[bin] = slot;
-  countFine(plane, weights, width, rect, shift, slotOf, fine);
+  slotScratch.fill(-1, 0, coarse.length);
+  for (const [slot, bin] of distinct.entries()) slotScratch[bin] = slot;
+  return { shift, slotOf: slotScratch, fine: fineScratch, ranks, fractions, bins, before, distinct, total };
+}
+
+/** The percentiles of a plan whose fine counts are made, each as an exact ratio (num / den, den = 100). */
+export function percentilesOfPlan(plan: FinePlan): Ratio[] {
+  const { shift, fine, ranks, fractions, bins, before, distinct, total } = plan;
+  const size = 1 << shift;
   const valueAt = (r: number): number => {
     const bin = bins[r] as number;
     const offset = distinct.indexOf(bin) * size;
@@ -127,16 +144,48 @@ export function finishPercentiles(
   });
 }
 
-/** Counts the values of the bins that have a slot (slotOf[bin] ≥ 0) into `fine`, `1 << shift` per slot. */
-function countFine(
+/**
+ * Σ weight of the values at or below `value`, exactly, from the coarse counts and the plan's fine counts (its
+ * bin must be one of the plan's).
+ *
+ * @example
+ * weightAtOrBelow(coarse, plan, 20_000); // Σ weight of luma ≤ 2 (×10 000)
+ */
+export function weightAtOrBelow(coarse: Float64Array, plan: FinePlan, value: number): number {
+  const { shift, slotOf, fine } = plan;
+  const bin = value >>> shift;
+  let weight = 0;
+  for (let b = 0; b < bin && b < coarse.length; b++) weight += coarse[b] as number;
+  if (bin >= coarse.length) return weight;
+  const slot = slotOf[bin] as number;
+  if (slot < 0) throw new RangeError(`Expected bin ${bin} in the plan`);
+  for (let v = slot << shift, end = v + (value & ((1 << shift) - 1)); v <= end; v++) weight += fine[v] as number;
+  return weight;
+}
+
+/**
+ * The percentiles `ps` (0–100, integers) of `plane` over `rect`, each as an exact ratio in the plane's units
+ * (num / den, den = 100), from coarse counts made by `countCoarse` with the same `shift`. `total` is Σ weight
+ * (> 0).
+ */
+export function finishPercentiles(
   plane: Uint32Array,
   weights: Weights,
   width: number,
   rect: Rect,
   shift: number,
-  slotOf: Int8Array,
-  fine: Float64Array,
-): void {
+  coarse: Float64Array,
+  total: number,
+  ps: readonly number[],
+): Ratio[] {
+  const plan = planPercentiles(coarse, shift, total, ps);
+  countFine(plane, weights, width, rect, plan);
+  return percentilesOfPlan(plan);
+}
+
+/** Counts the values of the plan's bins (those with a slot) over `rect` into its `fine` counts. */
+export function countFine(plane: Uint32Array, weights: Weights, width: number, rect: Rect, plan: FinePlan): void {
+  const { shift, slotOf, fine } = plan;
   const mask = (1 << shift) - 1;
   for (let y = rect.y0; y < rect.y1; y++) {
     const row = y * width;
