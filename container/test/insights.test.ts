@@ -1,12 +1,26 @@
 /**
  * The v2 insights through the container's HTTP surface (real sharp, the real app): asked for by name or with
- * `all`, absent unless asked for, and right on images whose answers are obvious.
+ * `all`, absent unless asked for, and right on images whose answers are obvious; and insights() itself, whose
+ * shared passes must give exactly what each metric's own function gives.
  */
+import fc from "fast-check";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import type { EdgeMode, Metric } from "../../contract/analysis.ts";
 import { AnalysisResponseSchema } from "../../contract/schemas.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { colorfulness } from "../src/metrics/colorfulness.ts";
+import { colors } from "../src/metrics/colors.ts";
+import { contrast } from "../src/metrics/contrast.ts";
+import { edgeDensity } from "../src/metrics/edge-density.ts";
+import { insights } from "../src/metrics/insights.ts";
+import { neighbourhood } from "../src/metrics/neighbourhood.ts";
+import { overlayFromPixels } from "../src/metrics/overlay.ts";
+import { placeholder } from "../src/metrics/placeholder.ts";
+import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
+import { sharpness } from "../src/metrics/sharpness.ts";
+import { goldenImages } from "./golden-v2/pixels.ts";
 
 const app = createApp(loadConfig({}));
 
@@ -115,5 +129,63 @@ describe("colours, overlay and placeholder", () => {
     const body = await analyse(await redAndBlue(), "placeholder");
     expect(body.placeholder).toMatchObject({ x_components: 4, y_components: 3 });
     expect(body.placeholder?.blurhash).toMatch(/^[0-9A-Za-z#$%*+,\-.:;=?@[\]^_{|}~]{28}$/);
+  });
+});
+
+describe("insights() in as few passes as it can", () => {
+  /** Each metric by its own function, on its own pass: what the shared passes must give, to the bit. */
+  function separately(pixels: PixelImage, metrics: readonly Metric[], n: number, edgeMode: EdgeMode | null) {
+    const weights = alphaPlane(pixels);
+    const count = pixels.width * pixels.height;
+    const luma = lumaPlane(pixels);
+    const stats = neighbourhood(luma, pixels.width, pixels.height, weights);
+    const all: Record<Metric, unknown> = {
+      contrast: contrast(luma, weights, count),
+      sharpness: sharpness(stats),
+      edge_density: edgeDensity(stats),
+      colorfulness: colorfulness(pixels, weights),
+      colors: colors(pixels, weights, n),
+      overlay: overlayFromPixels(pixels, weights, edgeMode),
+      placeholder: placeholder(pixels, weights),
+    } as Record<Metric, unknown>;
+    // A metric with nothing visible is absent, as insights() leaves it.
+    return Object.fromEntries(metrics.map((m) => [m, all[m] ?? undefined]));
+  }
+  const V2: Metric[] = ["contrast", "sharpness", "edge_density", "colorfulness", "colors", "overlay", "placeholder"];
+
+  it("gives exactly each metric's own result on the golden images, grey and with alpha, for any set asked", async () => {
+    const images = await goldenImages();
+    const subsets: Metric[][] = [V2, ["contrast"], ["contrast", "colors"], ["sharpness", "overlay"], ["placeholder"]];
+    for (const [name, pixels] of Object.entries(images)) {
+      for (const metrics of subsets) {
+        const got = JSON.parse(JSON.stringify(insights(pixels, metrics, { colors: 5, edgeMode: "all" })));
+        expect(got, `${name}: ${metrics}`).toEqual(JSON.parse(JSON.stringify(separately(pixels, metrics, 5, "all"))));
+      }
+    }
+  }, 60_000);
+
+  it("gives exactly each metric's own result on any small image, in any layout", () => {
+    const image = fc
+      .record({
+        width: fc.integer({ min: 1, max: 20 }),
+        height: fc.integer({ min: 1, max: 20 }),
+        channels: fc.integer({ min: 1, max: 4 }),
+        palette: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 }),
+      })
+      .chain(({ width, height, channels, palette }) =>
+        fc
+          .array(fc.constantFrom(...palette, 0, 255), {
+            minLength: width * height * channels,
+            maxLength: width * height * channels,
+          })
+          .map((values) => ({ data: Uint8Array.from(values), width, height, channels })),
+      );
+    fc.assert(
+      fc.property(image, fc.subarray(V2, { minLength: 1 }), fc.integer({ min: 1, max: 10 }), (pixels, metrics, n) => {
+        const got = JSON.parse(JSON.stringify(insights(pixels, metrics, { colors: n, edgeMode: "top_bottom" })));
+        expect(got).toEqual(JSON.parse(JSON.stringify(separately(pixels, metrics, n, "top_bottom"))));
+      }),
+      { numRuns: 300 },
+    );
   });
 });

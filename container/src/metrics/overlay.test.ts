@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { adviceFor, overlay, overlayFromPixels } from "./overlay.ts";
+import { adviceFor, overlay, overlayFromPixels, Y14, Y14_MAX } from "./overlay.ts";
 import { scalePlane } from "./scales.ts";
 
 /** An RGB image of `width` × `height` whose pixel (x, y) is grey `level(x, y)`. */
@@ -103,6 +103,14 @@ describe("overlay advice", () => {
 });
 
 describe("overlayFromPixels", () => {
+  it("counts luminance on tables that never sum past the histogram (the colour pass does not clamp)", () => {
+    const [yr, yg, yb] = Y14;
+    for (let v = 1; v < 256; v++) {
+      for (const table of Y14) expect(table[v] as number).toBeGreaterThanOrEqual(table[v - 1] as number);
+    }
+    expect((yr[255] as number) + (yg[255] as number) + (yb[255] as number)).toBe(Y14_MAX);
+  });
+
   it("gives the plane version's advice, bands and weights included, on any small image", () => {
     let state = 99;
     const next = () => {
