@@ -243,7 +243,12 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, ctx
     return;
   }
   // One claim per job in the batch (usually one job), then at most JOB_CONSUMER_CONCURRENCY items at once.
-  const byJob = Map.groupBy(batch.messages, (message) => message.body.job_id);
+  const byJob = new Map<string, Message<JobMessage>[]>();
+  for (const message of batch.messages) {
+    const group = byJob.get(message.body.job_id);
+    if (group) group.push(message);
+    else byJob.set(message.body.job_id, [message]);
+  }
   const work = (
     await Promise.all([...byJob].map(([jobId, messages]) => claimAll(jobId, messages, env, config)))
   ).flat();

@@ -181,7 +181,7 @@ describe("a multipart job", () => {
         cached: _c,
         processing_time_ms: _p,
         ...single
-      } = await (await upload(bytes, { query: "?metrics=median" })).json();
+      } = (await (await upload(bytes, { query: "?metrics=median" })).json()) as Record<string, unknown>;
       const line = lines[i];
       expect(line?.status === "succeeded" && line.result).toMatchObject(single);
     }
@@ -319,7 +319,7 @@ describe("the job's own records", () => {
   });
   const failed: ItemOutcome = {
     ok: false,
-    error: { code: "download_failed", message: "Failed to download image from URL", request_id: "r" },
+    error: { error: "Failed to download image from URL", code: "download_failed", request_id: "r" },
   };
 
   it("records each item once, however often and however grouped its records come", async () => {
