@@ -4,13 +4,14 @@
  *
  * k-means on 173 000 pixels would cost tens of milliseconds, so one pass first counts the pixels into a weighted
  * colour histogram (5 bits of red and blue, 6 of green: 65 536 bins, of which a photo fills one to three
- * thousand; a grey image has one bin per level), keeping each bin's mean colour; the clustering then runs on the
- * bins, each weighing its pixels. It is deterministic (same bytes, same answer): RESTARTS seedings (one greedy:
- * the heaviest bin, then each time the bin with the largest weight × squared distance to its nearest seed; the
- * others k-means++ drawn from a fixed-seed generator) run a few Lloyd iterations on the heaviest bins, and the
- * best of them converges on all of them. The same pass sums the linear light of every pixel, for the average.
- * Measured against OpenCV's k-means (best of 20 k-means++ attempts, on every pixel): within 1.3 % of its squared
- * CIELAB error on the reference samples for 3 to 10 clusters (golden-v2.test.ts asserts 5 %).
+ * thousand, merged a bit coarser while more than 4 096; a grey image has one bin per level), keeping each bin's
+ * mean colour; the clustering then runs on the bins, each weighing its pixels. It is deterministic (same bytes,
+ * same answer): RESTARTS seedings (one greedy: the heaviest bin, then each time the bin with the largest weight ×
+ * squared distance to its nearest seed; the others greedy k-means++ from a fixed-seed generator) run a few
+ * Lloyd iterations (on coarser bins when there are many), and the best of them converges on every bin. The same
+ * pass sums the linear light of every pixel, for the average. Measured against OpenCV's k-means (best of 20
+ * k-means++ attempts, on every pixel): within 0.8 % of its squared CIELAB error on the reference samples for 3 to
+ * 10 clusters (golden-v2.test.ts asserts 5 %); median 0.4 %, worst 12 % over 108 cases (docs/METRICS.md).
  */
 import type { z } from "zod";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
@@ -71,7 +72,12 @@ const LIN = SRGB8_TO_LINEAR;
 
 /** Above this many occupied bins, bins are merged to one bit less per channel: the clustering's cost stays bounded. */
 const MAX_BINS = 4096;
-const MERGE_MASK = (1 << (BITS + GREEN_BITS)) | (1 << BITS) | 1;
+const marks = new Uint8Array(BIN_COUNT);
+/** The bits a merge of `drop` levels clears: each channel's lowest `drop` kept bits. */
+function mergeMask(drop: number): number {
+  const low = (1 << drop) - 1;
+  return (low << (BITS + GREEN_BITS)) | (low << BITS) | low;
+}
 
 function histogram(pixels: PixelImage, weights: Weights): ColourHistogram {
   const { data, width, height, channels } = pixels;
@@ -132,19 +138,41 @@ export function histogramOfBins(
   linear: [number, number, number],
 ): ColourHistogram {
   // The bins in colour order (a function of the colours, not of where they are in the picture).
-  const list = touchedBins.sort();
+  let list = touchedBins.sort();
   let occupied = list.length;
-  // Noise-like images fill up to all 65 536 bins: merge each 2×2×2 block of bins into one (the sums add up).
-  if (occupied > MAX_BINS) {
+  // Busy images fill many bins: merge each 2×2×2 block of bins into one (the sums add up), as often as needed.
+  let drop = 0;
+  while (occupied > MAX_BINS) {
+    drop++;
+    const mask = mergeMask(drop);
+    occupied = 0;
     for (const bin of list) {
-      const to = bin & ~MERGE_MASK; // each channel's lowest kept bit cleared
+      const to = bin & ~mask;
+      if (marks[to] === 0) {
+        marks[to] = 1;
+        occupied++;
+      }
+    }
+    for (const bin of list) marks[bin & ~mask] = 0;
+  }
+  if (drop > 0) {
+    const mask = mergeMask(drop);
+    const targets: number[] = [];
+    for (const bin of list) {
+      const to = bin & ~mask;
+      if (marks[to] === 0) {
+        marks[to] = 1;
+        targets.push(to);
+      }
       if (to === bin) continue;
       for (let c = 0; c < 4; c++) {
         store[to * 4 + c] = (store[to * 4 + c] as number) + (store[bin * 4 + c] as number);
         store[bin * 4 + c] = 0;
       }
     }
-    occupied = 0;
+    for (const to of targets) marks[to] = 0;
+    targets.sort((x, y) => x - y);
+    list = Int32Array.from(targets);
   }
   const out: ColourHistogram = { total, weight: [], r: [], g: [], b: [], linear };
   // Collect the non-empty bins (after a merge, the targets: each is touched or the target of one that was),
@@ -158,8 +186,7 @@ export function histogramOfBins(
     out.b.push((store[bin * 4 + 3] as number) / w);
     store.fill(0, bin * 4, bin * 4 + 4);
   };
-  if (occupied > 0) for (const bin of list) collect(bin);
-  else for (const bin of new Set(Array.from(list, (bin) => bin & ~MERGE_MASK))) collect(bin);
+  for (const bin of list) collect(bin);
   return out;
 }
 
@@ -251,13 +278,22 @@ export function dominantClusters(pixels: PixelImage, weights: Weights, n: number
 }
 
 /**
- * How many seedings k-means runs from: 1 greedy, the rest k-means++; each runs RESTART_ITERATIONS on every bin,
- * and the one with the lowest error then runs to convergence. A photo's k-means has local optima a single
- * seeding falls into (sample 3 at N = 5: 22 % above the best); four seedings found the best on every golden
- * image, and two iterations are enough to tell them apart (measured: docs/METRICS.md).
+ * How many seedings k-means runs from: 1 greedy, the rest greedy k-means++ (SEED_CANDIDATES drawn per seed, the
+ * one that lowers the error most kept); each runs RESTART_ITERATIONS, and the one with the lowest error then runs
+ * to convergence on every bin. A photo's k-means has local optima that a single seeding falls into (sample 3 at
+ * N = 5: 22 % above the best). Measured against OpenCV's best of 20 attempts on 27 photos at 3, 5, 8 and 10
+ * clusters (docs/METRICS.md), these eight seedings of four iterations leave 16 of the 108 cases more than 2 %
+ * above it, where four k-means++ seedings of four iterations on the 1 024 heaviest bins left 31.
  */
-export const RESTARTS = 4;
-const RESTART_ITERATIONS = 2;
+export const RESTARTS = 8;
+const RESTART_ITERATIONS = 4;
+/** Candidates drawn for each k-means++ seed (scikit-learn draws 2 + ln k). */
+const SEED_CANDIDATES = 3;
+/**
+ * With more bins than this, the seedings run on coarser bins (one more bit dropped per channel, each the weighted
+ * CIELAB centroid of the bins it merges: a third as many points); the winner then converges on every bin.
+ */
+const COARSE_SEEDING_FROM = 1024;
 /** Lloyd's iterations stop here if the assignment still moves (it converges in 3–15 on photos). */
 const MAX_ITERATIONS = 100;
 
@@ -287,20 +323,23 @@ function clusterBins(h: ColourHistogram, n: number): Cluster[] {
     points[4 * i + 3] = h.weight[i] as number;
   }
   const k = Math.min(n, count, MAX_K);
-  // Every seeding runs a few iterations on every bin (the tail of light bins can favour another seeding); the
-  // best then converges.
+  // The seedings run a few iterations each, on coarser bins when there are many; the best then converges on every
+  // bin.
+  const coarse = count > COARSE_SEEDING_FROM && coarsen(h, count) >= 4 * k;
+  const runOn = coarse ? coarsePoints : points;
+  const runCount = coarse ? coarseCount : count;
   let best: Float64Array | null = null;
   let bestSse = Number.POSITIVE_INFINITY;
   for (let restart = 0; restart < (k > 1 ? RESTARTS : 1); restart++) {
-    const centres = seeds(count, k, restart);
-    const sse = lloyd(count, centres, RESTART_ITERATIONS);
+    const centres = seeds(runOn, runCount, k, restart);
+    const sse = lloyd(runOn, runCount, centres, RESTART_ITERATIONS);
     if (sse < bestSse) {
       bestSse = sse;
       best = centres;
     }
   }
   const centres = best as Float64Array;
-  lloyd(count, centres, MAX_ITERATIONS);
+  lloyd(points, count, centres, MAX_ITERATIONS);
   // Each cluster's weight, from the final assignment.
   const found = centres.length / 3;
   const weight = new Float64Array(found);
@@ -323,6 +362,44 @@ function clusterBins(h: ColourHistogram, n: number): Cluster[] {
   );
 }
 
+let coarsePoints = new Float64Array(0);
+let coarseCount = 0;
+const coarseIndex = new Int32Array(1 << (3 * BITS)).fill(-1);
+
+/**
+ * The bins merged one more bit per channel (by their mean colour), each at the weighted CIELAB centroid of the
+ * bins it merges, into `coarsePoints`; returns how many.
+ */
+function coarsen(h: ColourHistogram, count: number): number {
+  if (coarsePoints.length < count * 4) coarsePoints = new Float64Array(count * 4);
+  coarsePoints.fill(0, 0, count * 4);
+  const keys: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const key =
+      ((Math.floor(h.r[i] as number) >> (DROP_RB + 1)) << (2 * BITS - 1)) |
+      ((Math.floor(h.g[i] as number) >> (DROP_GREEN + 1)) << (BITS - 1)) |
+      (Math.floor(h.b[i] as number) >> (DROP_RB + 1));
+    let j = coarseIndex[key] as number;
+    if (j < 0) {
+      j = keys.length;
+      coarseIndex[key] = j;
+      keys.push(key);
+    }
+    const w = points[4 * i + 3] as number;
+    for (let c = 0; c < 3; c++) {
+      coarsePoints[4 * j + c] = (coarsePoints[4 * j + c] as number) + w * (points[4 * i + c] as number);
+    }
+    coarsePoints[4 * j + 3] = (coarsePoints[4 * j + 3] as number) + w;
+  }
+  for (const key of keys) coarseIndex[key] = -1;
+  for (let j = 0; j < keys.length; j++) {
+    const w = coarsePoints[4 * j + 3] as number;
+    for (let c = 0; c < 3; c++) coarsePoints[4 * j + c] = (coarsePoints[4 * j + c] as number) / w;
+  }
+  coarseCount = keys.length;
+  return coarseCount;
+}
+
 /** Linear light of a fractional 8-bit value, interpolated in the table (the curve is straight to 10⁻⁵ there). */
 function linearOf(v: number): number {
   const k = Math.min(254, Math.floor(v));
@@ -336,7 +413,7 @@ function linearOf(v: number): number {
  * k-means++ (the next seed drawn with probability ∝ weight × squared distance), drawn from a xorshift generator
  * seeded with the restart's number: the same every time.
  */
-function seeds(count: number, k: number, restart: number): Float64Array {
+function seeds(p: Float64Array, count: number, k: number, restart: number): Float64Array {
   let state = (0x9e3779b9 ^ (restart * 0x85ebca6b)) >>> 0 || 1;
   const random = () => {
     state ^= state << 13;
@@ -346,7 +423,6 @@ function seeds(count: number, k: number, restart: number): Float64Array {
     state >>>= 0;
     return state / 4294967296;
   };
-  const p = points;
   nearest.fill(Number.POSITIVE_INFINITY, 0, count);
   let seed = 0;
   if (restart === 0) {
@@ -388,10 +464,30 @@ function seeds(count: number, k: number, restart: number): Float64Array {
     }
     if (bestScore <= 0) break; // fewer distinct colours than k
     if (restart > 0) {
-      let target = random() * sum;
-      for (best = 0; best < count - 1; best++) {
-        target -= (p[4 * best + 3] as number) * (nearest[best] as number);
-        if (target < 0) break;
+      // Greedy k-means++: of SEED_CANDIDATES drawn with probability ∝ weight × squared distance, the one that leaves
+      // the lowest Σ weight × squared distance to the nearest seed.
+      let lowest = Number.POSITIVE_INFINITY;
+      for (let t = 0; t < SEED_CANDIDATES; t++) {
+        let target = random() * sum;
+        let candidate = 0;
+        for (; candidate < count - 1; candidate++) {
+          target -= (p[4 * candidate + 3] as number) * (nearest[candidate] as number);
+          if (target < 0) break;
+        }
+        const cl = p[4 * candidate] as number;
+        const ca = p[4 * candidate + 1] as number;
+        const cb = p[4 * candidate + 2] as number;
+        let potential = 0;
+        for (let i = 0, q = 0; i < count; i++, q += 4) {
+          const dl = (p[q] as number) - cl;
+          const da = (p[q + 1] as number) - ca;
+          const db = (p[q + 2] as number) - cb;
+          potential += (p[q + 3] as number) * Math.min(nearest[i] as number, dl * dl + da * da + db * db);
+        }
+        if (potential < lowest) {
+          lowest = potential;
+          best = candidate;
+        }
       }
     }
     seed = best;
@@ -410,9 +506,8 @@ function seeds(count: number, k: number, restart: number): Float64Array {
  * its lower bound and half its centre's distance to the nearest other centre cannot change cluster, so it is
  * not measured. After the first iterations nearly every bin is skipped.
  */
-function lloyd(count: number, centres: Float64Array, iterations: number): number {
+function lloyd(p: Float64Array, count: number, centres: Float64Array, iterations: number): number {
   const k = centres.length / 3;
-  const p = points;
   const sums = new Float64Array(4 * k);
   const shift = new Float64Array(k);
   const half = new Float64Array(k);
