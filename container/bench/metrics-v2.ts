@@ -1,98 +1,83 @@
 /**
- * Micro-benchmark of the v2 metrics (issue #13) on the reference sample 2 at its analysed size (512×338, the
- * service's decode: ≤ 512 px, sRGB 8-bit), in a warm loop: the median time of each metric, and of all of them,
- * given the luma plane the brightness pass already makes (its cost is printed too, for a caller without it).
+ * Micro-benchmark of the v2 metrics (issue #13) on the 536×354 reference samples at their analysed size
+ * (512×338, the service's decode: ≤ 512 px, sRGB 8-bit; sample 1 stays grey): what `insights()` costs for each
+ * metric asked for alone, and for all of them at once (which share their passes: insights.ts), beside the
+ * brightness pass every request makes. The cases run in rotation, one call each per round, so that load from
+ * elsewhere hits them alike; the figure is the median of the rounds, in ms.
  *
- *   node --import tsx container/bench/metrics-v2.ts [iterations]
+ *   node --import tsx container/bench/metrics-v2.ts [rounds]
  */
 import { readFileSync } from "node:fs";
-import { colorfulness } from "../src/metrics/colorfulness.ts";
-import { colors } from "../src/metrics/colors.ts";
-import { colourMetrics } from "../src/metrics/colour-pass.ts";
-import { contrast } from "../src/metrics/contrast.ts";
-import { edgeDensity } from "../src/metrics/edge-density.ts";
-import { neighbourhood } from "../src/metrics/neighbourhood.ts";
-import { overlay, overlayFromPixels } from "../src/metrics/overlay.ts";
-import { placeholder } from "../src/metrics/placeholder.ts";
-import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
-import { scalePlane } from "../src/metrics/scales.ts";
-import { sharpness } from "../src/metrics/sharpness.ts";
+import type { EdgeMode, Metric } from "../../contract/analysis.ts";
+import { analyse } from "../src/metrics/analyse.ts";
+import { insights } from "../src/metrics/insights.ts";
+import { lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { analysedPixels } from "../test/golden-v2/pixels.ts";
 import { REFERENCE_DIR } from "../test/images.ts";
 
-const iterations = Number(process.argv[2] ?? 300);
-const pixels: PixelImage = await analysedPixels(new Uint8Array(readFileSync(`${REFERENCE_DIR}sample2-536x354.jpg`)));
-const { width, height } = pixels;
-const count = width * height;
-const luma = lumaPlane(pixels);
-const weights = alphaPlane(pixels);
-const scratch = new Uint32Array(count);
+const rounds = Number(process.argv[2] ?? 400);
+const WARMUP_ROUNDS = 50;
+const V2: Metric[] = ["contrast", "sharpness", "edge_density", "colorfulness", "colors", "overlay", "placeholder"];
 
-const metrics: Record<string, () => unknown> = {
-  contrast: () => contrast(luma, weights, count),
-  "sharpness + edge_density (one pass)": () => {
-    const stats = neighbourhood(luma, width, height, weights);
-    return [sharpness(stats), edgeDensity(stats)];
-  },
-  colorfulness: () => colorfulness(pixels, weights),
-  "colors (n = 5)": () => colors(pixels, weights, 5),
-  "overlay (overlayFromPixels)": () => overlayFromPixels(pixels, weights, null),
-  "overlay, edge_mode=all": () => overlayFromPixels(pixels, weights, "all"),
-  "overlay from a luminance plane, plane included": () =>
-    overlay(scalePlane(pixels, "luminance", scratch), weights, width, height, null),
-  placeholder: () => placeholder(pixels, weights),
-};
-metrics["colourMetrics: the four colour metrics in one pass"] = () =>
-  colourMetrics(pixels, weights, { colorfulness: true, colors: 5, overlay: null, placeholder: true });
-metrics["contrast + neighbourhood + colourMetrics"] = () => {
-  contrast(luma, weights, count);
-  const stats = neighbourhood(luma, width, height, weights);
-  sharpness(stats);
-  edgeDensity(stats);
-  colourMetrics(pixels, weights, { colorfulness: true, colors: 5, overlay: null, placeholder: true });
-};
-/** Variants, timed apart and left out of the total. */
-const VARIANTS = new Set([
-  "colourMetrics: the four colour metrics in one pass",
-  "contrast + neighbourhood + colourMetrics",
-  "colors (n = 10)",
-  "overlay, edge_mode=all",
-  "overlay from a luminance plane, plane included",
-]);
-metrics["colors (n = 10)"] = () => colors(pixels, weights, 10);
-const extras: Record<string, () => unknown> = {
-  "luma plane (the brightness pass has it)": () => lumaPlane(pixels, scratch),
-  "scale plane: luminance": () => scalePlane(pixels, "luminance", scratch),
-  "scale plane: lstar": () => scalePlane(pixels, "lstar", scratch),
-};
+function cases(pixels: PixelImage): Record<string, () => unknown> {
+  const ask =
+    (metrics: Metric[], colors = 5, edgeMode: EdgeMode | null = null) =>
+    () =>
+      insights(pixels, metrics, { colors, edgeMode });
+  const scratch = new Uint32Array(pixels.width * pixels.height);
+  return {
+    "brightness pass (analyse, every request)": () =>
+      analyse(pixels, { median: false, histogram: false, edgeMode: null }),
+    "luma plane alone (for reference)": () => lumaPlane(pixels, scratch),
+    contrast: ask(["contrast"]),
+    "sharpness + edge_density (one pass)": ask(["sharpness", "edge_density"]),
+    colorfulness: ask(["colorfulness"]),
+    "colors (N = 5)": ask(["colors"]),
+    "colors (N = 10)": ask(["colors"], 10),
+    overlay: ask(["overlay"]),
+    "overlay, edge_mode=all": ask(["overlay"], 5, "all"),
+    placeholder: ask(["placeholder"]),
+    "all seven (colors=5)": ask(V2),
+    "all seven, edge_mode=all": ask(V2, 5, "all"),
+  };
+}
 
-/** The median and the fastest of `iterations` warm runs, in ms. */
-function time(run: () => unknown): [number, number] {
-  for (let i = 0; i < 50; i++) run();
-  const samples: number[] = [];
-  for (let i = 0; i < iterations; i++) {
-    const t0 = performance.now();
-    run();
-    samples.push(performance.now() - t0);
+/** The median time of each case, in ms, the cases in rotation. */
+function time(runs: Record<string, () => unknown>): Record<string, number> {
+  const names = Object.keys(runs);
+  const samples = names.map(() => [] as number[]);
+  for (let round = 0; round < WARMUP_ROUNDS + rounds; round++) {
+    for (const [k, name] of names.entries()) {
+      const t0 = performance.now();
+      (runs[name] as () => unknown)();
+      if (round >= WARMUP_ROUNDS) samples[k]?.push(performance.now() - t0);
+    }
   }
-  samples.sort((a, b) => a - b);
-  return [samples[Math.floor(samples.length / 2)] as number, samples[0] as number];
+  return Object.fromEntries(
+    names.map((name, k) => {
+      const sorted = (samples[k] as number[]).sort((a, b) => a - b);
+      return [name, sorted[sorted.length >> 1] as number];
+    }),
+  );
 }
 
+const images: Array<[string, PixelImage]> = [
+  ["sample2-536x354.jpg", await analysedPixels(new Uint8Array(readFileSync(`${REFERENCE_DIR}sample2-536x354.jpg`)))],
+  [
+    "sample1-536x354-grayscale.jpg",
+    await analysedPixels(new Uint8Array(readFileSync(`${REFERENCE_DIR}sample1-536x354-grayscale.jpg`)), true),
+  ],
+];
+const results = images.map(([name, pixels]) => [name, pixels, time(cases(pixels))] as const);
 console.log(
-  `sample2-536x354.jpg analysed at ${width}×${height} (${count} px), ${iterations} warm runs: median (fastest)`,
+  `v2 metrics, median of ${rounds} rounds, ms (${results.map(([n, p]) => `${n}: ${p.width}×${p.height}×${p.channels}`).join("; ")})`,
 );
-const show = (name: string, [median, fastest]: [number, number]) =>
-  console.log(`${name.padEnd(44)} ${median.toFixed(3)} ms (${fastest.toFixed(3)})`);
-let total = 0;
-for (const [name, run] of Object.entries(metrics)) {
-  const ms = time(run);
-  if (!VARIANTS.has(name)) total += ms[0];
-  show(name, ms);
+const names = Object.keys(results[0]?.[2] ?? {});
+const width = Math.max(...names.map((n) => n.length));
+console.log(`| ${"".padEnd(width)} | ${results.map(([n]) => n.slice(0, 7)).join(" | ")} |`);
+console.log(`|${"-".repeat(width + 2)}|${results.map(() => "--------:").join("|")}|`);
+for (const name of names) {
+  console.log(
+    `| ${name.padEnd(width)} | ${results.map(([, , r]) => (r[name] as number).toFixed(3).padStart(7)).join(" | ")} |`,
+  );
 }
-const all = time(() => {
-  for (const [name, run] of Object.entries(metrics)) if (!VARIANTS.has(name)) run();
-});
-console.log(`${"sum of the medians (colors n = 5, no bands)".padEnd(44)} ${total.toFixed(3)} ms`);
-show("all of them in one loop", all);
-for (const [name, run] of Object.entries(extras)) show(name, time(run));

@@ -11,7 +11,7 @@
  * Lloyd iterations (on coarser bins when there are many), and the best of them converges on every bin. The same
  * pass sums the linear light of every pixel, for the average. Measured against OpenCV's k-means (best of 20
  * k-means++ attempts, on every pixel): within 0.8 % of its squared CIELAB error on the reference samples for 3 to
- * 10 clusters (golden-v2.test.ts asserts 5 %); median 0.4 %, worst 12 % over 108 cases (docs/METRICS.md).
+ * 10 clusters (golden-v2.test.ts asserts 5 %); on 24 more photos, median 0.5 %, worst 12 % (docs/METRICS.md).
  */
 import type { z } from "zod";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
@@ -281,8 +281,8 @@ export function dominantClusters(pixels: PixelImage, weights: Weights, n: number
  * How many seedings k-means runs from: 1 greedy, the rest greedy k-means++ (SEED_CANDIDATES drawn per seed, the
  * one that lowers the error most kept); each runs RESTART_ITERATIONS, and the one with the lowest error then runs
  * to convergence on every bin. A photo's k-means has local optima that a single seeding falls into (sample 3 at
- * N = 5: 22 % above the best). Measured against OpenCV's best of 20 attempts on 27 photos at 3, 5, 8 and 10
- * clusters (docs/METRICS.md), these eight seedings of four iterations leave 16 of the 108 cases more than 2 %
+ * N = 5: 22 % above the best). Measured against OpenCV's best of 20 attempts on 24 photos at 3, 5, 8 and 10
+ * clusters (docs/METRICS.md), these eight seedings of four iterations leave 16 of the 96 cases more than 2 %
  * above it, where four k-means++ seedings of four iterations on the 1 024 heaviest bins left 31.
  */
 export const RESTARTS = 8;

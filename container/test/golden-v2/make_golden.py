@@ -6,7 +6,8 @@ OpenCV (Debian's python3-numpy, python3-opencv), on the exact analysed pixels th
     /usr/bin/python3 container/test/golden-v2/make_golden.py /tmp/golden-v2
     npx biome format --write container/test/golden-v2/values.json
 
-Writes values.json beside this script (about 30 s: OpenCV's k-means runs 20 attempts per image and N). Definitions are docs/METRICS.md's; weights are the alpha channel (a
+Writes values.json beside this script (about 4 min: OpenCV's k-means runs 20 attempts per image and N, on the
+golden images and on the 24 photos of the dominant colours' quality claim). Definitions are docs/METRICS.md's; weights are the alpha channel (a
 pixel of alpha w counts as w copies), or 1 per pixel for opaque images.
 """
 import hashlib
@@ -75,6 +76,53 @@ def overlay(y, w):
             "contrast_ratio": max(black, white)}
 
 
+def placeholder_copy(lin, w, width, height, side=16):
+    """The placeholder's small copy (docs/METRICS.md): at most `side` px on the longer side, aspect kept; cell
+    (cx, cy) holds columns ceil(cx·W/tw) up to the next and the rows y with floor(y·th/H) = cy; when every cell is
+    at least 4 px each way, only every other pixel of every other row of it counts, from its first; each cell is
+    the alpha-weighted mean in linear light (a wholly transparent one: the mean of all counted pixels), in 8-bit
+    sRGB."""
+    scale = min(1.0, side / max(width, height))
+    tw = max(1, int(np.floor(width * scale + 0.5)))
+    th = max(1, int(np.floor(height * scale + 0.5)))
+    xs = [-(-cx * width // tw) for cx in range(tw + 1)]
+    cell_row = np.minimum(th - 1, (np.arange(height) * th) // height)
+    step = 2 if width // tw >= 4 and height // th >= 4 else 1
+    lin2 = lin.reshape(height, width, 3)
+    w2 = w.reshape(height, width).astype(np.float64)
+    sums = np.zeros((th, tw, 4))
+    for y in range(height):
+        cy = cell_row[y]
+        first = int(np.argmax(cell_row == cy))
+        if (y - first) % step:
+            continue
+        for cx in range(tw):
+            cols = np.arange(xs[cx], xs[cx + 1], step)
+            ww = w2[y, cols]
+            sums[cy, cx, :3] += (lin2[y, cols] * ww[:, None]).sum(axis=0)
+            sums[cy, cx, 3] += ww.sum()
+    total = sums[:, :, 3].sum()
+    mean = sums[:, :, :3].sum(axis=(0, 1)) / total
+    out = np.zeros((th, tw, 3), dtype=int)
+    for cy in range(th):
+        for cx in range(tw):
+            cw = sums[cy, cx, 3]
+            out[cy, cx] = linear_to_srgb8(sums[cy, cx, :3] / cw if cw > 0 else mean)
+    return {"width": tw, "height": th, "rgb": out.reshape(-1).tolist()}
+
+
+def kmeans_errors(rgb):
+    """The reference error: OpenCV's k-means, k-means++ seeds, the best of 20 attempts, in CIELAB, per pixel."""
+    data = lab(rgb.reshape(-1, 3)).astype(np.float32)
+    best = {}
+    for n in (1, 3, 5, 8, 10):
+        cv2.setRNGSeed(13)
+        criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 300, 1e-4)
+        compactness, _, _ = cv2.kmeans(data, n, None, criteria, 20, cv2.KMEANS_PP_CENTERS)
+        best[str(n)] = compactness / len(data)
+    return best
+
+
 def metrics(px, width, height, channels):
     img = px.reshape(height, width, channels)
     if channels >= 3:
@@ -133,16 +181,10 @@ def metrics(px, width, height, channels):
                "bottom": (slice(height - by, None), slice(None))}
     out["overlay"] = {k: overlay(y2[s].ravel(), w[s].ravel()) for k, s in regions.items()}
 
+    out["placeholder_copy"] = placeholder_copy(lin, wf, width, height)
+
     if not alpha:
-        # The reference SSE: OpenCV's k-means, k-means++ seeds, the best of many attempts, in CIELAB.
-        data = lab(rgb.reshape(-1, 3)).astype(np.float32)
-        best = {}
-        for n in (1, 3, 5, 8, 10):
-            cv2.setRNGSeed(13)
-            criteria = (cv2.TERM_CRITERIA_EPS + cv2.TERM_CRITERIA_MAX_ITER, 300, 1e-4)
-            compactness, _, _ = cv2.kmeans(data, n, None, criteria, 20, cv2.KMEANS_PP_CENTERS)
-            best[str(n)] = compactness / len(data)
-        out["kmeans_mean_squared_error"] = best
+        out["kmeans_mean_squared_error"] = kmeans_errors(rgb)
     return out
 
 
@@ -161,7 +203,11 @@ def main():
         raw = open(os.path.join(src, name + ".raw"), "rb").read()
         assert hashlib.sha256(raw).hexdigest() == info["sha256"], name
         px = np.frombuffer(raw, dtype=np.uint8)
-        result = metrics(px, info["width"], info["height"], info["channels"])
+        if info.get("quality_only"):
+            rgb = px.reshape(info["height"], info["width"], info["channels"])[:, :, :3].astype(np.int64)
+            result = {"quality_only": True, "kmeans_mean_squared_error": kmeans_errors(rgb)}
+        else:
+            result = metrics(px, info["width"], info["height"], info["channels"])
         result["sha256"] = info["sha256"]
         values["images"][name] = result
         print(name, json.dumps(result)[:300])

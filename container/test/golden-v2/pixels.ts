@@ -61,6 +61,34 @@ export async function goldenImages(): Promise<Record<string, PixelImage>> {
   };
 }
 
+/**
+ * Photos for the dominant colours' quality claim (docs/METRICS.md): 24 crops of sample 3 of random sizes and
+ * places, their saturation scaled by 0.3 to 1.8 and their hue turned, each analysed as the service would; from
+ * a fixed-seed generator, so the same every time (their sha256 are in values.json).
+ */
+export async function qualityImages(): Promise<Record<string, PixelImage>> {
+  const photo = readFileSync(`${REFERENCE_DIR}sample3-color-5000x3330.jpg`);
+  let state = 7;
+  const random = () => {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    return state / 2 ** 32;
+  };
+  const out: Record<string, PixelImage> = {};
+  for (let k = 0; k < 24; k++) {
+    const width = 400 + Math.floor(random() * 2000);
+    const height = 300 + Math.floor(random() * 1500);
+    const left = Math.floor(random() * (5000 - width));
+    const top = Math.floor(random() * (3330 - height));
+    const crop = await sharp(photo)
+      .extract({ left, top, width, height })
+      .modulate({ saturation: 0.3 + random() * 1.5, hue: Math.floor(random() * 360) })
+      .png()
+      .toBuffer();
+    out[`crop${String(k).padStart(2, "0")}`] = await analysedPixels(new Uint8Array(crop));
+  }
+  return out;
+}
+
 /** RGB pixels with an alpha that rises left to right, 0 at x = 0 to 255 at the right edge, and a clear band. */
 export function withAlphaRamp(pixels: PixelImage): PixelImage {
   const { width, height } = pixels;
