@@ -28,6 +28,8 @@ function cases(pixels: PixelImage): Record<string, () => unknown> {
   return {
     "brightness pass (analyse, every request)": () =>
       analyse(pixels, { median: false, histogram: false, edgeMode: null }),
+    "v1 groups of metrics=all (+ median, histogram)": () =>
+      analyse(pixels, { median: true, histogram: true, edgeMode: null }),
     "luma plane alone (for reference)": () => lumaPlane(pixels, scratch),
     contrast: ask(["contrast"]),
     "sharpness + edge_density (one pass)": ask(["sharpness", "edge_density"]),
