@@ -2,8 +2,8 @@
  * The colour metrics in one pass over the RGB pixels: `colorfulness` (its moment sums), `colors` (the colour
  * histogram and the linear-light sums) and `overlay` (the whole image's luminance histogram; its bands take one
  * more pass each over their 10 % strips) read each pixel once, instead of once per metric; when the luma metrics
- * are asked for too, the same pass writes the luma plane and counts it coarsely for `contrast` (contrast.ts), so
- * that the plane costs no pass of its own. `placeholder` reads a quarter of the pixels by itself
+ * are asked for too, the same pass writes the luma plane with `contrast`'s coarse counts and deviation sums
+ * (contrast.ts), so that the plane costs no pass of its own. `placeholder` reads a quarter of the pixels by itself
  * (placeholder.ts). A grey image (1–2 channels) needs even less: its 256 level weights give every histogram.
  * Each result is the very one its own function gives (colour-pass.test.ts); a metric not asked for costs
  * nothing but a predictable branch. Pure: typed arrays in, plain objects out.
@@ -42,7 +42,7 @@ export interface ColourOptions {
   overlay?: EdgeMode | null;
   /** `placeholder`: true for 4 × 3 components, or [x, y]; absent or false: none. */
   placeholder?: boolean | readonly [number, number];
-  /** Write the luma plane and its coarse counts too. */
+  /** Write the luma plane (and contrast's first sums) too. */
   luma?: LumaTarget;
 }
 
@@ -117,8 +117,8 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
 
   const out: ColourResults = {};
   if (wantColorfulness) {
-    const [, sumRg, sumRg2, sumYb, sumYb2] = totals as unknown as number[];
-    out.colorfulness = colorfulnessOfSums(total, sumRg as number, sumRg2 as number, sumYb as number, sumYb2 as number);
+    const sum = (at: number) => totals[at] as number;
+    out.colorfulness = colorfulnessOfSums(total, sum(SUM_RG), sum(SUM_RG2), sum(SUM_YB), sum(SUM_YB2));
   }
   if (wantColors) {
     const linear: [number, number, number] = [

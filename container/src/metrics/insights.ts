@@ -2,10 +2,11 @@
  * The v2 insights of one analysed image (docs/METRICS.md), in as few passes over the pixels as the metrics
  * asked for need; a metric not asked for costs nothing:
  *
- * 1. the colour metrics read the RGB pixels once (colour-pass.ts), and the same pass writes the luma plane and
- *    contrast's coarse counts when a luma metric is asked for too (otherwise `lumaPlane` makes the plane);
- * 2. sharpness and edge density read the luma plane once (neighbourhood.ts), and that pass makes the rest of
- *    contrast's sums; contrast alone reads the plane by itself.
+ * 1. the colour metrics read the pixels once (colour-pass.ts), and the same pass writes the luma plane, with
+ *    contrast's coarse counts and deviation sums, when a luma metric is asked for too (otherwise `lumaPlane`
+ *    makes the plane);
+ * 2. sharpness and edge density read the luma plane once (neighbourhood.ts), and that pass makes contrast's fine
+ *    counts; contrast without them reads the plane by itself.
  */
 import { DEFAULT_COLORS, type EdgeMode, type Metric } from "../../../contract/analysis.ts";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
@@ -58,19 +59,17 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   // Contrast beside the neighbourhood metrics: its sums are made by the passes they make anyway.
   const sums: ContrastSums | null = wants("contrast") && wantNeighbourhood ? contrastSums(lumaAt(pixels, 0)) : null;
 
-  let colour: ColourResults = {};
-  let lumaMade = false;
-  if (needPixels) {
-    const fuse = needLuma;
-    colour = colourMetrics(pixels, weights, {
-      colorfulness: wants("colorfulness"),
-      colors: wants("colors") ? (options.colors ?? DEFAULT_COLORS) : undefined,
-      overlay: wants("overlay") ? (options.edgeMode ?? null) : undefined,
-      placeholder: wants("placeholder"),
-      luma: fuse ? { plane: lumaScratch, contrast: sums } : undefined,
-    });
-    lumaMade = fuse;
-  }
+  // The colour pass writes the luma plane too when both kinds are asked for.
+  const lumaMade = needPixels && needLuma;
+  const colour: ColourResults = needPixels
+    ? colourMetrics(pixels, weights, {
+        colorfulness: wants("colorfulness"),
+        colors: wants("colors") ? (options.colors ?? DEFAULT_COLORS) : undefined,
+        overlay: wants("overlay") ? (options.edgeMode ?? null) : undefined,
+        placeholder: wants("placeholder"),
+        luma: lumaMade ? { plane: lumaScratch, contrast: sums } : undefined,
+      })
+    : {};
 
   const out: Insights = {};
   if (needLuma) {
