@@ -20,6 +20,7 @@ import { overlayFromPixels } from "../src/metrics/overlay.ts";
 import { placeholder } from "../src/metrics/placeholder.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { sharpness } from "../src/metrics/sharpness.ts";
+import { anyImage } from "./arbitrary-images.ts";
 import { goldenImages } from "./golden-v2/pixels.ts";
 
 const app = createApp(loadConfig({}));
@@ -165,21 +166,7 @@ describe("insights() in as few passes as it can", () => {
   }, 60_000);
 
   it("gives exactly each metric's own result on any small image, in any layout", () => {
-    const image = fc
-      .record({
-        width: fc.integer({ min: 1, max: 20 }),
-        height: fc.integer({ min: 1, max: 20 }),
-        channels: fc.integer({ min: 1, max: 4 }),
-        palette: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 6 }),
-      })
-      .chain(({ width, height, channels, palette }) =>
-        fc
-          .array(fc.constantFrom(...palette, 0, 255), {
-            minLength: width * height * channels,
-            maxLength: width * height * channels,
-          })
-          .map((values) => ({ data: Uint8Array.from(values), width, height, channels })),
-      );
+    const image = anyImage(20, 6);
     fc.assert(
       fc.property(image, fc.subarray(V2, { minLength: 1 }), fc.integer({ min: 1, max: 10 }), (pixels, metrics, n) => {
         const got = JSON.parse(JSON.stringify(insights(pixels, metrics, { colors: n, edgeMode: "top_bottom" })));

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { anyPlane } from "../../test/arbitrary-images.ts";
 import { contrast, contrastOfSums, contrastSums, countContrast } from "./contrast.ts";
 import { edgeDensity } from "./edge-density.ts";
 import { neighbourhood } from "./neighbourhood.ts";
@@ -100,19 +101,10 @@ describe("neighbourhood (Laplacian variance and Sobel edges in one pass)", () =>
   });
 
   it("agrees with the obvious computation on any image, weighted or not, 1-pixel sides included", () => {
-    const image = fc
-      .record({ width: fc.integer({ min: 1, max: 12 }), height: fc.integer({ min: 1, max: 12 }) })
-      .chain(({ width, height }) =>
-        fc.record({
-          width: fc.constant(width),
-          height: fc.constant(height),
-          levels: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: width * height, maxLength: width * height }),
-          alpha: fc.option(fc.uint8Array({ minLength: width * height, maxLength: width * height })),
-        }),
-      );
+    const image = anyPlane(12, 255);
     fc.assert(
-      fc.property(image, ({ width, height, levels, alpha }) => {
-        const luma = Uint32Array.from(levels, (v) => v * 10_000);
+      fc.property(image, ({ width, height, values, alpha }) => {
+        const luma = Uint32Array.from(values, (v) => v * 10_000);
         const got = neighbourhood(luma, width, height, alpha);
         const want = oracle(luma, width, height, alpha);
         expect(got.totalWeight).toBe(want.total);
@@ -124,22 +116,10 @@ describe("neighbourhood (Laplacian variance and Sobel edges in one pass)", () =>
   });
 
   it("makes contrast's sums and percentiles in the same pass: the very contrast that contrast() makes alone", () => {
-    const image = fc
-      .record({ width: fc.integer({ min: 1, max: 12 }), height: fc.integer({ min: 1, max: 12 }) })
-      .chain(({ width, height }) =>
-        fc.record({
-          width: fc.constant(width),
-          height: fc.constant(height),
-          luma: fc.array(fc.integer({ min: 0, max: 2_550_000 }), {
-            minLength: width * height,
-            maxLength: width * height,
-          }),
-          alpha: fc.option(fc.uint8Array({ minLength: width * height, maxLength: width * height })),
-        }),
-      );
+    const image = anyPlane(12, 2_550_000);
     fc.assert(
-      fc.property(image, ({ width, height, luma, alpha }) => {
-        const plane = Uint32Array.from(luma);
+      fc.property(image, ({ width, height, values, alpha }) => {
+        const plane = Uint32Array.from(values);
         const count = width * height;
         const alone = contrast(plane, alpha, count);
         const sums = contrastSums(plane[0] ?? 0);

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InsightsSchemas } from "../../../contract/schemas.ts";
+import { anyImage } from "../../test/arbitrary-images.ts";
 import { colorfulness } from "./colorfulness.ts";
 import { colors } from "./colors.ts";
 import { contrast } from "./contrast.ts";
@@ -16,21 +17,7 @@ import { alphaPlane, lumaPlane, totalWeight } from "./planes.ts";
 import { scalePlane } from "./scales.ts";
 import { sharpness } from "./sharpness.ts";
 
-const image = fc
-  .record({
-    width: fc.integer({ min: 1, max: 20 }),
-    height: fc.integer({ min: 1, max: 20 }),
-    channels: fc.integer({ min: 1, max: 4 }),
-    palette: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 1, maxLength: 5 }),
-  })
-  .chain(({ width, height, channels, palette }) =>
-    fc
-      .array(fc.constantFrom(...palette, 0, 255), {
-        minLength: width * height * channels,
-        maxLength: width * height * channels,
-      })
-      .map((values) => ({ data: Uint8Array.from(values), width, height, channels })),
-  );
+const image = anyImage(20, 5);
 
 describe("the v2 metrics on any image", () => {
   it("fit the contract's schemas, and are null only when nothing is visible", () => {
