@@ -49,7 +49,7 @@ function workerProject(
             ...vars,
           },
           // A small limit so the 429 is reachable in a test; tests use distinct keys to stay under it.
-          ratelimits: { RATE_LIMITER: { simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },
+          ratelimits: { RATE_LIMITER: { namespace_id: "1001", simple: { limit: RATE_LIMIT_IN_TESTS, period: 60 } } },
         },
       })),
     ],

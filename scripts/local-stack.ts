@@ -4,16 +4,20 @@
  * workerd through Miniflare's own API, with its Durable Object, KV and rate-limit bindings, in front of it
  * through the local container stand-in.
  */
+import { readFileSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
+import { parse } from "smol-toml";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
 import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** wrangler.toml's date, which the pinned workerd accepts. */
-export const COMPATIBILITY_DATE = "2026-04-26";
+/** wrangler.toml's `compatibility_date` (the one place it is written), which the pinned workerd accepts. */
+export const COMPATIBILITY_DATE = String(
+  (parse(readFileSync(`${ROOT}wrangler.toml`, "utf8")) as { compatibility_date: string }).compatibility_date,
+);
 
 export interface LocalStack {
   /** The Worker's address, e.g. `http://127.0.0.1:40123`. */
@@ -69,30 +73,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     overrides: { enableContainers: false },
   } as never);
   const { assets: _assets, ...bindings } = workerOptions as typeof workerOptions & { assets?: unknown };
-  const mf = new Miniflare({
-    ...bindings,
-    modules: true,
-    script: await bundleWorker(),
-    compatibilityDate: COMPATIBILITY_DATE,
-    ratelimits: { RATE_LIMITER: { simple: { limit: options.rateLimitPerMinute ?? 120, period: 60 } } },
-    bindings: {
-      ...bindings.bindings,
-      ENVIRONMENT: "development",
-      LOCAL_CONTAINER_URL: container.url,
-      ...options.vars,
-    },
-    host: "127.0.0.1",
-    port: options.port ?? 0,
-    log: new Log(LogLevel.WARN),
-    ...(options.quiet
-      ? {
-          handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
-            stdout.resume();
-            stderr.resume();
-          },
-        }
-      : {}),
-  });
+  // Miniflare 5 takes a new options shape; wrangler still hands out the v4 one, which Miniflare converts.
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      ...bindings,
+      modules: true,
+      script: await bundleWorker(),
+      compatibilityDate: COMPATIBILITY_DATE,
+      // Placeholder `request.cf` values: no attempt to download the real ones (offline, and no warning).
+      cf: false,
+      ratelimits: {
+        RATE_LIMITER: { namespace_id: "1001", simple: { limit: options.rateLimitPerMinute ?? 120, period: 60 } },
+      },
+      bindings: {
+        ...(bindings.bindings as Record<string, unknown> | undefined),
+        ENVIRONMENT: "development",
+        LOCAL_CONTAINER_URL: container.url,
+        ...options.vars,
+      },
+      host: "127.0.0.1",
+      port: options.port ?? 0,
+      log: new Log(LogLevel.WARN),
+      ...(options.quiet
+        ? {
+            handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
+              stdout.resume();
+              stderr.resume();
+            },
+          }
+        : {}),
+    }),
+  );
   const url = (await mf.ready).origin;
   return {
     url,

@@ -7,22 +7,27 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { Log, LogLevel, Miniflare } from "miniflare";
+import { convertV4MiniflareOptions, Log, LogLevel, Miniflare } from "miniflare";
 import { bundleWorker, COMPATIBILITY_DATE } from "./local-stack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const OUT = `${ROOT}dist/openapi.json`;
 
-const mf = new Miniflare({
-  modules: true,
-  script: await bundleWorker(),
-  compatibilityDate: COMPATIBILITY_DATE,
-  compatibilityFlags: ["nodejs_compat"],
-  durableObjects: { ANALYZER: { className: "AnalysisContainer", useSQLite: true } },
-  kvNamespaces: ["RESULTS"],
-  bindings: { ENVIRONMENT: "production" },
-  log: new Log(LogLevel.WARN),
-});
+// Miniflare 5 takes a new options shape; convertV4MiniflareOptions reads the v4 one used here.
+const mf = new Miniflare(
+  convertV4MiniflareOptions({
+    modules: true,
+    script: await bundleWorker(),
+    compatibilityDate: COMPATIBILITY_DATE,
+    // Placeholder `request.cf` values: no attempt to download the real ones (offline, and no warning).
+    cf: false,
+    compatibilityFlags: ["nodejs_compat"],
+    durableObjects: { ANALYZER: { className: "AnalysisContainer", useSQLite: true } },
+    kvNamespaces: ["RESULTS"],
+    bindings: { ENVIRONMENT: "production" },
+    log: new Log(LogLevel.WARN),
+  }),
+);
 let status = 1;
 try {
   const res = await mf.dispatchFetch("https://image-insights-api.example.workers.dev/openapi.json");

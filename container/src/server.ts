@@ -1,6 +1,6 @@
 /**
  * The container's process: listen, socket timeouts, graceful shutdown. The only file that knows about
- * sockets. Run as `node container/src/server.ts` (Node ≥ 22.18 strips the types) or, on Node 20,
+ * sockets. Run as `node container/src/server.ts` (Node ≥ 22.18 strips the types) or, on Node 22.12–22.17,
  * `node --import tsx container/src/server.ts` (what `npm run start:container` does).
  */
 

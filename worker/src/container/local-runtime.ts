@@ -45,6 +45,11 @@ export class LocalContainerRuntime implements Container {
     return this.#running;
   }
 
+  /** No image: the program runs as a local process. */
+  get images(): Record<string, string> {
+    return {};
+  }
+
   start(_options?: ContainerStartupOptions): void {
     if (this.#running) throw new Error("start() cannot be called on a container that is already running.");
     this.#running = true;
@@ -128,11 +133,14 @@ export class LocalContainerRuntime implements Container {
   interceptOutboundHttps(): Promise<void> {
     return unsupported("outbound interception");
   }
-  snapshotDirectory(): Promise<ContainerDirectorySnapshot> {
-    return unsupported("snapshots");
-  }
   snapshotContainer(): Promise<ContainerSnapshot> {
     return unsupported("snapshots");
+  }
+  exec(): Promise<ExecProcess> {
+    return unsupported("exec");
+  }
+  inspect(): Promise<ContainerInfo | null> {
+    return unsupported("inspect");
   }
 }
 
