@@ -72,7 +72,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}wrangler.toml`, undefined, {
     overrides: { enableContainers: false },
   } as never);
-  const { assets: _assets, ...bindings } = workerOptions as typeof workerOptions & { assets?: unknown };
+  // The Worker is one bundled script here: wrangler's assets and module rules do not apply (and Miniflare 5
+  // refuses to convert module rules).
+  const {
+    assets: _assets,
+    modulesRules: _modulesRules,
+    ...bindings
+  } = workerOptions as typeof workerOptions & {
+    assets?: unknown;
+    modulesRules?: unknown;
+  };
   // Miniflare 5 takes a new options shape; wrangler still hands out the v4 one, which Miniflare converts.
   const mf = new Miniflare(
     convertV4MiniflareOptions({
