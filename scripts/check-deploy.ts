@@ -9,8 +9,8 @@
  * `RATE_LIMIT_PERIOD_S` equal to the rate limiter's `period`. A value that passes here is one the deployed
  * Worker accepts; one that fails would have made every request a 503 `misconfigured`.
  *
- * wrangler (4.86, and still 4.156) runs `docker` to build the container image even for a dry run, and this machine (like CI)
- * has no Docker engine. WRANGLER_DOCKER_BIN points it at a stub that exits 0, so the dry run checks the
+ * wrangler (4.86, and still 4.156) runs `docker` to build the container image even for a dry run, and this machine
+ * (like CI) has no Docker engine. WRANGLER_DOCKER_BIN points it at a stub that exits 0, so the dry run checks the
  * bundle and the config; the image itself is built and run by ../shared/tools/image-check instead.
  */
 import { spawnSync } from "node:child_process";

@@ -40,6 +40,11 @@ describe("npm run dev", () => {
     const server = dev;
     await until("the API answered 200", async () => ((await analyse(server.url)) === 200 ? true : undefined), server);
     expect(server.output()).toContain("[dev] mode: local");
+    // The pinned wrangler is named once, without wrangler's "(update available …)" nag (README, "Toolchain").
+    const wranglerVersion = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
+    expect(server.output()).toContain(`[dev] wrangler ${wranglerVersion} (pinned`);
+    expect(server.output()).not.toContain("update available");
+    expect(server.output()).not.toContain("Unable to fetch the `Request.cf` object"); // none is downloaded
 
     // The pages are static assets: served with their CSP and without running the Worker (which would add
     // its X-Request-Id to every answer).

@@ -10,6 +10,7 @@
  * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
 
 const port = process.env.PORT ?? "8787";
@@ -63,9 +64,21 @@ if (dockerEngineAnswers()) {
   wranglerArgs.push("--enable-containers=false", "--var", `LOCAL_CONTAINER_URL:${localUrl}`);
   void keepContainerRunning();
 }
+// wrangler's banner asks registry.npmjs.org for its latest version and adds "(update available …)" to it. The
+// pinned version is on purpose (README, "Toolchain"), and wrangler has no switch for that check alone:
+// WRANGLER_HIDE_BANNER skips the banner and, with it, the check (no request is made). The version is named here.
+// The Worker reads no `request.cf`, so Miniflare's placeholder does: CLOUDFLARE_CF_FETCH_ENABLED=false spares a
+// download from workers.cloudflare.com (and, offline, a warning with a stack trace), as the scripts' `cf: false`.
+const wranglerVersion: string = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
+say(`wrangler ${wranglerVersion} (pinned in package.json: README, "Toolchain", says why)`);
 worker = spawn(process.execPath, wranglerArgs, {
   stdio: "inherit",
-  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  env: {
+    ...process.env,
+    WRANGLER_SEND_METRICS: "false",
+    WRANGLER_HIDE_BANNER: "true",
+    CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false",
+  },
 });
 say(`the API will answer on http://localhost:${port}`);
 worker.on("exit", (code) => void shutdown(code ?? 1));

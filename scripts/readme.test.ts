@@ -24,4 +24,26 @@ describe("README", () => {
       expect(read(doc).length).toBeGreaterThan(500);
     }
   });
+
+  it("states the pinned toolchain and each install script's decision as package.json and wrangler.toml have them", () => {
+    const readme = read("README.md");
+    const pkg = JSON.parse(read("package.json"));
+    const toolchain = readme.slice(readme.indexOf("### Toolchain"), readme.indexOf("### Install scripts"));
+    expect(toolchain).toContain(`Node ${pkg.engines.node.replace(">=", "")} or newer`);
+    for (const name of ["wrangler", "@cloudflare/vitest-pool-workers", "@cloudflare/workers-types", "@types/node"]) {
+      expect(toolchain, name).toMatch(
+        new RegExp(`\\| \`${name}\` \\| ${pkg.devDependencies[name].replaceAll(".", "\\.")}[ |]`),
+      );
+    }
+    const date = /^compatibility_date = "([\d-]+)"/m.exec(read("wrangler.toml"))?.[1];
+    expect(toolchain).toContain(`| \`compatibility_date\` | ${date} |`);
+    expect(readme).toContain(`[dev] wrangler ${pkg.devDependencies.wrangler} (pinned`);
+
+    const scripts = readme.slice(readme.indexOf("### Install scripts"), readme.indexOf("## Deploy"));
+    const decided = [...scripts.matchAll(/^\| `([^`]+)` \|.*\| (denied|approved):/gm)].map((m) => [
+      m[1],
+      m[2] === "approved",
+    ]);
+    expect(Object.fromEntries(decided)).toEqual(pkg.allowScripts);
+  });
 });
