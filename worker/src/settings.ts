@@ -50,8 +50,13 @@ export const MAX_JOB_ITEMS = 1_000;
 export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
 export const JOB_RETENTION = "7d";
-/** How many items of one queue batch the consumer analyses at once (with `max_concurrency` batches). */
-export const JOB_CONSUMER_CONCURRENCY = 4;
+/**
+ * How many items of one queue batch the consumer analyses at once (with `max_concurrency` batches). Two, as many
+ * as a container decodes at once here: at 4 a single request waited behind job items (p50 1.8× idle while a
+ * 1,000-item job ran, up to 3.4× on a busy machine), at 2 it is 1.35× and the job still outruns single
+ * requests (docs/BENCHMARK.md, "Batch jobs").
+ */
+export const JOB_CONSUMER_CONCURRENCY = 2;
 /**
  * How long an item may stay unfinished after it was sent to the queue before the job sends it again, in
  * seconds: longer than the queue's whole retry horizon, so it only ever catches a message that was lost.
