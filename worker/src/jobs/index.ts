@@ -214,7 +214,7 @@ export class BatchJob extends DurableObject<Env> {
   /**
    * The items' counts: taken from the rows once per instance, then kept up to date by `recordMany` (this object
    * is the only writer of its rows). Counting the rows on every record made a 1,000-item job's records
-   * quadratic, and was the largest part of the Worker's own work per item.
+   * quadratic, and was most of this object's own work per item.
    */
   #counts(): Tally {
     if (!this.#tally) {
