@@ -11,6 +11,7 @@ import { brightnessScore } from "../src/metrics/luminance.ts";
 import type { PixelImage } from "../src/metrics/planes.ts";
 import { SCALES } from "../src/metrics/scales.ts";
 import { goldenImages, pixelsHash } from "./golden-v2/pixels.ts";
+import { near } from "./near.ts";
 
 /**
  * rec709's luma is exact (only the float sums differ); the 0–100 scales' planes are within one unit of 1/20 480
@@ -27,9 +28,6 @@ let images: Record<string, PixelImage> = {};
 beforeAll(async () => {
   images = await goldenImages();
 }, 60_000);
-
-const near = (got: number | undefined, want: number, tolerance: number, what: string) =>
-  expect(Math.abs((got ?? Number.NaN) - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(tolerance);
 
 describe.each(Object.keys(golden.images))("golden image %s", (name) => {
   const want = golden.images[name];

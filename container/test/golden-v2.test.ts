@@ -19,6 +19,7 @@ import { weightedPercentiles } from "../src/metrics/quantile.ts";
 import { SCALES, scalePlane } from "../src/metrics/scales.ts";
 import { sharpness } from "../src/metrics/sharpness.ts";
 import { goldenImages, pixelsHash, qualityImages } from "./golden-v2/pixels.ts";
+import { near } from "./near.ts";
 
 /** Reported values have 2 decimals: half a unit of the last place, and a little for the float sums. */
 const TOLERANCE = {
@@ -49,9 +50,6 @@ let images: Record<string, PixelImage> = {};
 beforeAll(async () => {
   images = await goldenImages();
 }, 60_000);
-
-const near = (got: number | undefined, want: number, tolerance: number, what: string) =>
-  expect(Math.abs((got ?? Number.NaN) - want), `${what}: got ${got}, want ${want}`).toBeLessThanOrEqual(tolerance);
 
 /** Every pixel in CIELAB, and the mean squared error of the nearest of `centres`: what OpenCV's compactness is. */
 function meanSquaredError(pixels: PixelImage, centres: ReadonlyArray<readonly number[]>): number {
