@@ -6,10 +6,11 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { stringify } from "csv-stringify/sync";
 import { ApiError } from "../../../contract/errors.ts";
 import { JOBS_PATH, type JobResultLine } from "../../../contract/jobs.ts";
-import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
+import { flattenResult, resultColumns } from "../../../contract/result-columns.ts";
 import { cachePartition } from "../cache/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
+import { log } from "../log.ts";
 import { indexKey } from "./index.ts";
 import type { deleteJobRoute, getJobRoute, jobResultsRoute, listJobsRoute, submitJobRoute } from "./route.ts";
 import { ownerOf } from "./route.ts";
@@ -80,56 +81,71 @@ export const listJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) =>
   );
 };
 
-/** Flattens a result for a CSV row: nested fields get dotted names (`histogram.0.percent`). */
-export function flatten(value: unknown, prefix = "", into: Record<string, string | number | boolean | null> = {}) {
-  if (value !== null && typeof value === "object") {
-    for (const [key, inner] of Object.entries(value)) flatten(inner, prefix ? `${prefix}.${key}` : key, into);
-  } else {
-    into[prefix] = value as string | number | boolean | null;
-  }
-  return into;
-}
-
 const CSV_BASE_COLUMNS = ["index", "id", "source", "status", "error_code", "error"];
 
-function csvRow(line: JobResultLine, resultColumns: string[]): unknown[] {
+/**
+ * Booleans as JSON writes them: csv-stringify's default writes false as an empty cell, which would read as a
+ * value the result does not have.
+ */
+const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
+
+/** The `result.*` cells of a job's CSV: its columns, and the fields a row had that none of them holds. */
+interface ResultCells {
+  columns: readonly string[];
+  listed: ReadonlySet<string>;
+  unlisted: Set<string>;
+}
+
+/** One row: a failed or cancelled item's result cells are empty, as are a succeeded one's absent values. */
+function csvRow(line: JobResultLine, cells: ResultCells): unknown[] {
   const base = [line.index, line.id, line.source, line.status];
   if (line.status !== "succeeded")
-    return [...base, line.error.code, line.error.error, ...resultColumns.map(() => null)];
-  const flat = flatten(line.result);
-  return [...base, null, null, ...resultColumns.map((column) => flat[column] ?? null)];
+    return [...base, line.error.code, line.error.error, ...cells.columns.map(() => null)];
+  const flat = flattenResult(line.result);
+  // A value with no column would be lost without a word: the columns are meant to cover every field.
+  for (const key of Object.keys(flat)) if (!cells.listed.has(key)) cells.unlisted.add(key);
+  return [...base, null, null, ...cells.columns.map((column) => flat[column] ?? null)];
 }
 
 /** `GET /v1/jobs/{job_id}/results`: NDJSON or CSV, streamed page by page in item order. */
 export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c) => {
-  const stub = c.env.JOBS.getByName(c.req.valid("param").job_id);
+  const jobId = c.req.valid("param").job_id;
+  const stub = c.env.JOBS.getByName(jobId);
   const owner = ownerOf(c.get("principal"));
   const first = await stub.results(owner, -1);
   if (!first) throw jobNotFound();
   const format = c.req.valid("query").format ?? (/\btext\/csv\b/.test(c.req.header("Accept") ?? "") ? "csv" : "ndjson");
-  const sample: AnalysisResponseBody | null = format === "csv" ? await stub.sampleResult(owner) : null;
-  const resultColumns = sample ? Object.keys(flatten(sample)).map((column) => `result.${column}`) : [];
+  // The columns follow from the job's parameters alone (contract/result-columns.ts), never from its results.
+  const params = format === "csv" ? await stub.params(owner) : null;
+  if (format === "csv" && !params) throw jobNotFound(); // deleted since its first page was read
+  const columns = params ? resultColumns(params) : [];
+  const cells: ResultCells = { columns, listed: new Set(columns), unlisted: new Set() };
   const encoder = new TextEncoder();
   const encode = (lines: JobResultLine[]) =>
     encoder.encode(
       format === "csv"
         ? stringify(
-            lines.map((line) =>
-              csvRow(
-                line,
-                resultColumns.map((col) => col.slice("result.".length)),
-              ),
-            ),
+            lines.map((line) => csvRow(line, cells)),
+            CSV_OPTIONS,
           )
         : lines.map((line) => `${JSON.stringify(line)}\n`).join(""),
     );
   let page: { lines: JobResultLine[]; next: number | null } | null = first;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      if (format === "csv") controller.enqueue(encoder.encode(stringify([[...CSV_BASE_COLUMNS, ...resultColumns]])));
+      if (format === "csv") {
+        const header = [...CSV_BASE_COLUMNS, ...columns.map((column) => `result.${column}`)];
+        controller.enqueue(encoder.encode(stringify([header])));
+      }
     },
     async pull(controller) {
       if (!page) {
+        if (cells.unlisted.size > 0) {
+          log("error", "job CSV has no column for some fields", {
+            job_id: jobId,
+            fields: [...cells.unlisted].sort().join(","),
+          });
+        }
         controller.close();
         return;
       }
@@ -139,7 +155,7 @@ export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c
   });
   const headers = {
     "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
-    "Content-Disposition": `inline; filename="${c.req.valid("param").job_id}.${format}"`,
+    "Content-Disposition": `inline; filename="${jobId}.${format}"`,
     "Cache-Control": "no-store",
   };
   return c.body(body, 200, headers) as never;

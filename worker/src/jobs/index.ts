@@ -373,13 +373,16 @@ export class BatchJob extends DurableObject<Env> {
     });
   }
 
-  /** The first successful result, for the CSV header's columns (null while there is none). */
-  async sampleResult(owner: string): Promise<AnalysisResponseBody | null> {
-    if (!this.#owned(owner)) return null;
-    const row = this.#sql
-      .exec<{ result: string }>("SELECT result FROM items WHERE state = 'succeeded' ORDER BY idx LIMIT 1")
-      .toArray()[0];
-    return row ? (JSON.parse(row.result) as AnalysisResponseBody) : null;
+  /**
+   * The job's analysis parameters, which decide its CSV's columns (contract/result-columns.ts); null for anyone
+   * but its owner.
+   *
+   * @example
+   * await job.params("key:3f2a…"); // { metrics: ["colors"], edgeMode: null, background: null, colors: 3 }
+   */
+  async params(owner: string): Promise<AnalysisParams | null> {
+    const job = this.#owned(owner);
+    return job ? (JSON.parse(job.params) as AnalysisParams) : null;
   }
 
   /** Keeps the error of an attempt that will be retried, for the dead-letter queue to record if none succeeds. */

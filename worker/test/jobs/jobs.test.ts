@@ -6,11 +6,13 @@ import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, inject, it } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
-import { JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
+import { type JobResultLine, JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
+import { flattenResult, type ResultCell, resultColumns } from "../../../contract/result-columns.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
 import { JOB_CONSUMER_CONCURRENCY } from "../../src/settings.ts";
 import { png, upload } from "../helpers.ts";
+import { stripesPng } from "./stripes.ts";
 
 const KEY = "test-key-main";
 const source = (path: string) => `${inject("sourceUrl")}${path}`;
@@ -102,6 +104,168 @@ describe("a JSON job of URLs", () => {
       /^0,white,http:\/\/127\.0\.0\.1:\d+\/image\.png,succeeded,,,100,255,255,20,10,rec709,png,20,10,20,10,/,
     );
     expect(rows[3]).toMatch(/^2,missing,.*,failed,download_failed,Failed to download image from URL,,,/);
+  });
+});
+
+/** RFC 4180 as csv-stringify writes it: fields quoted when they hold a comma, a quote or a line break. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '"') {
+      for (i++; i < text.length && !(text[i] === '"' && text[i + 1] !== '"'); i++)
+        field += text[i] === '"' ? text[++i] : text[i];
+    } else if (ch === ",") {
+      row.push(field);
+      field = "";
+    } else if (ch === "\n") {
+      rows.push([...row, field]);
+      row = [];
+      field = "";
+    } else {
+      field += ch;
+    }
+  }
+  return rows;
+}
+
+describe("the CSV's columns", () => {
+  const BASE_COLUMNS = ["index", "id", "source", "status", "error_code", "error"];
+  /** Six clearly different colours: more than the five clusters metrics=colors finds by default. */
+  const SIX: Array<[number, number, number]> = [
+    [230, 25, 75],
+    [60, 180, 75],
+    [255, 225, 25],
+    [0, 130, 200],
+    [245, 130, 48],
+    [145, 30, 180],
+  ];
+  /** What a cell says for a result's value: empty for none, booleans and numbers as JSON writes them. */
+  const cell = (value: ResultCell | undefined) => (value === null || value === undefined ? "" : String(value));
+
+  async function fileJob(files: Array<[string, Uint8Array]>, query: string): Promise<string> {
+    const form = new FormData();
+    for (const [name, bytes] of files) form.append("images", new Blob([bytes], { type: "image/png" }), name);
+    const res = await SELF.fetch(`https://api.test/v1/jobs?${query}`, {
+      method: "POST",
+      headers: { "X-API-Key": KEY },
+      body: form,
+    });
+    expect(res.status).toBe(202);
+    const { job_id } = JobSchema.parse(await res.json());
+    await finished(job_id);
+    return job_id;
+  }
+
+  /**
+   * The job's NDJSON lines (checked against the contract, but as sent: zod's copy would list the fields in the
+   * schema's order), its CSV's raw header line, and the CSV's cells.
+   */
+  async function bothFormats(jobId: string) {
+    const lines = (await (await results(jobId)).text())
+      .trim()
+      .split("\n")
+      .map((l) => {
+        const line = JSON.parse(l) as JobResultLine;
+        JobResultLineSchema.parse(line);
+        return line;
+      });
+    const csv = await results(jobId, "?format=csv");
+    expect(csv.headers.get("Content-Type")).toMatch(/^text\/csv/);
+    const text = await csv.text();
+    const [header = [], ...rows] = parseCsv(text);
+    return { lines, headerLine: text.slice(0, text.indexOf("\n")), header, rows };
+  }
+
+  /** Each succeeded line's every value is in its column, and every other result cell of its row is empty. */
+  function expectRowsHoldEveryValue(lines: JobResultLine[], header: string[], rows: string[][]) {
+    const columns = header.slice(BASE_COLUMNS.length).map((c) => c.replace(/^result\./, ""));
+    expect(rows).toHaveLength(lines.length);
+    for (const [i, line] of lines.entries()) {
+      const row = rows[i] as string[];
+      expect(row.slice(0, 4)).toEqual([String(line.index), line.id ?? "", line.source, line.status]);
+      const flat = line.status === "succeeded" ? flattenResult(line.result) : {};
+      expect(columns).toEqual(expect.arrayContaining(Object.keys(flat))); // no value without a column
+      expect(row.slice(BASE_COLUMNS.length)).toEqual(columns.map((column) => cell(flat[column])));
+    }
+  }
+
+  it("come from the job's parameters: a later image with more dominant colours keeps every value", async () => {
+    const query = "metrics=colors&colors=5";
+    const jobId = await fileJob(
+      [
+        ["flat.png", png(75)],
+        ["stripes.png", await stripesPng(SIX)],
+      ],
+      query,
+    );
+    const { lines, header, rows } = await bothFormats(jobId);
+    const dominant = lines.map((l) => (l.status === "succeeded" ? l.result.colors?.dominant.length : null));
+    expect(dominant).toEqual([1, 5]); // the first result has fewer colours than the second
+    expect(header).toEqual([
+      ...BASE_COLUMNS,
+      ...resultColumns(parseAnalysisParams(new URLSearchParams(query))).map((c) => `result.${c}`),
+    ]);
+    expectRowsHoldEveryValue(lines, header, rows);
+    const at = (column: string) => header.indexOf(`result.${column}`);
+    const second = lines[1]?.status === "succeeded" ? lines[1].result.colors?.dominant : undefined;
+    expect(rows.map((row) => row[at("colors.dominant.4.hex")])).toEqual(["", second?.[4]?.hex]);
+    expect(rows.map((row) => row[at("colors.dominant.4.percent")])).toEqual(["", String(second?.[4]?.percent)]);
+  });
+
+  it("are the same for two jobs with the same parameters, and a failed item's result cells are empty", async () => {
+    const query = "metrics=colors&colors=5";
+    const first = await fileJob([["flat.png", png(76)]], query);
+    // A PNG's signature and nothing of an image after it: accepted by its magic bytes, refused by the decoder.
+    const broken = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Uint8Array(64).fill(7)]);
+    const second = await fileJob(
+      [
+        ["stripes.png", await stripesPng(SIX)],
+        ["broken.png", broken],
+        ["flat.png", png(77)],
+      ],
+      query,
+    );
+    const a = await bothFormats(first);
+    const b = await bothFormats(second);
+    expect(b.headerLine).toBe(a.headerLine);
+    expect(b.lines.map((l) => l.status)).toEqual(["succeeded", "failed", "succeeded"]);
+    const failed = b.rows[1] as string[];
+    expect(failed.slice(3, 6)).toEqual(["failed", "invalid_image", expect.stringMatching(/\S/)]);
+    expect(failed.slice(BASE_COLUMNS.length).every((value) => value === "")).toBe(true);
+    expectRowsHoldEveryValue(b.lines, b.header, b.rows);
+  });
+
+  it("for metrics=all&edge_mode=all list the overlay bands, every field in the order of a real answer", async () => {
+    const stripes = await stripesPng(SIX);
+    const jobId = await fileJob([["stripes.png", stripes]], "metrics=all&edge_mode=all");
+    const { lines, header, rows } = await bothFormats(jobId);
+    for (const band of ["left", "right", "top", "bottom"]) {
+      for (const field of ["text_color", "contrast_ratio", "wcag_aa", "wcag_aa_large"]) {
+        expect(header).toContain(`result.overlay.bands.${band}.${field}`);
+      }
+    }
+    const line = lines[0];
+    if (line?.status !== "succeeded") throw new Error(`expected a result, got ${JSON.stringify(line)}`);
+    // The stripes fill every field (five colours, four visible bands): the header is exactly the answer's fields.
+    expect(header.slice(BASE_COLUMNS.length)).toEqual(
+      Object.keys(flattenResult(line.result)).map((c) => `result.${c}`),
+    );
+    expectRowsHoldEveryValue(lines, header, rows);
+    expect(rows[0]?.[header.indexOf("result.overlay.wcag_aa_large")]).toMatch(/^(true|false)$/);
+  });
+
+  it.each([
+    "metrics=all&edge_mode=left_right&colors=3",
+    "metrics=brightness,median,histogram&edge_mode=top_bottom&algorithm=lstar",
+    "metrics=overlay,placeholder,sharpness",
+  ])("name every field of a single answer, in its order (%s)", async (query) => {
+    const res = await upload(await stripesPng(SIX), { query: `?${query}` });
+    expect(res.status).toBe(200);
+    const fields = Object.keys(flattenResult(await res.json()));
+    expect(fields).toEqual(resultColumns(parseAnalysisParams(new URLSearchParams(query))));
   });
 });
 

@@ -1,0 +1,120 @@
+import { describe, expect, it } from "vitest";
+import { MAX_COLORS, parseAnalysisParams } from "./analysis.ts";
+import examples from "./examples.json" with { type: "json" };
+import { flattenResult, RESULT_FIELDS, resultColumns } from "./result-columns.ts";
+import { AnalysisResponseSchema } from "./schemas.ts";
+
+const columns = (query: string) => resultColumns(parseAnalysisParams(new URLSearchParams(query)));
+/** The facts every result has, in the response's order; the Worker puts `cached` and the time last. */
+const FACTS = ["width", "height", "algorithm", "format", "oriented_width", "oriented_height"];
+const ANALYSED = ["analysed_width", "analysed_height"];
+const LAST = ["cached", "processing_time_ms"];
+const advice = (prefix: string) =>
+  ["text_color", "contrast_ratio", "wcag_aa", "wcag_aa_large"].map((f) => `${prefix}.${f}`);
+
+describe("resultColumns", () => {
+  it("gives v1's columns in the response's order (the header the jobs' CSV has always had for them)", () => {
+    expect(columns("metrics=brightness,median")).toEqual([
+      "brightness_score",
+      "average_luminance",
+      "median_luminance",
+      ...FACTS,
+      ...ANALYSED,
+      ...LAST,
+    ]);
+    expect(columns("metrics=histogram&edge_mode=left_right")).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => [`histogram.${i}.range`, `histogram.${i}.percent`]).flat(),
+      "edge_brightness_score",
+      "edge_average_luminance",
+      "edge_mode",
+      ...FACTS,
+      ...ANALYSED,
+      ...LAST,
+    ]);
+  });
+
+  it.each(Array.from({ length: MAX_COLORS }, (_, i) => i + 1))(
+    "has %i dominant colours' columns for colors=%i",
+    (n) => {
+      const dominant = columns(`metrics=colors&colors=${n}`).filter((c) => c.startsWith("colors.dominant."));
+      const one = ["hex", "rgb.0", "rgb.1", "rgb.2", "percent", "name", "family"];
+      expect(dominant).toEqual(Array.from({ length: n }, (_, i) => one.map((f) => `colors.dominant.${i}.${f}`)).flat());
+    },
+  );
+
+  it("has the default five dominant colours when colors is not given", () => {
+    expect(columns("metrics=colors")).toEqual(columns("metrics=colors&colors=5"));
+    expect(columns("metrics=colors")).toContain("colors.dominant.4.family");
+    expect(columns("metrics=colors")).not.toContain("colors.dominant.5.hex");
+  });
+
+  it.each([
+    ["", []],
+    ["&edge_mode=left_right", ["left", "right"]],
+    ["&edge_mode=top_bottom", ["top", "bottom"]],
+    ["&edge_mode=all", ["left", "right", "top", "bottom"]],
+  ])("has the overlay bands of the edge mode (%s)", (edge, bands) => {
+    const overlay = columns(`metrics=overlay${edge}`).filter((c) => c.startsWith("overlay."));
+    expect(overlay).toEqual([...advice("overlay"), ...bands.flatMap((band) => advice(`overlay.bands.${band}`))]);
+  });
+
+  it("lists every field of metrics=all&edge_mode=all once: 111 columns, counted by hand", () => {
+    const all = columns("metrics=all&edge_mode=all");
+    // 10 facts, brightness 2, median 1, histogram 20, edges 3, contrast 7, sharpness 3, edge_density 1,
+    // colorfulness 2, colors 4 + 5 × 7, overlay 4 + 4 × 4, placeholder 3.
+    expect(all).toHaveLength(111);
+    expect(new Set(all).size).toBe(all.length);
+    expect(all.slice(-5)).toEqual([
+      "placeholder.blurhash",
+      "placeholder.x_components",
+      "placeholder.y_components",
+      ...LAST,
+    ]);
+    // The insights in the container's order: edge_density before colorfulness.
+    const firsts = ["contrast.rms", "sharpness.laplacian_variance", "edge_density.percent", "colorfulness.value"];
+    expect(all.filter((c) => firsts.includes(c))).toEqual(firsts);
+  });
+
+  it("depends on no parameter that does not decide which fields a result has", () => {
+    const base = columns("metrics=all&edge_mode=top_bottom&colors=3");
+    expect(columns("metrics=all&edge_mode=top_bottom&colors=3&algorithm=lstar&background=ff8800")).toEqual(base);
+    expect(columns("metrics=overlay,colors,all&edge_mode=TOP_BOTTOM&colors=3")).toEqual(base);
+  });
+
+  it("places every field of the response schema (a new one fails here until it is given a place)", () => {
+    expect(Object.keys(RESULT_FIELDS).sort()).toEqual(Object.keys(AnalysisResponseSchema.shape).sort());
+  });
+
+  // The published examples are real answers (scripts/examples.ts); their key order is the container's, so this
+  // compares names; the order of a real Worker answer is compared in worker/test/jobs/jobs.test.ts.
+  it.each([
+    ["brightness", ""],
+    ["large", "metrics=median&edge_mode=left_right"],
+    ["insights", "metrics=all&edge_mode=all"],
+  ] as const)("has exactly the fields of the published example %s", (name, query) => {
+    expect(Object.keys(flattenResult(examples[name].value)).sort()).toEqual(columns(query).sort());
+  });
+});
+
+describe("flattenResult", () => {
+  it("names nested fields with dots and keeps nulls", () => {
+    expect(
+      flattenResult({
+        edge_brightness_score: null,
+        histogram: [{ range: "0-25", percent: 10 }],
+        colors: { average: { hex: "#FF0000", rgb: [255, 0, 0] } },
+        overlay: { wcag_aa: false, bands: { left: null } },
+      }),
+    ).toEqual({
+      edge_brightness_score: null,
+      "histogram.0.range": "0-25",
+      "histogram.0.percent": 10,
+      "colors.average.hex": "#FF0000",
+      "colors.average.rgb.0": 255,
+      "colors.average.rgb.1": 0,
+      "colors.average.rgb.2": 0,
+      "overlay.wcag_aa": false,
+      "overlay.bands.left": null,
+    });
+  });
+});

@@ -1,0 +1,153 @@
+/**
+ * The `result.*` columns of a job's results as CSV, from the job's parameters alone: every field that a
+ * successful result of a job with these parameters can carry has a column, in the order a response lists its
+ * fields, whatever its images turn out to hold. So two jobs with the same parameters have byte-identical
+ * headers (their CSVs can be concatenated), and no result loses a value for want of a column; a value that one
+ * result does not have (fewer dominant colours than `colors`, a band or a whole metric with nothing visible, a
+ * null) is an empty cell.
+ *
+ * The nested fields come from the response schema itself (the JSON Schema the OpenAPI document shows), so a new
+ * field in a metric's object gets its column with no change here; what depends on the parameters is said
+ * below: which top-level fields (`RESULT_FIELDS`), how many dominant colours, which overlay bands.
+ */
+import { z } from "zod";
+import { type AnalysisParams, DEFAULT_COLORS, type EdgeMode, type Metric } from "./analysis.ts";
+import { type AnalysisResponseBody, AnalysisResponseSchema } from "./schemas.ts";
+
+type When = (params: AnalysisParams) => boolean;
+const always: When = () => true;
+const withMetric =
+  (metric: Metric): When =>
+  (params) =>
+    params.metrics.includes(metric);
+const withEdges: When = (params) => params.edgeMode !== null;
+
+/**
+ * Every top-level field of a result and when a job's results have it, in the order a response lists them: the
+ * container's (v1 groups asked for, the image's facts, then the v2 insights in its own order: edge_density before
+ * colorfulness), then `cached` and `processing_time_ms`, which the Worker sets last. A `Record` of every key of
+ * the response, so a field added to the schema does not type-check until it is placed here.
+ */
+export const RESULT_FIELDS: Readonly<Record<keyof AnalysisResponseBody, When>> = {
+  brightness_score: withMetric("brightness"),
+  average_luminance: withMetric("brightness"),
+  median_luminance: withMetric("median"),
+  histogram: withMetric("histogram"),
+  edge_brightness_score: withEdges,
+  edge_average_luminance: withEdges,
+  edge_mode: withEdges,
+  width: always,
+  height: always,
+  algorithm: always,
+  format: always,
+  oriented_width: always,
+  oriented_height: always,
+  analysed_width: always,
+  analysed_height: always,
+  contrast: withMetric("contrast"),
+  sharpness: withMetric("sharpness"),
+  edge_density: withMetric("edge_density"),
+  colorfulness: withMetric("colorfulness"),
+  colors: withMetric("colors"),
+  overlay: withMetric("overlay"),
+  placeholder: withMetric("placeholder"),
+  cached: always,
+  processing_time_ms: always,
+};
+
+type Band = keyof NonNullable<NonNullable<AnalysisResponseBody["overlay"]>["bands"]>;
+
+/** The bands `overlay.bands` holds for each `edge_mode`, as `edge_mode` defines them. */
+const EDGE_BANDS: Readonly<Record<EdgeMode, readonly Band[]>> = {
+  left_right: ["left", "right"],
+  top_bottom: ["top", "bottom"],
+  all: ["left", "right", "top", "bottom"],
+};
+
+/** The part of a JSON Schema node the walk reads. */
+interface SchemaNode {
+  type?: string;
+  properties?: Record<string, SchemaNode>;
+  items?: SchemaNode;
+  anyOf?: SchemaNode[];
+  minItems?: number;
+  maxItems?: number;
+}
+
+let responseSchema: SchemaNode | undefined;
+/** Made once: zod inlines the shared sub-schemas (no `$ref`), so the walk needs no look-ups. */
+const schemaOfResponse = (): SchemaNode =>
+  (responseSchema ??= z.toJSONSchema(AnalysisResponseSchema, { io: "output" }) as SchemaNode);
+
+/** How many elements the array at `path` can have in a result of a job with these parameters. */
+function arrayLength(node: SchemaNode, path: string, params: AnalysisParams): number {
+  // Up to `colors` clusters: a job's results have at most that many, and it is at most the schema's maximum.
+  if (path === "colors.dominant") return params.colors ?? DEFAULT_COLORS;
+  if (node.minItems === undefined || node.minItems !== node.maxItems) {
+    throw new Error(`Expected a fixed length for the array ${path} but received ${node.minItems}–${node.maxItems}`);
+  }
+  return node.maxItems;
+}
+
+/** Appends the dotted name of every scalar under `node` (at `path`), in the schema's order. */
+function collect(node: SchemaNode, path: string, params: AnalysisParams, into: string[]): void {
+  const shapes = node.anyOf?.filter((branch) => branch.type !== "null");
+  if (shapes?.length === 1) {
+    collect(shapes[0] as SchemaNode, path, params, into);
+  } else if (shapes?.some((shape) => shape.type === "object" || shape.type === "array")) {
+    throw new Error(`Expected one shape for ${path} but received ${shapes.length}`);
+  } else if (node.type === "object") {
+    if (!node.properties) throw new Error(`Expected named properties for ${path} but received none`);
+    const bands: readonly string[] | null =
+      path === "overlay.bands" ? (params.edgeMode ? EDGE_BANDS[params.edgeMode] : []) : null;
+    for (const [key, inner] of Object.entries(node.properties)) {
+      if (!bands || bands.includes(key)) collect(inner, `${path}.${key}`, params, into);
+    }
+  } else if (node.type === "array" && node.items) {
+    const length = arrayLength(node, path, params);
+    for (let i = 0; i < length; i++) collect(node.items, `${path}.${i}`, params, into);
+  } else {
+    into.push(path);
+  }
+}
+
+/**
+ * The dotted names (as `flattenResult` makes them, without the `result.` prefix) of every field a successful
+ * result of a job with these parameters can carry, in the order a response lists them.
+ *
+ * @example
+ * resultColumns(parseAnalysisParams(new URLSearchParams("metrics=median")));
+ * // ["median_luminance", "width", "height", "algorithm", "format", …, "cached", "processing_time_ms"]
+ * resultColumns(parseAnalysisParams(new URLSearchParams("metrics=colors&colors=2"))).filter((c) => c.endsWith(".hex"));
+ * // ["colors.average.hex", "colors.dominant.0.hex", "colors.dominant.1.hex"]
+ */
+export function resultColumns(params: AnalysisParams): string[] {
+  const { properties } = schemaOfResponse();
+  const columns: string[] = [];
+  for (const [field, when] of Object.entries(RESULT_FIELDS) as Array<[string, When]>) {
+    const node = properties?.[field];
+    if (!node) throw new Error(`Expected ${field} in the response schema but it has none`);
+    if (when(params)) collect(node, field, params, columns);
+  }
+  return columns;
+}
+
+/** A CSV cell's value: a result's scalar (nested fields are flattened). */
+export type ResultCell = string | number | boolean | null;
+
+/**
+ * A result's scalars by dotted name (`histogram.0.percent`, `colors.dominant.2.hex`): the names `resultColumns`
+ * gives. A null (a transparent band, an edge score with nothing visible) is kept as null.
+ *
+ * @example
+ * flattenResult({ histogram: [{ range: "0-25", percent: 10 }], overlay: { bands: { left: null } } });
+ * // { "histogram.0.range": "0-25", "histogram.0.percent": 10, "overlay.bands.left": null }
+ */
+export function flattenResult(value: unknown, prefix = "", into: Record<string, ResultCell> = {}) {
+  if (value !== null && typeof value === "object") {
+    for (const [key, inner] of Object.entries(value)) flattenResult(inner, prefix ? `${prefix}.${key}` : key, into);
+  } else {
+    into[prefix] = value as ResultCell;
+  }
+  return into;
+}
