@@ -5,27 +5,26 @@
  * are asked for too, the same pass writes the luma plane with `contrast`'s coarse counts and deviation sums
  * (contrast.ts), so that the plane costs no pass of its own. `placeholder` reads a quarter of the pixels by itself
  * (placeholder.ts). A grey image (1–2 channels) needs even less: its 256 level weights give every histogram.
- * Each result is the very one its own function gives (colour-pass.test.ts); a metric not asked for costs
- * nothing but a predictable branch. Pure: typed arrays in, plain objects out.
+ * The pass over RGB pixels runs in WebAssembly (wasm.ts). Each result is the very one its own function gives
+ * (colour-pass.test.ts); a metric not asked for costs nothing but a predictable branch. Pure: typed arrays in,
+ * plain objects out.
  */
 import type { EdgeMode } from "../../../contract/analysis.ts";
 import { type Colorfulness, colorfulnessOfSums } from "./colorfulness.ts";
-import {
-  BINS,
-  type Colors,
-  colorsOfHistogram,
-  DROP,
-  DROP_G,
-  greyHistogram,
-  HISTOGRAM_BITS,
-  histogramOfBins,
-  RED_SHIFT,
-} from "./colors.ts";
+import { type Colors, colorsOfHistogram, greyHistogram, histogramOfBins } from "./colors.ts";
 import type { ContrastSums } from "./contrast.ts";
-import { adviceOfLuminanceHistogram, bandAdviceFromPixels, type Overlay, Y14, Y14_MAX } from "./overlay.ts";
+import { adviceOfLuminanceHistogram, bandAdviceFromPixels, type Overlay, Y14 } from "./overlay.ts";
 import { DEFAULT_X_COMPONENTS, DEFAULT_Y_COMPONENTS, type Placeholder, placeholder } from "./placeholder.ts";
-import { LUMA_B, LUMA_G, LUMA_R, LUMA_UNIT, type PixelImage, type Weights } from "./planes.ts";
-import { SRGB8_TO_LINEAR } from "./scales.ts";
+import { LUMA_UNIT, type PixelImage, type Weights } from "./planes.ts";
+import {
+  PASS_COLORFULNESS,
+  PASS_COLORS,
+  PASS_CONTRAST,
+  PASS_LUMA,
+  PASS_OVERLAY,
+  passMemory,
+  runColourPass,
+} from "./wasm.ts";
 
 /** The luma plane for the pass to write (lumaPlane's values), and contrast's first sums to make from it. */
 export interface LumaTarget {
@@ -54,29 +53,7 @@ export interface ColourResults {
   placeholder?: Placeholder | null;
 }
 
-// Scratch, reused (synchronous) and left zeroed: the colour bins (as colors.ts lays them out), the bins touched,
-// and the luminance histogram.
-const bins = new Float64Array(BINS * 4);
-const touched = new Int32Array(BINS);
-const luminance = new Uint32Array(Y14_MAX + 1);
-const LIN = SRGB8_TO_LINEAR;
-// Module-local copies of the imported constants: a hot loop reads an import's live binding on every use.
-const DROP_RB = DROP;
-const DROP_GREEN = DROP_G;
-const SHIFT_RED = RED_SHIFT;
-const BITS = HISTOGRAM_BITS;
-const WR = LUMA_R;
-const WG = LUMA_G;
-const WB = LUMA_B;
-// No clamp to Y14_MAX on the sum: the tables are non-decreasing and sum to Y14_MAX at white (overlay.test.ts).
-const [YR, YG, YB] = Y14;
-
-/**
- * What the pass adds up besides the histograms, by index: Σ weight, colourfulness' moments (of rg = R − G and
- * 2·yb = R + G − 2B, and their squares), Σ weight × linear light of R, G and B (`colors`' average), the count
- * of bins touched, and contrast's deviation sums.
- */
-const totals = new Float64Array(11);
+/** The sums of the pass, by index into `totals` (container/wasm/passes.ts adds them up). */
 const TOTAL = 0;
 const SUM_RG = 1;
 const SUM_RG2 = 2;
@@ -85,9 +62,9 @@ const SUM_YB2 = 4;
 const LIN_R = 5;
 const LIN_G = 6;
 const LIN_B = 7;
-const TOUCHED = 8;
 const SUM_D = 9;
 const SUM_D2 = 10;
+const [YR, YG, YB] = Y14;
 
 /**
  * The colour metrics asked for, from one pass over the pixels (and the placeholder's own pass over a quarter of
@@ -105,14 +82,41 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
   if (pixels.channels < 3) {
     return greyMetrics(pixels, weights, options, wantColorfulness, wantColors, wantOverlay, wantPlaceholder);
   }
-  const flags = { wantColorfulness, wantColors, wantOverlay, luma: options.luma ?? null };
-  if (weights) passWeighted(pixels, weights, flags);
-  else passOpaque(pixels, flags);
-  const total = totals[TOTAL] as number;
-  const contrast = options.luma?.contrast;
+  const { width, height, channels } = pixels;
+  const luma = options.luma;
+  const contrast = luma?.contrast ?? null;
+  const flags =
+    (wantColorfulness ? PASS_COLORFULNESS : 0) |
+    (wantColors ? PASS_COLORS : 0) |
+    (wantOverlay ? PASS_OVERLAY : 0) |
+    (luma ? PASS_LUMA : 0) |
+    (contrast ? PASS_CONTRAST : 0);
+  // Only the placeholder asked for: it makes its own pass.
+  const seen =
+    flags === 0
+      ? 0
+      : runColourPass(
+          pixels.data,
+          weights,
+          width,
+          height,
+          channels,
+          flags,
+          contrast ? contrast.shift : 0,
+          contrast ? contrast.pivot : 0,
+        );
+  const memory = passMemory(width * height);
+  const { totals } = memory;
+  const total = weights ? (totals[TOTAL] as number) : width * height;
+  if (luma && luma.plane !== memory.plane) luma.plane.set(memory.plane.subarray(0, width * height));
   if (contrast) {
     contrast.sumD += totals[SUM_D] as number;
     contrast.sumD2 += totals[SUM_D2] as number;
+    const { coarse } = memory;
+    for (let bin = 0; bin < contrast.coarse.length; bin++) {
+      contrast.coarse[bin] = (contrast.coarse[bin] as number) + (coarse[bin] as number);
+    }
+    coarse.fill(0, 0, contrast.coarse.length);
   }
 
   const out: ColourResults = {};
@@ -126,12 +130,12 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
       totals[LIN_G] as number,
       totals[LIN_B] as number,
     ];
-    const histogram = histogramOfBins(bins, touched.subarray(0, totals[TOUCHED] as number), total, linear);
+    const histogram = histogramOfBins(memory.bins, memory.touched.subarray(0, seen), total, linear);
     out.colors = colorsOfHistogram(histogram, options.colors as number);
   }
   if (wantOverlay) {
-    const whole = adviceOfLuminanceHistogram(luminance, total);
-    luminance.fill(0);
+    const whole = adviceOfLuminanceHistogram(memory.luminance, total);
+    memory.luminance.fill(0);
     const edgeMode = options.overlay ?? null;
     out.overlay = whole && edgeMode ? { ...whole, bands: bandAdviceFromPixels(pixels, weights, edgeMode) } : whole;
   }
@@ -143,242 +147,6 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
 function placeholderOf(pixels: PixelImage, weights: Weights, asked: ColourOptions["placeholder"]): Placeholder | null {
   const [x, y] = Array.isArray(asked) ? asked : [DEFAULT_X_COMPONENTS, DEFAULT_Y_COMPONENTS];
   return placeholder(pixels, weights, x, y);
-}
-
-interface Flags {
-  wantColorfulness: boolean;
-  wantColors: boolean;
-  wantOverlay: boolean;
-  luma: LumaTarget | null;
-}
-
-/** The pass when every pixel is opaque (weight 1): row by row (see `opaqueRow`). */
-function passOpaque(pixels: PixelImage, { wantColorfulness, wantColors, wantOverlay, luma }: Flags): void {
-  const { data, width, height, channels } = pixels;
-  totals.fill(0);
-  let seen = 0;
-  for (let y = 0; y < height; y++) {
-    seen = opaqueRow(
-      data,
-      channels,
-      y * width,
-      (y + 1) * width,
-      wantColorfulness,
-      wantColors,
-      wantOverlay,
-      luma ? luma.plane : null,
-      luma?.contrast ? luma.contrast.coarse : null,
-      luma?.contrast ? luma.contrast.shift : 0,
-      luma?.contrast ? luma.contrast.pivot : 0,
-      seen,
-    );
-  }
-  totals[TOTAL] = width * height;
-  totals[TOUCHED] = seen;
-}
-
-/**
- * One row of the opaque pass, pixels [from, to); returns the count of bins touched so far. A function per row
- * rather than one loop over the image: V8 compiles a long loop while it runs (on-stack replacement), before the
- * code after it has run, and the compiled loop then gave up at that code on every call (measured: 664
- * deoptimisations in 800 calls, the pass twice as slow); a row's function is compiled whole after a few rows.
- */
-function opaqueRow(
-  data: Uint8Array,
-  channels: number,
-  from: number,
-  to: number,
-  wantColorfulness: boolean,
-  wantColors: boolean,
-  wantOverlay: boolean,
-  plane: Uint32Array | null,
-  coarse: Float64Array | null,
-  shift: number,
-  pivot: number,
-  touchedSoFar: number,
-): number {
-  let sumD = 0;
-  let sumD2 = 0;
-  let sumRg = 0;
-  let sumRg2 = 0;
-  let sumYb = 0;
-  let sumYb2 = 0;
-  let linR = 0;
-  let linG = 0;
-  let linB = 0;
-  let seen = touchedSoFar;
-  for (let i = from, o = from * channels; i < to; i++, o += channels) {
-    const r = data[o] as number;
-    const g = data[o + 1] as number;
-    const b = data[o + 2] as number;
-    if (wantColorfulness) {
-      // Sums of integers below 2^53: exact.
-      const rg = r - g;
-      const yb = r + g - 2 * b;
-      sumRg += rg;
-      sumRg2 += rg * rg;
-      sumYb += yb;
-      sumYb2 += yb * yb;
-    }
-    if (wantOverlay) {
-      const v = (YR[r] as number) + (YG[g] as number) + (YB[b] as number);
-      luminance[v] = (luminance[v] as number) + 1;
-    }
-    if (wantColors) {
-      linR += LIN[r] as number;
-      linG += LIN[g] as number;
-      linB += LIN[b] as number;
-      const at = (((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB)) << 2;
-      const before = bins[at] as number;
-      if (before === 0) touched[seen++] = at >> 2;
-      bins[at] = before + 1;
-      bins[at + 1] = (bins[at + 1] as number) + r;
-      bins[at + 2] = (bins[at + 2] as number) + g;
-      bins[at + 3] = (bins[at + 3] as number) + b;
-    }
-    if (plane) {
-      const l = WR * r + WG * g + WB * b;
-      plane[i] = l;
-      if (coarse) {
-        const bin = l >>> shift;
-        coarse[bin] = (coarse[bin] as number) + 1;
-        const d = l - pivot;
-        sumD += d;
-        sumD2 += d * d;
-      }
-    }
-  }
-  addTotals(0, sumRg, sumRg2, sumYb, sumYb2, linR, linG, linB, sumD, sumD2);
-  return seen;
-}
-
-/** Adds a row's sums to `totals`. */
-function addTotals(
-  total: number,
-  sumRg: number,
-  sumRg2: number,
-  sumYb: number,
-  sumYb2: number,
-  linR: number,
-  linG: number,
-  linB: number,
-  sumD: number,
-  sumD2: number,
-): void {
-  totals[TOTAL] = (totals[TOTAL] as number) + total;
-  totals[SUM_RG] = (totals[SUM_RG] as number) + sumRg;
-  totals[SUM_RG2] = (totals[SUM_RG2] as number) + sumRg2;
-  totals[SUM_YB] = (totals[SUM_YB] as number) + sumYb;
-  totals[SUM_YB2] = (totals[SUM_YB2] as number) + sumYb2;
-  totals[LIN_R] = (totals[LIN_R] as number) + linR;
-  totals[LIN_G] = (totals[LIN_G] as number) + linG;
-  totals[LIN_B] = (totals[LIN_B] as number) + linB;
-  totals[SUM_D] = (totals[SUM_D] as number) + sumD;
-  totals[SUM_D2] = (totals[SUM_D2] as number) + sumD2;
-}
-
-/**
- * The pass with a weight (alpha) per pixel, row by row: a transparent pixel counts nowhere (but has its luma).
- * `opaqueRow` with w, kept apart for the same reason as neighbourhood.ts's rows: the opaque loop is the common one.
- */
-function passWeighted(
-  pixels: PixelImage,
-  weights: Uint8Array,
-  { wantColorfulness, wantColors, wantOverlay, luma }: Flags,
-): void {
-  const { data, width, height, channels } = pixels;
-  totals.fill(0);
-  let seen = 0;
-  for (let y = 0; y < height; y++) {
-    seen = weightedRow(
-      data,
-      weights,
-      channels,
-      y * width,
-      (y + 1) * width,
-      wantColorfulness,
-      wantColors,
-      wantOverlay,
-      luma ? luma.plane : null,
-      luma?.contrast ? luma.contrast.coarse : null,
-      luma?.contrast ? luma.contrast.shift : 0,
-      luma?.contrast ? luma.contrast.pivot : 0,
-      seen,
-    );
-  }
-  totals[TOUCHED] = seen;
-}
-
-function weightedRow(
-  data: Uint8Array,
-  weights: Uint8Array,
-  channels: number,
-  from: number,
-  to: number,
-  wantColorfulness: boolean,
-  wantColors: boolean,
-  wantOverlay: boolean,
-  plane: Uint32Array | null,
-  coarse: Float64Array | null,
-  shift: number,
-  pivot: number,
-  touchedSoFar: number,
-): number {
-  let sumD = 0;
-  let sumD2 = 0;
-  let total = 0;
-  let sumRg = 0;
-  let sumRg2 = 0;
-  let sumYb = 0;
-  let sumYb2 = 0;
-  let linR = 0;
-  let linG = 0;
-  let linB = 0;
-  let seen = touchedSoFar;
-  for (let i = from, o = from * channels; i < to; i++, o += channels) {
-    const r = data[o] as number;
-    const g = data[o + 1] as number;
-    const b = data[o + 2] as number;
-    // The plane holds every pixel's luma, transparent or not: the neighbourhood reads it (neighbourhood.ts).
-    const l = WR * r + WG * g + WB * b;
-    if (plane) plane[i] = l;
-    const w = weights[i] as number;
-    if (w === 0) continue;
-    total += w;
-    if (wantColorfulness) {
-      const rg = r - g;
-      const yb = r + g - 2 * b;
-      sumRg += w * rg;
-      sumRg2 += w * rg * rg;
-      sumYb += w * yb;
-      sumYb2 += w * yb * yb;
-    }
-    if (wantOverlay) {
-      const v = (YR[r] as number) + (YG[g] as number) + (YB[b] as number);
-      luminance[v] = (luminance[v] as number) + w;
-    }
-    if (wantColors) {
-      linR += w * (LIN[r] as number);
-      linG += w * (LIN[g] as number);
-      linB += w * (LIN[b] as number);
-      const at = (((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB)) << 2;
-      const before = bins[at] as number;
-      if (before === 0) touched[seen++] = at >> 2;
-      bins[at] = before + w;
-      bins[at + 1] = (bins[at + 1] as number) + w * r;
-      bins[at + 2] = (bins[at + 2] as number) + w * g;
-      bins[at + 3] = (bins[at + 3] as number) + w * b;
-    }
-    if (coarse) {
-      const bin = l >>> shift;
-      coarse[bin] = (coarse[bin] as number) + w;
-      const d = l - pivot;
-      sumD += w * d;
-      sumD2 += w * d * d;
-    }
-  }
-  addTotals(total, sumRg, sumRg2, sumYb, sumYb2, linR, linG, linB, sumD, sumD2);
-  return seen;
 }
 
 const levelScratch = new Float64Array(256);
@@ -422,6 +190,7 @@ function greyMetrics(
   if (wantColors) out.colors = colorsOfHistogram(greyHistogram(levels, total), options.colors as number);
   if (wantOverlay) {
     // A grey level's relative luminance is the same 14-bit value overlay.ts counts for it.
+    const { luminance } = passMemory(0);
     for (let v = 0; v < 256; v++) {
       const y = (YR[v] as number) + (YG[v] as number) + (YB[v] as number);
       luminance[y] = (luminance[y] as number) + (levels[v] as number);

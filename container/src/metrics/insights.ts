@@ -16,6 +16,7 @@ import { edgeDensity } from "./edge-density.ts";
 import { neighbourhood } from "./neighbourhood.ts";
 import { alphaPlane, lumaAt, lumaPlane, type PixelImage } from "./planes.ts";
 import { sharpness } from "./sharpness.ts";
+import { passMemory } from "./wasm.ts";
 
 type Insight<K extends keyof typeof InsightsSchemas> = import("zod").z.infer<(typeof InsightsSchemas)[K]>;
 
@@ -36,10 +37,6 @@ export interface InsightOptions {
   edgeMode?: EdgeMode | null;
 }
 
-// Reused planes: insights() is synchronous, so no two calls share them at once.
-let lumaScratch: Uint32Array = new Uint32Array(0);
-let alphaScratch = new Uint8Array(0);
-
 /**
  * @example
  * insights(pixels, ["contrast", "sharpness"]); // { contrast: { rms: …, score: … }, sharpness: { … } }
@@ -53,9 +50,9 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   if (!needLuma && !needPixels) return {};
   const { width, height } = pixels;
   const count = width * height;
-  if (alphaScratch.length < count) alphaScratch = new Uint8Array(count);
+  // The planes in the WebAssembly passes' memory, where they read them in place (wasm.ts).
+  const { weights: alphaScratch, plane: lumaScratch } = passMemory(count);
   const weights = alphaPlane(pixels, alphaScratch);
-  if (needLuma && lumaScratch.length < count) lumaScratch = new Uint32Array(count);
   // Contrast beside the neighbourhood metrics: its sums are made by the passes they make anyway.
   const sums: ContrastSums | null = wants("contrast") && wantNeighbourhood ? contrastSums(lumaAt(pixels, 0)) : null;
 

@@ -1,0 +1,226 @@
+/**
+ * The WebAssembly build of the two hot passes (passes.wasm, compiled from container/wasm/passes.ts by `npm run
+ * build:wasm`; wasm.test.ts rebuilds it and compares the bytes) and the memory they work in. The passes compute
+ * the sums the JavaScript passes did (colour-pass.test.ts and insights.test.ts hold their results to each metric's
+ * own JavaScript function, neighbourhood.test.ts to a per-pixel oracle); WebAssembly runs them without bounds
+ * checks, type checks or deoptimisation, and with a loop for each set of metrics asked for: on the 512 × 338
+ * colour sample, the colour pass of every metric takes 0.70 ms against 1.2 in JavaScript, the neighbourhood
+ * pass 0.37 against 0.51 (docs/BENCHMARK.md, "v2 metrics' cost").
+ *
+ * The module's memory holds, at fixed offsets, the tables and the scratch both passes share (the colour and
+ * luminance histograms, contrast's coarse and fine counts, the sums), then the pixels, the alpha plane and the luma
+ * plane of the image at hand: `passMemory` grows it to the largest image seen and gives views of it. A view is good
+ * until the next `passMemory` call for a larger image (growing memory detaches every view); each metric pass takes
+ * its views at its start. Everything is synchronous, so no two images share the memory at once.
+ */
+import { readFileSync } from "node:fs";
+import { Y14 as LUMINANCE_TABLES } from "./overlay.ts";
+import { SRGB8_TO_LINEAR } from "./scales.ts";
+
+interface Passes {
+  memory: WebAssembly.Memory;
+  setLayout(
+    lin: number,
+    y14: number,
+    luminance: number,
+    bins: number,
+    touched: number,
+    coarse: number,
+    slotOf: number,
+    fine: number,
+    totals: number,
+  ): void;
+  colourPass(
+    data: number,
+    weights: number,
+    plane: number,
+    count: number,
+    channels: number,
+    flags: number,
+    shift: number,
+    pivot: number,
+  ): number;
+  neighbourhoodPass(
+    luma: number,
+    weights: number,
+    width: number,
+    height: number,
+    withContrast: boolean,
+    shift: number,
+  ): void;
+}
+
+const passes = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("./passes.wasm", import.meta.url))))
+  .exports as unknown as Passes;
+
+/** What `colourPass` is asked for: the bits of its `flags` (container/wasm/passes.ts). */
+export const PASS_COLORFULNESS = 1;
+export const PASS_COLORS = 2;
+export const PASS_OVERLAY = 4;
+export const PASS_LUMA = 8;
+export const PASS_CONTRAST = 16;
+
+/** Bins of the colour histogram (colors.ts: 5 + 6 + 5 bits) and of the 14-bit luminance histogram (overlay.ts). */
+const COLOUR_BINS = 65_536;
+const LUMINANCE_BINS = 16_384;
+/** Contrast's coarse bins (at most 2 048: quantile.ts) and the fine blocks a plan may ask for, of 2^shift each. */
+const COARSE_BINS = 2048;
+const FINE_VALUES = 8 * 2048;
+
+// The fixed region, in bytes: each part aligned to 64 (a cache line).
+const LIN = 0; // f64[256]
+const Y14 = LIN + 256 * 8; // i32[3 × 256]
+const TOTALS = Y14 + 3 * 256 * 4; // f64[16]
+const LUMINANCE = align(TOTALS + 16 * 8); // u32[LUMINANCE_BINS]
+const COARSE = LUMINANCE + LUMINANCE_BINS * 4; // f64[COARSE_BINS]
+const SLOT_OF = COARSE + COARSE_BINS * 8; // i8[COARSE_BINS]
+const FINE = SLOT_OF + COARSE_BINS; // f64[FINE_VALUES]
+const TOUCHED = FINE + FINE_VALUES * 8; // i32[COLOUR_BINS]
+const BINS = TOUCHED + COLOUR_BINS * 4; // f64[COLOUR_BINS × 4]
+const IMAGE = BINS + COLOUR_BINS * 4 * 8; // the image's planes (`passMemory`)
+const PAGE_BYTES = 65_536;
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 64) * 64;
+}
+
+/** Views of the module's memory; `data`, `weights` and `plane` have room for the image `passMemory` was given. */
+export interface PassMemory {
+  /** The pixels, interleaved, up to 4 channels. */
+  data: Uint8Array;
+  /** The alpha plane (weights). */
+  weights: Uint8Array;
+  /** The luma plane ×10 000 (planes.ts). */
+  plane: Uint32Array;
+  /** The colour histogram, Σw, Σw·R, Σw·G, Σw·B per bin; left zeroed after each use. */
+  bins: Float64Array;
+  /** The bins the colour pass touched, in the order first seen. */
+  touched: Int32Array;
+  /** The 14-bit luminance histogram; left zeroed after each use. */
+  luminance: Uint32Array;
+  /** The passes' sums (colour-pass.ts and neighbourhood.ts name them). */
+  totals: Float64Array;
+  /** Contrast's coarse counts, its plan's fine block of each coarse bin (−1: none), and its fine counts. */
+  coarse: Float64Array;
+  slotOf: Int8Array;
+  fine: Float64Array;
+}
+
+let capacity = 0; // pixels the image region has room for
+let views: PassMemory | null = null;
+let offsets = { data: IMAGE, weights: IMAGE, plane: IMAGE };
+
+/**
+ * Views of the passes' memory, with room for an image of `count` pixels (memory grows to the largest seen,
+ * 512 × 512 at least: the analysed image's largest).
+ *
+ * @example
+ * const { plane } = passMemory(512 * 338); // a Uint32Array of 512 × 512 luma values, in the module's memory
+ */
+export function passMemory(count: number): PassMemory {
+  if (views && count <= capacity) return views;
+  const room = Math.max(count, 512 * 512);
+  offsets = { data: IMAGE, weights: IMAGE + align(room * 4), plane: IMAGE + align(room * 4) + align(room) };
+  const { memory } = passes;
+  const bytes = offsets.plane + room * 4;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+  const buffer = memory.buffer;
+  capacity = room;
+  views = {
+    data: new Uint8Array(buffer, offsets.data, room * 4),
+    weights: new Uint8Array(buffer, offsets.weights, room),
+    plane: new Uint32Array(buffer, offsets.plane, room),
+    bins: new Float64Array(buffer, BINS, COLOUR_BINS * 4),
+    touched: new Int32Array(buffer, TOUCHED, COLOUR_BINS),
+    luminance: new Uint32Array(buffer, LUMINANCE, LUMINANCE_BINS),
+    totals: new Float64Array(buffer, TOTALS, 16),
+    coarse: new Float64Array(buffer, COARSE, COARSE_BINS),
+    slotOf: new Int8Array(buffer, SLOT_OF, COARSE_BINS),
+    fine: new Float64Array(buffer, FINE, FINE_VALUES),
+  };
+  return views;
+}
+
+// The tables, once, and where everything is, for the passes.
+{
+  const { buffer } = passMemory(0).data;
+  new Float64Array(buffer, LIN, 256).set(SRGB8_TO_LINEAR);
+  for (const [k, table] of LUMINANCE_TABLES.entries()) new Int32Array(buffer, Y14 + k * 256 * 4, 256).set(table);
+  passes.setLayout(LIN, Y14, LUMINANCE, BINS, TOUCHED, COARSE, SLOT_OF, FINE, TOTALS);
+}
+
+/** Whether `array` is the view `passMemory` gave (then a pass reads it in place). */
+function isView(array: Uint8Array | Uint32Array, view: Uint8Array | Uint32Array): boolean {
+  return array.buffer === view.buffer && array.byteOffset === view.byteOffset;
+}
+
+/**
+ * Runs the colour pass (container/wasm/passes.ts `colourPass`) over `width` × `height` pixels of `channels` (3
+ * or 4), weighted by `weights` (null: opaque), writing what `flags` asks for into `passMemory`'s views (the luma
+ * plane into its `plane`). Zeroes `totals` first; returns the count of bins touched.
+ */
+export function runColourPass(
+  data: Uint8Array,
+  weights: Uint8Array | null,
+  width: number,
+  height: number,
+  channels: number,
+  flags: number,
+  shift: number,
+  pivot: number,
+): number {
+  const count = width * height;
+  const memory = passMemory(count);
+  if (!isView(data, memory.data)) memory.data.set(data.subarray(0, count * channels));
+  if (weights && !isView(weights, memory.weights)) memory.weights.set(weights.subarray(0, count));
+  memory.totals.fill(0);
+  return passes.colourPass(
+    offsets.data,
+    weights ? offsets.weights : 0,
+    offsets.plane,
+    count,
+    channels,
+    flags,
+    shift,
+    pivot,
+  );
+}
+
+/**
+ * Runs the neighbourhood pass (container/wasm/passes.ts `neighbourhoodPass`) over the luma plane (copied into
+ * the module's memory unless it is `passMemory`'s `plane`), its sums into `totals` (zeroed first); with `plan`,
+ * adds its fine counts to `plan.fine`.
+ */
+export function runNeighbourhoodPass(
+  luma: Uint32Array,
+  weights: Uint8Array | null,
+  width: number,
+  height: number,
+  plan: { slotOf: Int8Array; fine: Float64Array; shift: number } | null,
+): void {
+  const count = width * height;
+  const memory = passMemory(count);
+  if (!isView(luma, memory.plane)) memory.plane.set(luma.subarray(0, count));
+  if (weights && !isView(weights, memory.weights)) memory.weights.set(weights.subarray(0, count));
+  memory.totals.fill(0);
+  if (plan) {
+    if (plan.fine.length > FINE_VALUES || plan.slotOf.length > COARSE_BINS) {
+      throw new RangeError(`Expected a contrast plan of at most ${FINE_VALUES} fine counts`);
+    }
+    memory.slotOf.fill(-1);
+    memory.slotOf.set(plan.slotOf);
+    memory.fine.fill(0, 0, plan.fine.length);
+  }
+  passes.neighbourhoodPass(
+    offsets.plane,
+    weights ? offsets.weights : 0,
+    width,
+    height,
+    plan !== null,
+    plan?.shift ?? 0,
+  );
+  if (plan) {
+    const { fine } = plan;
+    for (let k = 0; k < fine.length; k++) fine[k] = (fine[k] as number) + (memory.fine[k] as number);
+  }
+}
