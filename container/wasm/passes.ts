@@ -279,8 +279,8 @@ export function neighbourhoodPass(
     const mid = y * width;
     const down = (y < height - 1 ? y + 1 : y) * width;
     if (weights != 0) neighbourhoodRow(luma, weights, up, mid, down, width, withContrast, shift, true);
-    else if (withContrast) neighbourhoodRow(luma, 0, up, mid, down, width, true, shift, false);
-    else neighbourhoodRow(luma, 0, up, mid, down, width, false, shift, false);
+    else if (withContrast) opaqueRow(luma, up, mid, down, width, true, shift);
+    else opaqueRow(luma, up, mid, down, width, false, shift);
   }
 }
 
@@ -361,4 +361,109 @@ function neighbourhoodRow(
   addTo(LAP_SUM2, sum2);
   addTo(EDGES, <f64>edges);
   addTo(WEIGHT, <f64>total);
+}
+
+/**
+ * One row of an opaque image, four pixels at a time (SIMD): the kernels of pixels x … x + 3 from the rows' values
+ * at x − 1 … x + 4, the squares and sums as two pairs of doubles; the row's first and last pixels (whose
+ * neighbours are replicated) and the pixels left over, one at a time.
+ */
+@inline
+function opaqueRow(luma: usize, up: i32, mid: i32, down: i32, width: i32, withContrast: bool, shift: i32): void {
+  const last = width - 1;
+  const upRow = luma + (<usize>up << 2);
+  const midRow = luma + (<usize>mid << 2);
+  const downRow = luma + (<usize>down << 2);
+  const threshold = f64x2.splat(EDGE_SQUARED);
+  let sumLow = f64x2.splat(0);
+  let sumHigh = f64x2.splat(0);
+  let sum2Low = f64x2.splat(0);
+  let sum2High = f64x2.splat(0);
+  let edgeCount = i64x2.splat(0);
+  let x: i32 = 1;
+  // Four at a time while x + 4 (the right neighbour of x + 3) is in the row.
+  for (; x + 4 <= last; x += 4) {
+    const at = <usize>x << 2;
+    const tl = v128.load(upRow + at - 4);
+    const tc = v128.load(upRow + at);
+    const tr = v128.load(upRow + at + 4);
+    const ml = v128.load(midRow + at - 4);
+    const mc = v128.load(midRow + at);
+    const mr = v128.load(midRow + at + 4);
+    const bl = v128.load(downRow + at - 4);
+    const bc = v128.load(downRow + at);
+    const br = v128.load(downRow + at + 4);
+    const lap = i32x4.sub(i32x4.add(i32x4.add(tc, bc), i32x4.add(ml, mr)), i32x4.shl(mc, 2));
+    const gx = i32x4.sub(
+      i32x4.add(i32x4.add(tr, br), i32x4.shl(mr, 1)),
+      i32x4.add(i32x4.add(tl, bl), i32x4.shl(ml, 1)),
+    );
+    const gy = i32x4.sub(
+      i32x4.add(i32x4.add(bl, br), i32x4.shl(bc, 1)),
+      i32x4.add(i32x4.add(tl, tr), i32x4.shl(tc, 1)),
+    );
+    const lapLow = f64x2.convert_low_i32x4_s(lap);
+    const lapHigh = f64x2.convert_low_i32x4_s(i32x4.shuffle(lap, lap, 2, 3, 0, 1));
+    sumLow = f64x2.add(sumLow, lapLow);
+    sumHigh = f64x2.add(sumHigh, lapHigh);
+    sum2Low = f64x2.add(sum2Low, f64x2.mul(lapLow, lapLow));
+    sum2High = f64x2.add(sum2High, f64x2.mul(lapHigh, lapHigh));
+    const gxLow = f64x2.convert_low_i32x4_s(gx);
+    const gxHigh = f64x2.convert_low_i32x4_s(i32x4.shuffle(gx, gx, 2, 3, 0, 1));
+    const gyLow = f64x2.convert_low_i32x4_s(gy);
+    const gyHigh = f64x2.convert_low_i32x4_s(i32x4.shuffle(gy, gy, 2, 3, 0, 1));
+    // A lane that is an edge is all ones (−1): subtracting it counts it.
+    edgeCount = i64x2.sub(
+      edgeCount,
+      f64x2.ge(f64x2.add(f64x2.mul(gxLow, gxLow), f64x2.mul(gyLow, gyLow)), threshold),
+    );
+    edgeCount = i64x2.sub(
+      edgeCount,
+      f64x2.ge(f64x2.add(f64x2.mul(gxHigh, gxHigh), f64x2.mul(gyHigh, gyHigh)), threshold),
+    );
+    if (withContrast) {
+      countFine(load<i32>(midRow + at), 1, shift);
+      countFine(load<i32>(midRow + at, 4), 1, shift);
+      countFine(load<i32>(midRow + at, 8), 1, shift);
+      countFine(load<i32>(midRow + at, 12), 1, shift);
+    }
+  }
+  let sum = f64x2.extract_lane(sumLow, 0) + f64x2.extract_lane(sumLow, 1);
+  sum += f64x2.extract_lane(sumHigh, 0) + f64x2.extract_lane(sumHigh, 1);
+  let sum2 = f64x2.extract_lane(sum2Low, 0) + f64x2.extract_lane(sum2Low, 1);
+  sum2 += f64x2.extract_lane(sum2High, 0) + f64x2.extract_lane(sum2High, 1);
+  let edges = <i32>(i64x2.extract_lane(edgeCount, 0) + i64x2.extract_lane(edgeCount, 1));
+  // The first pixel, and those from x to the end, one at a time.
+  for (let k: i32 = 0; k < width; k = k == 0 ? x : k + 1) {
+    const l = <usize>max(k - 1, 0) << 2;
+    const c = <usize>k << 2;
+    const r = <usize>min(k + 1, last) << 2;
+    const mc = load<i32>(midRow + c);
+    const lap = <f64>(load<i32>(upRow + c) + load<i32>(downRow + c) + load<i32>(midRow + l) + load<i32>(midRow + r) - 4 * mc);
+    const gx = <f64>(
+      load<i32>(upRow + r) + 2 * load<i32>(midRow + r) + load<i32>(downRow + r) -
+      (load<i32>(upRow + l) + 2 * load<i32>(midRow + l) + load<i32>(downRow + l))
+    );
+    const gy = <f64>(
+      load<i32>(downRow + l) + 2 * load<i32>(downRow + c) + load<i32>(downRow + r) -
+      (load<i32>(upRow + l) + 2 * load<i32>(upRow + c) + load<i32>(upRow + r))
+    );
+    sum += lap;
+    sum2 += lap * lap;
+    edges += <i32>(gx * gx + gy * gy >= EDGE_SQUARED);
+    if (withContrast) countFine(mc, 1, shift);
+  }
+  addTo(LAP_SUM, sum);
+  addTo(LAP_SUM2, sum2);
+  addTo(EDGES, <f64>edges);
+}
+
+/** Adds `weight` to the fine count of luma `value` when its coarse bin has a fine block (contrast's plan). */
+@inline
+function countFine(value: i32, weight: f64, shift: i32): void {
+  const slot = <i32>load<i8>(slotOf + <usize>(<u32>value >>> shift));
+  if (slot >= 0) {
+    const p = fine + (<usize>((slot << shift) + (value & ((1 << shift) - 1))) << 3);
+    store<f64>(p, load<f64>(p) + weight);
+  }
 }
