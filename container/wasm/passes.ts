@@ -467,3 +467,39 @@ function countFine(value: i32, weight: f64, shift: i32): void {
     store<f64>(p, load<f64>(p) + weight);
   }
 }
+
+/**
+ * The luminance histogram of the pixels in columns [x0, x1) of rows [y0, y1) (an overlay band), weighted by
+ * `weights` (0: opaque), added to `luminance`; returns Σw. `channels` 1–4 (grey reads its one value thrice).
+ */
+export function bandLuminance(
+  data: usize,
+  weights: usize,
+  width: i32,
+  channels: i32,
+  x0: i32,
+  y0: i32,
+  x1: i32,
+  y1: i32,
+): f64 {
+  const yr = y14;
+  const yg = y14 + 1024;
+  const yb = y14 + 2048;
+  const g: usize = channels >= 3 ? 1 : 0;
+  const b: usize = channels >= 3 ? 2 : 0;
+  let total: f64 = 0;
+  for (let y = y0; y < y1; y++) {
+    let o = data + <usize>((y * width + x0) * channels);
+    for (let i = y * width + x0, end = y * width + x1; i < end; i++, o += <usize>channels) {
+      const w: u32 = weights != 0 ? <u32>load<u8>(weights + <usize>i) : 1;
+      const v =
+        load<i32>(yr + (<usize>load<u8>(o) << 2)) +
+        load<i32>(yg + (<usize>load<u8>(o + g) << 2)) +
+        load<i32>(yb + (<usize>load<u8>(o + b) << 2));
+      const p = luminance + (<usize>v << 2);
+      store<u32>(p, load<u32>(p) + w);
+      total += <f64>w;
+    }
+  }
+  return total;
+}

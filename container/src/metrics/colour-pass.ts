@@ -13,7 +13,7 @@ import type { EdgeMode } from "../../../contract/analysis.ts";
 import { type Colorfulness, colorfulnessOfSums } from "./colorfulness.ts";
 import { type Colors, colorsOfHistogram, greyHistogram, histogramOfBins } from "./colors.ts";
 import type { ContrastSums } from "./contrast.ts";
-import { adviceOfLuminanceHistogram, bandAdviceFromPixels, type Overlay, Y14 } from "./overlay.ts";
+import { adviceOfLuminanceHistogram, bandRects, type Overlay, type OverlayBands, Y14 } from "./overlay.ts";
 import { DEFAULT_X_COMPONENTS, DEFAULT_Y_COMPONENTS, type Placeholder, placeholder } from "./placeholder.ts";
 import { LUMA_UNIT, type PixelImage, type Weights } from "./planes.ts";
 import {
@@ -23,6 +23,8 @@ import {
   PASS_LUMA,
   PASS_OVERLAY,
   passMemory,
+  residentPixels,
+  runBandLuminance,
   runColourPass,
 } from "./wasm.ts";
 
@@ -82,7 +84,7 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
   if (pixels.channels < 3) {
     return greyMetrics(pixels, weights, options, wantColorfulness, wantColors, wantOverlay, wantPlaceholder);
   }
-  const { width, height, channels } = pixels;
+  const { width, height } = pixels;
   const luma = options.luma;
   const contrast = luma?.contrast ?? null;
   const flags =
@@ -91,20 +93,12 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
     (wantOverlay ? PASS_OVERLAY : 0) |
     (luma ? PASS_LUMA : 0) |
     (contrast ? PASS_CONTRAST : 0);
+  const resident = residentPixels(pixels, weights);
   // Only the placeholder asked for: it makes its own pass.
   const seen =
     flags === 0
       ? 0
-      : runColourPass(
-          pixels.data,
-          weights,
-          width,
-          height,
-          channels,
-          flags,
-          contrast ? contrast.shift : 0,
-          contrast ? contrast.pivot : 0,
-        );
+      : runColourPass(resident, weights, flags, contrast ? contrast.shift : 0, contrast ? contrast.pivot : 0);
   const memory = passMemory(width * height);
   const { totals } = memory;
   const total = weights ? (totals[TOTAL] as number) : width * height;
@@ -137,10 +131,21 @@ export function colourMetrics(pixels: PixelImage, weights: Weights, options: Col
     const whole = adviceOfLuminanceHistogram(memory.luminance, total);
     memory.luminance.fill(0);
     const edgeMode = options.overlay ?? null;
-    out.overlay = whole && edgeMode ? { ...whole, bands: bandAdviceFromPixels(pixels, weights, edgeMode) } : whole;
+    out.overlay = whole && edgeMode ? { ...whole, bands: bandAdvice(resident, weights, edgeMode) } : whole;
   }
   if (wantPlaceholder) out.placeholder = placeholderOf(pixels, weights, options.placeholder);
   return out;
+}
+
+/** The overlay advice of each band of `edgeMode`, from the luminance histogram of each (one pass each). */
+function bandAdvice(resident: PixelImage, weights: Weights, edgeMode: EdgeMode): OverlayBands {
+  const { luminance } = passMemory(0);
+  const bands: OverlayBands = {};
+  for (const [band, rect] of bandRects(resident.width, resident.height, edgeMode)) {
+    bands[band] = adviceOfLuminanceHistogram(luminance, runBandLuminance(resident, weights, rect));
+    luminance.fill(0);
+  }
+  return bands;
 }
 
 /** The placeholder asked for: true for 4 × 3 components, or [x, y]. */
@@ -198,7 +203,8 @@ function greyMetrics(
     const whole = adviceOfLuminanceHistogram(luminance, total);
     luminance.fill(0);
     const edgeMode = options.overlay ?? null;
-    out.overlay = whole && edgeMode ? { ...whole, bands: bandAdviceFromPixels(pixels, weights, edgeMode) } : whole;
+    const bands = edgeMode ? bandAdvice(residentPixels(pixels, weights), weights, edgeMode) : null;
+    out.overlay = whole && bands ? { ...whole, bands } : whole;
   }
   if (wantPlaceholder) out.placeholder = placeholderOf(pixels, weights, options.placeholder);
   return out;

@@ -16,6 +16,8 @@ import { SCALES, SRGB8_TO_LINEAR } from "./scales.ts";
 export type Overlay = z.infer<typeof InsightsSchemas.overlay>;
 export type OverlayAdvice = z.infer<typeof OverlayAdviceSchema>;
 type Band = "left" | "right" | "top" | "bottom";
+/** The advice for each band an edge mode names (null where a band is wholly transparent). */
+export type OverlayBands = Partial<Record<Band, OverlayAdvice | null>>;
 
 /** The percentiles of the region's luminance that bound what text may land on. */
 export const OVERLAY_LOW_PERCENTILE = 10;
@@ -48,7 +50,7 @@ export function adviceFor(low: number, high: number): OverlayAdvice {
 }
 
 /** The bands `edgeMode` names, as in edges.ts: full-length strips of max(1, floor(10 %)) of the side. */
-function bandRects(width: number, height: number, edgeMode: EdgeMode): Array<[Band, Rect]> {
+export function bandRects(width: number, height: number, edgeMode: EdgeMode): Array<[Band, Rect]> {
   const bx = Math.min(width, bandSize(width));
   const by = Math.min(height, bandSize(height));
   const columns: Array<[Band, Rect]> = [
@@ -104,7 +106,7 @@ export function overlay(
   const whole = regionAdvice(luminance, weights, width, height);
   if (!whole) return null;
   if (!edgeMode) return whole;
-  const bands: Partial<Record<Band, OverlayAdvice | null>> = {};
+  const bands: OverlayBands = {};
   for (const [band, rect] of bandRects(width, height, edgeMode)) {
     bands[band] = regionAdvice(luminance, weights, width, height, rect);
   }
@@ -198,13 +200,9 @@ export function adviceOfLuminanceHistogram(histogram: Uint32Array, total: number
 }
 
 /** The advice for each band of `edgeMode`, from the pixels (one pass over each band). */
-export function bandAdviceFromPixels(
-  pixels: PixelImage,
-  weights: Weights,
-  edgeMode: EdgeMode,
-): Partial<Record<Band, OverlayAdvice | null>> {
+export function bandAdviceFromPixels(pixels: PixelImage, weights: Weights, edgeMode: EdgeMode): OverlayBands {
   if (histogramScratch.length <= MAX) histogramScratch = new Uint32Array(MAX + 1);
-  const bands: Partial<Record<Band, OverlayAdvice | null>> = {};
+  const bands: OverlayBands = {};
   for (const [band, rect] of bandRects(pixels.width, pixels.height, edgeMode)) {
     bands[band] = regionAdviceFromPixels(pixels, weights, rect);
   }

@@ -40,6 +40,16 @@ interface Passes {
     shift: number,
     pivot: number,
   ): number;
+  bandLuminance(
+    data: number,
+    weights: number,
+    width: number,
+    channels: number,
+    x0: number,
+    y0: number,
+    x1: number,
+    y1: number,
+  ): number;
   neighbourhoodPass(
     luma: number,
     weights: number,
@@ -154,31 +164,50 @@ function isView(array: Uint8Array | Uint32Array, view: Uint8Array | Uint32Array)
   return array.buffer === view.buffer && array.byteOffset === view.byteOffset;
 }
 
+/** Interleaved pixels (planes.ts's PixelImage). */
+interface Pixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: number;
+}
+
 /**
- * Runs the colour pass (container/wasm/passes.ts `colourPass`) over `width` × `height` pixels of `channels` (3
- * or 4), weighted by `weights` (null: opaque), writing what `flags` asks for into `passMemory`'s views (the luma
- * plane into its `plane`). Zeroes `totals` first; returns the count of bins touched.
+ * The pixels and their weights copied into the passes' memory (unless they are there already): what
+ * `runColourPass` and `runBandLuminance` read. Good until the next `passMemory` call for a larger image.
+ *
+ * @example
+ * const resident = residentPixels(pixels, weights); // { ...pixels, data: a view of the module's memory }
+ */
+export function residentPixels<P extends Pixels>(pixels: P, weights: Uint8Array | null): P {
+  const { data, width, height, channels } = pixels;
+  const count = width * height;
+  const memory = passMemory(count);
+  if (weights && !isView(weights, memory.weights)) memory.weights.set(weights.subarray(0, count));
+  if (isView(data, memory.data)) return pixels;
+  memory.data.set(data.subarray(0, count * channels));
+  return { ...pixels, data: memory.data };
+}
+
+/**
+ * Runs the colour pass (container/wasm/passes.ts `colourPass`) over `residentPixels` (3 or 4 channels), weighted
+ * by `weights` (null: opaque), writing what `flags` asks for into `passMemory`'s views (the luma plane into its
+ * `plane`). Zeroes `totals` first; returns the count of bins touched.
  */
 export function runColourPass(
-  data: Uint8Array,
+  resident: Pixels,
   weights: Uint8Array | null,
-  width: number,
-  height: number,
-  channels: number,
   flags: number,
   shift: number,
   pivot: number,
 ): number {
-  const count = width * height;
-  const memory = passMemory(count);
-  if (!isView(data, memory.data)) memory.data.set(data.subarray(0, count * channels));
-  if (weights && !isView(weights, memory.weights)) memory.weights.set(weights.subarray(0, count));
-  memory.totals.fill(0);
+  const { width, height, channels } = resident;
+  passMemory(width * height).totals.fill(0);
   return passes.colourPass(
     offsets.data,
     weights ? offsets.weights : 0,
     offsets.plane,
-    count,
+    width * height,
     channels,
     flags,
     shift,
@@ -223,4 +252,26 @@ export function runNeighbourhoodPass(
     const { fine } = plan;
     for (let k = 0; k < fine.length; k++) fine[k] = (fine[k] as number) + (memory.fine[k] as number);
   }
+}
+
+/**
+ * The 14-bit luminance histogram of the pixels of `residentPixels` in `rect` (container/wasm/passes.ts
+ * `bandLuminance`), into `passMemory`'s `luminance` (which the caller zeroes after use, as always); returns
+ * Σ weight.
+ */
+export function runBandLuminance(
+  resident: Pixels,
+  weights: Uint8Array | null,
+  rect: { x0: number; y0: number; x1: number; y1: number },
+): number {
+  return passes.bandLuminance(
+    offsets.data,
+    weights ? offsets.weights : 0,
+    resident.width,
+    resident.channels,
+    rect.x0,
+    rect.y0,
+    rect.x1,
+    rect.y1,
+  );
 }
