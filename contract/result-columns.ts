@@ -8,10 +8,12 @@
  *
  * The nested fields come from the response schema itself (the JSON Schema the OpenAPI document shows), so a new
  * field in a metric's object gets its column with no change here; what depends on the parameters is said
- * below: which top-level fields (`RESULT_FIELDS`), how many dominant colours, which overlay bands.
+ * below: which top-level fields (`RESULT_FIELDS`), how many dominant colours, which overlay bands. `jobCsv` makes
+ * the whole rows: the columns before these, the cells, booleans as `true`/`false`.
  */
 import { z } from "zod";
 import { type AnalysisParams, DEFAULT_COLORS, type EdgeMode, type Metric } from "./analysis.ts";
+import type { JobResultLine } from "./jobs.ts";
 import { type AnalysisResponseBody, AnalysisResponseSchema } from "./schemas.ts";
 
 type When = (params: AnalysisParams) => boolean;
@@ -150,4 +152,57 @@ export function flattenResult(value: unknown, prefix = "", into: Record<string, 
     into[prefix] = value as ResultCell;
   }
   return into;
+}
+
+/** The columns before a job CSV's `result.*` ones: the item's place, its names, and how it ended. */
+export const CSV_BASE_COLUMNS = ["index", "id", "source", "status", "error_code", "error"] as const;
+
+/** A CSV cell as written: a boolean as JSON writes it, a null (or a value the result lacks) as an empty cell. */
+export type CsvCell = string | number | null;
+
+/** The header, the row maker and what had no column, of one job's (or one parameter set's) results as CSV. */
+export interface JobCsv {
+  /** `CSV_BASE_COLUMNS`, then `result.` and each of `resultColumns(params)`. */
+  header: string[];
+  /** One line's row, in the header's order. */
+  row: (line: JobResultLine) => CsvCell[];
+  /** The dotted names of the fields `row` met that have no column (a contract newer than these columns). */
+  unlisted: Set<string>;
+}
+
+/**
+ * A job's results as CSV rows, as the API's `?format=csv` writes them, for the CLI's file (scripts/cli/output.ts),
+ * so that both have the same bytes for the same results (scripts/cli/cli.test.ts compares them). The header
+ * follows from the parameters alone (`resultColumns`); a failed or cancelled item has its error's code and message
+ * and empty result cells; a succeeded one has empty error cells and an empty cell for each value it does not have.
+ * Booleans are written `true`/`false` here, since a CSV writer's default may write `false` as an empty cell
+ * (csv-stringify's does), which would read as a value the result does not have. Give the rows to any RFC 4180
+ * writer.
+ *
+ * @example
+ * const csv = jobCsv(parseAnalysisParams(new URLSearchParams("metrics=sharpness")));
+ * csv.header; // ["index", "id", "source", "status", "error_code", "error", "result.sharpness.laplacian_variance", …]
+ * csv.row(line); // [0, "a.png", "upload:a.png", "succeeded", null, null, 812.4, 100, "false", …]
+ */
+export function jobCsv(params: AnalysisParams): JobCsv {
+  const columns = resultColumns(params);
+  const listed = new Set(columns);
+  const unlisted = new Set<string>();
+  const row = (line: JobResultLine): CsvCell[] => {
+    const base = [line.index, line.id, line.source, line.status];
+    if (line.status !== "succeeded") return [...base, line.error.code, line.error.error, ...columns.map(() => null)];
+    const flat = flattenResult(line.result);
+    // A value with no column would be lost without a word: the columns are meant to cover every field.
+    for (const key of Object.keys(flat)) if (!listed.has(key)) unlisted.add(key);
+    return [
+      ...base,
+      null,
+      null,
+      ...columns.map((column) => {
+        const value = flat[column] ?? null;
+        return typeof value === "boolean" ? String(value) : value;
+      }),
+    ];
+  };
+  return { header: [...CSV_BASE_COLUMNS, ...columns.map((column) => `result.${column}`)], row, unlisted };
 }

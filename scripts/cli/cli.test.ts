@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAnalysisParams } from "../../contract/analysis.ts";
+import { resultColumns } from "../../contract/result-columns.ts";
 import { type LocalStack, startLocalStack } from "../local-stack.ts";
 
 const run = promisify(execFile);
@@ -89,6 +91,14 @@ const cli = (args: string[]) =>
     (r) => ({ code: 0, ...r }),
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
+/** `result.` and each of `resultColumns` for these parameters: the API's CSV's result columns. */
+const resultNames = (query: string) =>
+  resultColumns(parseAnalysisParams(new URLSearchParams(query))).map((column) => `result.${column}`);
+/** The API's CSV header for these parameters, written out here: what the CLI's must equal. */
+const headerFor = (query: string) => ["index,id,source,status,error_code,error", ...resultNames(query)].join(",");
+/** A row's result cells, by name. */
+const resultCells = (row: Record<string, string> | undefined) =>
+  Object.entries(row ?? {}).filter(([name]) => name.startsWith("result."));
 const jobCount = async () =>
   ((await (await fetch(`${stack.url}/v1/jobs?limit=100`)).json()) as { jobs: unknown[] }).jobs.length;
 
@@ -120,7 +130,10 @@ describe("image-insights analyze", () => {
     expect(first.stdout).toMatch(/14 images, 13 analysed, 1 failed \(download_failed 1\), 2 skipped, in [\d.]+ s: /);
     expect(first.stdout.includes("\u001b[")).toBe(false); // no terminal escapes when not a terminal
 
-    const rows = parseCsv(readFileSync(out, "utf8"));
+    const text = readFileSync(out, "utf8");
+    // Two jobs (the URLs', the files'), one header: the API's for these parameters.
+    expect(text.slice(0, text.indexOf("\n"))).toBe(headerFor("metrics=brightness,median"));
+    const rows = parseCsv(text);
     expect(rows).toHaveLength(14); // one header row (parsed away), one row per image
     expect(rows.map((row) => row.index)).toEqual(rows.map((_, i) => String(i)));
     expect(rows[0]).toMatchObject({ source: `${origin}/grey.png`, "result.average_luminance": "128" });
@@ -139,6 +152,8 @@ describe("image-insights analyze", () => {
       status: "failed",
       error_code: "download_failed",
     });
+    // A failed item: every result column there, every cell empty.
+    expect(resultCells(rows[13])).toEqual(resultNames("metrics=brightness,median").map((name) => [name, ""]));
 
     const jobsBefore = await jobCount();
     const again = await cli(args);
@@ -167,6 +182,90 @@ describe("image-insights analyze", () => {
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.index)).toEqual([...Array(14).keys()]);
+  }, 60_000);
+
+  it("writes the API's CSV for the same parameters: its header, true and false, every colour of a later file, a failed file's empty cells", async () => {
+    const folder = join(dir, "mixed");
+    mkdirSync(folder);
+    // In the walk's order: one flat colour (one dominant colour, blurry, readable text), then five equal stripes
+    // (five dominant colours, sharp, and black and white both in its p10–p90, so no text colour passes WCAG AA),
+    // then a PNG whose signature passes the checks but whose pixels are cut off (the container fails it).
+    const flat = await sharp({ create: { width: 20, height: 8, channels: 3, background: "#808080" } })
+      .png()
+      .toBuffer();
+    const STRIPES = ["#000000", "#FFFFFF", "#FF0000", "#00FF00", "#0000FF"];
+    const stripes = await sharp(
+      Buffer.from(
+        Array.from({ length: 8 * 20 }, (_, p) => {
+          const hex = STRIPES[Math.floor((p % 20) / 4)] as string;
+          return [1, 3, 5].map((at) => Number.parseInt(hex.slice(at, at + 2), 16));
+        }).flat(),
+      ),
+      { raw: { width: 20, height: 8, channels: 3 } },
+    )
+      .png()
+      .toBuffer();
+    writeFileSync(join(folder, "a-flat.png"), flat);
+    writeFileSync(join(folder, "b-stripes.png"), stripes);
+    writeFileSync(join(folder, "c-cut.png"), stripes.subarray(0, 60));
+    const query = "metrics=all&edge_mode=all&colors=5";
+    const out = join(dir, "mixed.csv");
+    const run = await cli([
+      "analyze",
+      folder,
+      "--out",
+      out,
+      "--api",
+      stack.url,
+      "--metrics",
+      "all",
+      "--edge-mode",
+      "all",
+      "--colors",
+      "5",
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const text = readFileSync(out, "utf8");
+    expect(text.slice(0, text.indexOf("\n"))).toBe(headerFor(query));
+    expect(text).toContain("result.overlay.bands.bottom.wcag_aa_large");
+
+    // One job: the file is the API's own CSV of that job, byte for byte.
+    const [jobId] = Object.values(JSON.parse(readFileSync(`${out}.jobs.json`, "utf8")) as Record<string, string>);
+    const api = await fetch(`${stack.url}/v1/jobs/${jobId}/results?format=csv`);
+    expect(api.status).toBe(200);
+    expect(await api.text()).toBe(text);
+
+    const [flatRow, stripesRow, cutRow] = parseCsv(text);
+    expect(flatRow).toMatchObject({
+      status: "succeeded",
+      "result.colors.dominant.0.hex": "#808080",
+      "result.colors.dominant.0.percent": "100",
+      "result.sharpness.blurry": "true",
+      "result.overlay.wcag_aa": "true",
+    });
+    // The first file has one dominant colour: the four others' cells are empty in its row, never missing columns.
+    for (const n of [1, 2, 3, 4]) expect(flatRow?.[`result.colors.dominant.${n}.hex`]).toBe("");
+    // The later file keeps all five colours, each a fifth of the pixels.
+    const dominant = [0, 1, 2, 3, 4].map((n) => ({
+      hex: stripesRow?.[`result.colors.dominant.${n}.hex`],
+      percent: stripesRow?.[`result.colors.dominant.${n}.percent`],
+    }));
+    expect(dominant.map((colour) => colour.hex).sort()).toEqual([...STRIPES].sort());
+    expect(dominant.map((colour) => colour.percent)).toEqual(["20", "20", "20", "20", "20"]);
+    // false is written false, not an empty cell.
+    expect(stripesRow).toMatchObject({
+      status: "succeeded",
+      "result.sharpness.blurry": "false",
+      "result.overlay.wcag_aa": "false",
+      "result.overlay.wcag_aa_large": "false",
+    });
+    for (const row of [flatRow, stripesRow]) expect(["true", "false"]).toContain(row?.["result.cached"]);
+    // The failed file: its error's code and message, and every result cell empty.
+    expect(cutRow).toMatchObject({ id: join(folder, "c-cut.png"), status: "failed" });
+    expect(cutRow?.error_code).not.toBe("");
+    expect(cutRow?.error).not.toBe("");
+    expect(resultCells(cutRow)).toEqual(resultNames(query).map((name) => [name, ""]));
   }, 60_000);
 
   it("interrupted (Ctrl-C) after submitting, it picks the job up when started again", async () => {

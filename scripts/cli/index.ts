@@ -15,11 +15,8 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { Command, CommanderError, Option } from "commander";
 import {
-  parseAlgorithm,
-  parseBackground,
-  parseColors,
-  parseEdgeMode,
-  parseMetrics,
+  type AnalysisParams,
+  parseAnalysisParams,
   VALID_ALGORITHMS,
   VALID_EDGE_MODES,
 } from "../../contract/analysis.ts";
@@ -53,14 +50,19 @@ const imagesText = (n: number) => `${n} image${n === 1 ? "" : "s"}`;
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The analysis parameters, checked here with the API's own parsers, so a typo is a usage error (exit 2). */
-function queryOf(options: Options): Record<string, string> {
+/**
+ * The analysis parameters as the CLI sends them (the query of a multipart job, the fields of a JSON job: the API
+ * reads both the same way), and as the API reads them: checked here with its own parser, in its order, so a typo is
+ * a usage error (exit 2); the parsed form decides the CSV's columns, as the job's does the API's.
+ */
+function queryOf(options: Options): { query: Record<string, string>; params: AnalysisParams } {
+  const query: Record<string, string> = { metrics: options.metrics };
+  if (options.edgeMode) query.edge_mode = options.edgeMode;
+  if (options.background) query.background = options.background.replace(/^#/, "");
+  if (options.colors) query.colors = options.colors;
+  if (options.algorithm) query.algorithm = options.algorithm;
   try {
-    parseMetrics(options.metrics);
-    parseEdgeMode(options.edgeMode);
-    parseBackground(options.background);
-    parseColors(options.colors);
-    parseAlgorithm(options.algorithm);
+    return { query, params: parseAnalysisParams(new URLSearchParams(query)) };
   } catch (err) {
     if (!(err instanceof ApiError)) throw err;
     const extra = Object.entries(err.extra ?? {})
@@ -68,18 +70,12 @@ function queryOf(options: Options): Record<string, string> {
       .join("; ");
     throw new UsageError(`${err.message}${extra ? ` (${extra})` : ""}`);
   }
-  const query: Record<string, string> = { metrics: options.metrics };
-  if (options.edgeMode) query.edge_mode = options.edgeMode;
-  if (options.background) query.background = options.background.replace(/^#/, "");
-  if (options.colors) query.colors = options.colors;
-  if (options.algorithm) query.algorithm = options.algorithm;
-  return query;
 }
 
 async function analyze(inputs: string[], options: Options, say: (line: string) => void): Promise<number> {
   const startedAt = Date.now();
   if (!formatOf(options.out)) throw new UsageError(`--out must end in .csv or .ndjson: ${options.out}`);
-  const query = queryOf(options);
+  const { query, params } = queryOf(options);
   const api = options.api.replace(/\/+$/, "");
   if (!/^https?:\/\/[^/]/i.test(api)) throw new UsageError(`--api must be an http(s) address: ${options.api}`);
   const client = jobsApi(api, options.key, say);
@@ -142,7 +138,12 @@ async function analyze(inputs: string[], options: Options, say: (line: string) =
     for (const line of await client.results(id)) lines.push({ ...line, index: positions[line.index] ?? -1 });
   }
   lines.sort((a, b) => a.index - b.index);
-  writeResults(options.out, lines);
+  const unlisted = writeResults(options.out, lines, params);
+  if (unlisted.length > 0)
+    say(
+      `${unlisted.length} field${unlisted.length === 1 ? "" : "s"} of the answers had no column in the CSV ` +
+        `(${unlisted.join(", ")}): the API is newer than this checkout; --out with .ndjson keeps every field`,
+    );
   say(summary(lines, skipped.length, (Date.now() - startedAt) / 1000, options.out));
 
   const cancelled = views.filter((view) => view.status === "cancelled");

@@ -1,7 +1,9 @@
 /** The results file (CSV or NDJSON, by its extension) and the summary line. Pure but for the one write. */
 import { writeFileSync } from "node:fs";
 import { stringify } from "csv-stringify/sync";
+import type { AnalysisParams } from "../../contract/analysis.ts";
 import type { JobResultLine } from "../../contract/jobs.ts";
+import { jobCsv } from "../../contract/result-columns.ts";
 
 /** The results file's format from its name: `.ndjson`/`.jsonl` or `.csv`; null for anything else. */
 export function formatOf(path: string): "csv" | "ndjson" | null {
@@ -11,46 +13,31 @@ export function formatOf(path: string): "csv" | "ndjson" | null {
   return null;
 }
 
-/** Nested fields get dotted names (`histogram.0.percent`), as in the API's own CSV. */
-function flatten(value: unknown, prefix: string, into: Record<string, unknown>): Record<string, unknown> {
-  if (value !== null && typeof value === "object")
-    for (const [key, inner] of Object.entries(value)) flatten(inner, `${prefix}.${key}`, into);
-  else into[prefix] = value;
-  return into;
-}
-
 /**
- * The lines as the API's CSV has them (`index,id,source,status,error_code,error,result.…`), one header row for
- * every job's lines together: the result columns are every column any line has, in the order first seen.
+ * The lines as the API's CSV of a job with these parameters has them (contract/result-columns.ts `jobCsv`): the
+ * same header (`index,id,source,status,error_code,error`, then `result.` and each of `resultColumns(params)`), so
+ * the file of a one-job run is the API's CSV of that job byte for byte; with several jobs, `index` is the place
+ * among all the images (the order of the arguments), and one header covers them all, as it would any two jobs with
+ * the same parameters. `unlisted`: the fields some result had and no column holds (an API newer than this checkout).
  *
  * @example
- * toCsv([{ index: 0, id: "a.png", source: "upload:a.png", status: "succeeded", result: { brightness_score: 50, … } }]);
- * // "index,id,source,status,error_code,error,result.brightness_score,…\n0,a.png,upload:a.png,succeeded,,,50,…\n"
+ * toCsv([{ index: 0, id: "a.png", source: "upload:a.png", status: "succeeded", result: { brightness_score: 50, … } }], params);
+ * // { csv: "index,id,source,status,error_code,error,result.brightness_score,…\n0,a.png,upload:a.png,succeeded,,,50,…\n", unlisted: [] }
  */
-export function toCsv(lines: JobResultLine[]): string {
-  const rows = lines.map((line) => ({
-    index: line.index,
-    id: line.id,
-    source: line.source,
-    status: line.status,
-    error_code: line.status === "succeeded" ? null : line.error.code,
-    error: line.status === "succeeded" ? null : line.error.error,
-    ...(line.status === "succeeded" ? flatten(line.result, "result", {}) : {}),
-  }));
-  const columns = [
-    ...new Set(["index", "id", "source", "status", "error_code", "error", ...rows.flatMap(Object.keys)]),
-  ];
-  return stringify(
-    rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column] ?? null)),
-    { header: true, columns },
-  );
+export function toCsv(lines: JobResultLine[], params: AnalysisParams): { csv: string; unlisted: string[] } {
+  const csv = jobCsv(params);
+  return { csv: stringify([csv.header, ...lines.map(csv.row)]), unlisted: [...csv.unlisted].sort() };
 }
 
-export function writeResults(path: string, lines: JobResultLine[]): void {
-  writeFileSync(
-    path,
-    formatOf(path) === "ndjson" ? lines.map((line) => `${JSON.stringify(line)}\n`).join("") : toCsv(lines),
-  );
+/** Writes the results file; answers the fields the CSV had no column for (none for NDJSON, which keeps all). */
+export function writeResults(path: string, lines: JobResultLine[], params: AnalysisParams): string[] {
+  if (formatOf(path) === "ndjson") {
+    writeFileSync(path, lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
+    return [];
+  }
+  const { csv, unlisted } = toCsv(lines, params);
+  writeFileSync(path, csv);
+  return unlisted;
 }
 
 /**
