@@ -32,15 +32,9 @@ const DROP_RB = 8 - BITS;
 const DROP_GREEN = 8 - GREEN_BITS;
 const SHIFT_RED = BITS + GREEN_BITS;
 const BIN_COUNT = 1 << (2 * BITS + GREEN_BITS);
-// Exported aliases: this module's hot loops read the local constants (an exported binding is read from its module
-// cell on every use: measured, a third of a pass). A colour's bin is
-// ((r >> DROP) << RED_SHIFT) | ((g >> DROP_G) << HISTOGRAM_BITS) | (b >> DROP).
-export const HISTOGRAM_BITS = BITS;
-export const HISTOGRAM_GREEN_BITS = GREEN_BITS;
-export const DROP = DROP_RB;
-export const DROP_G = DROP_GREEN;
-export const RED_SHIFT = SHIFT_RED;
-export const BINS = BIN_COUNT;
+// The bin of (r, g, b) is ((r >> DROP_RB) << SHIFT_RED) | ((g >> DROP_GREEN) << BITS) | (b >> DROP_RB); the
+// colour pass (container/wasm/passes.ts) lays its bins out the same way, and colour-pass.test.ts holds the two to
+// the same results.
 
 /** A dominant colour before it is named: its CIELAB centre and Σ weight of its pixels. */
 export interface Cluster {
