@@ -6,7 +6,7 @@ import type { RouteHandler } from "@hono/zod-openapi";
 import { stringify } from "csv-stringify/sync";
 import { ApiError } from "../../../contract/errors.ts";
 import { JOBS_PATH, type JobResultLine } from "../../../contract/jobs.ts";
-import { flattenResult, resultColumns } from "../../../contract/result-columns.ts";
+import { jobCsv } from "../../../contract/result-columns.ts";
 import { cachePartition } from "../cache/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
@@ -81,32 +81,6 @@ export const listJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) =>
   );
 };
 
-const CSV_BASE_COLUMNS = ["index", "id", "source", "status", "error_code", "error"];
-
-/**
- * Booleans as JSON writes them: csv-stringify's default writes false as an empty cell, which would read as a
- * value the result does not have.
- */
-const CSV_OPTIONS = { cast: { boolean: (value: boolean) => String(value) } };
-
-/** The `result.*` cells of a job's CSV: its columns, and the fields a row had that none of them holds. */
-interface ResultCells {
-  columns: readonly string[];
-  listed: ReadonlySet<string>;
-  unlisted: Set<string>;
-}
-
-/** One row: a failed or cancelled item's result cells are empty, as are a succeeded one's absent values. */
-function csvRow(line: JobResultLine, cells: ResultCells): unknown[] {
-  const base = [line.index, line.id, line.source, line.status];
-  if (line.status !== "succeeded")
-    return [...base, line.error.code, line.error.error, ...cells.columns.map(() => null)];
-  const flat = flattenResult(line.result);
-  // A value with no column would be lost without a word: the columns are meant to cover every field.
-  for (const key of Object.keys(flat)) if (!cells.listed.has(key)) cells.unlisted.add(key);
-  return [...base, null, null, ...cells.columns.map((column) => flat[column] ?? null)];
-}
-
 /** `GET /v1/jobs/{job_id}/results`: NDJSON or CSV, streamed page by page in item order. */
 export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c) => {
   const jobId = c.req.valid("param").job_id;
@@ -118,32 +92,21 @@ export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c
   // The columns follow from the job's parameters alone (contract/result-columns.ts), never from its results.
   const params = format === "csv" ? await stub.params(owner) : null;
   if (format === "csv" && !params) throw jobNotFound(); // deleted since its first page was read
-  const columns = params ? resultColumns(params) : [];
-  const cells: ResultCells = { columns, listed: new Set(columns), unlisted: new Set() };
+  const csv = params ? jobCsv(params) : null;
   const encoder = new TextEncoder();
   const encode = (lines: JobResultLine[]) =>
-    encoder.encode(
-      format === "csv"
-        ? stringify(
-            lines.map((line) => csvRow(line, cells)),
-            CSV_OPTIONS,
-          )
-        : lines.map((line) => `${JSON.stringify(line)}\n`).join(""),
-    );
+    encoder.encode(csv ? stringify(lines.map(csv.row)) : lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
   let page: { lines: JobResultLine[]; next: number | null } | null = first;
   const body = new ReadableStream<Uint8Array>({
     start(controller) {
-      if (format === "csv") {
-        const header = [...CSV_BASE_COLUMNS, ...columns.map((column) => `result.${column}`)];
-        controller.enqueue(encoder.encode(stringify([header])));
-      }
+      if (csv) controller.enqueue(encoder.encode(stringify([csv.header])));
     },
     async pull(controller) {
       if (!page) {
-        if (cells.unlisted.size > 0) {
+        if (csv && csv.unlisted.size > 0) {
           log("error", "job CSV has no column for some fields", {
             job_id: jobId,
-            fields: [...cells.unlisted].sort().join(","),
+            fields: [...csv.unlisted].sort().join(","),
           });
         }
         controller.close();
