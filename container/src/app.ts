@@ -2,7 +2,7 @@
  * The container's HTTP surface: parse, validate, call the engine, shape the JSON. Sockets, timeouts and
  * shutdown live in server.ts; decoding in decode.ts; arithmetic in metrics/.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import {
   type AcceptedFormat,
   type AnalysisParams,
@@ -23,7 +23,7 @@ import {
 import pkg from "../../package.json" with { type: "json" };
 import type { ContainerConfig } from "./config.ts";
 import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from "./decode.ts";
-import { CallerGoneError, Limiter, QueueFullError } from "./limiter.ts";
+import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { roundRatio } from "./metrics/exact.ts";
@@ -43,10 +43,13 @@ const RETRY_AFTER_OVERLOADED_S = 1;
 
 /** The queue's refusals in the API's words; anything else unchanged. */
 function backpressureError(err: unknown): unknown {
-  if (err instanceof QueueFullError) {
+  // A full container, a full queue and a wait past ANALYSIS_WAIT_LIMIT_MS are one thing to the caller: come back
+  // later. The log keeps which it was.
+  if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
     return new ApiError(503, "overloaded", "Server is busy, please retry", {
       extra: { retry_after_seconds: RETRY_AFTER_OVERLOADED_S },
       headers: { "Retry-After": String(RETRY_AFTER_OVERLOADED_S) },
+      cause: err,
     });
   }
   if (err instanceof CallerGoneError) {
@@ -54,6 +57,22 @@ function backpressureError(err: unknown): unknown {
     return new ApiError(499, "client_closed", "Client closed the request", { cause: err });
   }
   return err;
+}
+
+/**
+ * The body's declared length (Content-Length), or null when it has none (chunked); a declared length past
+ * `maxBytes` is refused here, before a byte is read.
+ *
+ * @example
+ * declaredLength(c.req.raw, 5 * 2 ** 20 + 65_536, 5 * 2 ** 20); // 15_210, or null
+ */
+function declaredLength(request: Request, maxBytes: number, maxUploadBytes: number): number | null {
+  const declared = request.headers.get("content-length");
+  if (declared === null || request.headers.has("transfer-encoding")) return null;
+  const length = Number(declared);
+  // The body outgrew the limit before the file could be measured: what it claimed is all we know.
+  if (!(length <= maxBytes)) throw tooLarge(maxUploadBytes, Number.isFinite(length) ? length : maxUploadBytes + 1);
+  return length;
 }
 
 /**
@@ -65,13 +84,7 @@ function backpressureError(err: unknown): unknown {
  * const body = await readBody(c.req.raw, 5 * 2 ** 20 + 65_536, 5 * 2 ** 20);
  */
 async function readBody(request: Request, maxBytes: number, maxUploadBytes: number): Promise<Uint8Array> {
-  const declared = request.headers.get("content-length");
-  if (declared !== null && !request.headers.has("transfer-encoding")) {
-    const length = Number(declared);
-    // The body outgrew the limit before the file could be measured: what it claimed is all we know.
-    if (!(length <= maxBytes)) throw tooLarge(maxUploadBytes, Number.isFinite(length) ? length : maxUploadBytes + 1);
-    return new Uint8Array(await request.arrayBuffer());
-  }
+  if (declaredLength(request, maxBytes, maxUploadBytes) !== null) return new Uint8Array(await request.arrayBuffer());
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -93,6 +106,11 @@ async function readBody(request: Request, maxBytes: number, maxUploadBytes: numb
  */
 export function createApp(config: ContainerConfig): Hono<Env> {
   const app = new Hono<Env>();
+  // Admission, at the door: an analysis takes its place when its headers arrive and keeps it until it is
+  // answered, so the uploads being received count too. Counting only those waiting for a decode slot let every
+  // request still receiving its body in: on a busy machine, whose uploads arrive slowly, hundreds at once held
+  // their partial bodies (600 MiB declared, RSS past 700 MiB) and were answered after the Worker's deadline.
+  const admission = new Limiter(config.analysisConcurrency + config.analysisQueueLimit, 0, config.admissionBudgetBytes);
   const decodes = new Limiter(config.analysisConcurrency, config.analysisQueueLimit);
   // Progressive JPEGs hold every DCT coefficient until their last scan: as many at once as the decode slots
   // allow while their coefficients fit the budget (two 16-megapixel photos; a 50-megapixel one alone).
@@ -130,7 +148,10 @@ export function createApp(config: ContainerConfig): Hono<Env> {
             analyses_total: analysesTotal,
             in_flight: decodes.active,
             queued: decodes.queued + progressiveLane.queued,
-            rejected: decodes.rejected + progressiveLane.rejected,
+            admitted: admission.active,
+            admitted_bytes: admission.spent,
+            rejected: admission.rejected + decodes.rejected + progressiveLane.rejected,
+            timed_out: decodes.timedOut + progressiveLane.timedOut,
             analysis_concurrency: decodes.limit,
             queue_limit: decodes.queueLimit,
           }
@@ -140,6 +161,20 @@ export function createApp(config: ContainerConfig): Hono<Env> {
 
   const maxBodyBytes = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
   app.post(ANALYSIS_PATH, async (c) => {
+    // Refused here, a request costs its headers: its body is never read into memory. (Node reads and drops
+    // what of it is already on the way, to keep the connection. Closing the connection instead made the Worker's
+    // runtime, still sending, report it lost: a 503 `container_failed` instead of this `overloaded`.)
+    const cost = declaredLength(c.req.raw, maxBodyBytes, config.maxUploadBytes) ?? maxBodyBytes;
+    return admission
+      .run(() => analyseUpload(c), { cost })
+      .catch((err: unknown) => {
+        throw backpressureError(err);
+      });
+  });
+
+  /** One admitted analysis: read, check, wait for a decode slot (at most until its start deadline), answer. */
+  async function analyseUpload(c: Context<Env>): Promise<Response> {
+    const startBy = c.get("startedAt") + config.analysisWaitLimitMs;
     const body = await readBody(c.req.raw, maxBodyBytes, config.maxUploadBytes);
     // A body that is not multipart/form-data, or not well-formed, has no `image` field, as FastAPI would say.
     const file = filePart(body, c.req.header("content-type"), IMAGE_FIELD);
@@ -155,30 +190,33 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     // A client that went away while its request waited for a slot is never started.
     const signal = c.req.raw.signal;
     const work = () =>
-      decodes.run(async () => {
-        analysesTotal++;
-        let t = performance.now();
-        const image = await decodePixels(bytes, header, {
-          format,
-          maxSidePx: config.analysisMaxSidePx,
-          maxInputPixels: config.maxInputPixels,
-          background: params.background,
-          timeoutS: config.processingTimeoutS,
-        });
-        timings.decode = performance.now() - t;
-        t = performance.now();
-        const analysis = analyse(image.pixels, {
-          median: params.metrics.includes("median"),
-          histogram: params.metrics.includes("histogram"),
-          edgeMode: params.edgeMode,
-          algorithm: params.algorithm,
-        });
-        const extra = insights(image.pixels, params.metrics, { colors: params.colors, edgeMode: params.edgeMode });
-        timings.analyse = performance.now() - t;
-        return { image, analysis, extra };
-      }, signal);
+      decodes.run(
+        async () => {
+          analysesTotal++;
+          let t = performance.now();
+          const image = await decodePixels(bytes, header, {
+            format,
+            maxSidePx: config.analysisMaxSidePx,
+            maxInputPixels: config.maxInputPixels,
+            background: params.background,
+            timeoutS: config.processingTimeoutS,
+          });
+          timings.decode = performance.now() - t;
+          t = performance.now();
+          const analysis = analyse(image.pixels, {
+            median: params.metrics.includes("median"),
+            histogram: params.metrics.includes("histogram"),
+            edgeMode: params.edgeMode,
+            algorithm: params.algorithm,
+          });
+          const extra = insights(image.pixels, params.metrics, { colors: params.colors, edgeMode: params.edgeMode });
+          timings.analyse = performance.now() - t;
+          return { image, analysis, extra };
+        },
+        { signal, maxWaitMs: startBy - performance.now() },
+      );
     const { image, analysis, extra } = await (header.progressive
-      ? progressiveLane.run(work, signal, header.progressiveBytes)
+      ? progressiveLane.run(work, { signal, cost: header.progressiveBytes, maxWaitMs: startBy - performance.now() })
       : work()
     ).catch((err: unknown) => {
       throw backpressureError(err);
@@ -197,7 +235,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     return c.json(
       toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2), extra),
     );
-  });
+  }
 
   app.notFound(() => {
     throw new ApiError(404, "not_found", "Not Found");

@@ -17,8 +17,26 @@ export const ANALYSIS_MAX_SIDE_PX = 512;
 export const MAX_INPUT_PIXELS = 50_000_000;
 /** libvips' own deadline for one decode, in seconds: past it, 503 and the decode slot is freed. */
 export const PROCESSING_TIMEOUT_S = 10;
-/** How many analyses may wait for a decode slot; one more is refused at once with 503. */
+/**
+ * How many analyses may be in the container besides those decoding (their upload still arriving, or waiting for
+ * a decode slot); one more is refused with 503 as soon as its request line and headers arrive, before a byte of
+ * its body is read.
+ */
 export const ANALYSIS_QUEUE_LIMIT = 8;
+/**
+ * What the request bodies of the analyses in the container may declare together (Content-Length; a body without
+ * one counts as the largest allowed), in bytes. Past it a request is refused at its headers, like a full queue.
+ * Each body is held twice while it is read (its chunks, then one buffer), so with libvips' own buffers and
+ * `PROGRESSIVE_BUDGET_BYTES` this keeps peak RSS under the container's 512 MiB whatever arrives: the count
+ * above alone would let 10 maximum-size uploads in.
+ */
+export const ADMISSION_BUDGET_BYTES = 48 * 1024 * 1024;
+/**
+ * How long an analysis may wait from its request's arrival to its decode's start, in milliseconds; past it,
+ * 503 `overloaded` with `Retry-After`. With `PROCESSING_TIMEOUT_S` it keeps the container's answer well inside
+ * the Worker's `CONTAINER_DEADLINE_MS` (30 s), so a busy container says so instead of the Worker's 504.
+ */
+export const ANALYSIS_WAIT_LIMIT_MS = 10_000;
 /**
  * What progressive JPEGs decoding at once may hold in DCT coefficients together, in bytes (libjpeg keeps a
  * progressive image's coefficients until its last scan: 2 bytes per sample, about 50 MB for a 16.6-megapixel
@@ -49,6 +67,8 @@ export interface ContainerConfig {
   shutdownGraceMs: number;
   analysisConcurrency: number;
   analysisQueueLimit: number;
+  admissionBudgetBytes: number;
+  analysisWaitLimitMs: number;
   processingTimeoutS: number;
   progressiveBudgetBytes: number;
   decodeThreadsPerImage: number;
@@ -110,6 +130,8 @@ export function loadConfig(env: Env): ContainerConfig {
     shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
     analysisConcurrency: positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64),
     analysisQueueLimit: positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000),
+    admissionBudgetBytes: positiveInt(env, "ADMISSION_BUDGET_BYTES", ADMISSION_BUDGET_BYTES),
+    analysisWaitLimitMs: positiveInt(env, "ANALYSIS_WAIT_LIMIT_MS", ANALYSIS_WAIT_LIMIT_MS),
     processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),
     progressiveBudgetBytes: positiveInt(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
     decodeThreadsPerImage: positiveInt(env, "DECODE_THREADS_PER_IMAGE", DECODE_THREADS_PER_IMAGE, 64),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { CallerGoneError, Limiter, QueueFullError } from "./limiter.ts";
+import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 
 function deferred() {
   let resolve: () => void = () => {};
@@ -50,9 +50,12 @@ describe("Limiter", () => {
     const first = limiter.run(() => gate.promise);
     const controller = new AbortController();
     let started = false;
-    const abandoned = limiter.run(async () => {
-      started = true;
-    }, controller.signal);
+    const abandoned = limiter.run(
+      async () => {
+        started = true;
+      },
+      { signal: controller.signal },
+    );
     controller.abort();
     gate.resolve();
     await first;
@@ -80,8 +83,7 @@ describe("Limiter with a budget", () => {
           started.push(i);
           await gate.promise;
         },
-        undefined,
-        costs[i],
+        { cost: costs[i] },
       ),
     );
     await Promise.resolve();
@@ -106,18 +108,99 @@ describe("Limiter with a budget", () => {
     const limiter = new Limiter(2, 8, 100);
     const gate = deferred();
     let second = false;
-    const big = limiter.run(() => gate.promise, undefined, 300);
+    const big = limiter.run(() => gate.promise, { cost: 300 });
     const small = limiter.run(
       async () => {
         second = true;
       },
-      undefined,
-      1,
+      { cost: 1 },
     );
     await Promise.resolve();
     expect([limiter.active, second]).toEqual([1, false]);
     gate.resolve();
     await Promise.all([big, small]);
     expect(second).toBe(true);
+  });
+});
+
+describe("Limiter as a gate (no queue)", () => {
+  it("starts a task now or refuses it now, by count and by cost, and counts the refusals", async () => {
+    const door = new Limiter(2, 0, 100);
+    const [a, b] = [deferred(), deferred()];
+    const first = door.run(() => a.promise, { cost: 60 });
+    // 60 + 50 > 100: refused at once, though a place is free.
+    await expect(door.run(async () => "over budget", { cost: 50 })).rejects.toBeInstanceOf(QueueFullError);
+    const second = door.run(() => b.promise, { cost: 40 });
+    // Both places taken: refused at once, whatever its cost.
+    await expect(door.run(async () => "no place", { cost: 0 })).rejects.toBeInstanceOf(QueueFullError);
+    expect([door.active, door.spent, door.queued, door.rejected]).toEqual([2, 100, 0, 2]);
+    a.resolve();
+    b.resolve();
+    await Promise.all([first, second]);
+    expect(await door.run(async () => "now it fits", { cost: 100 })).toBe("now it fits");
+    expect([door.active, door.spent]).toEqual([0, 0]);
+  });
+});
+
+describe("Limiter with a wait limit", () => {
+  it("refuses a task that waited longer than maxWaitMs, and never starts it", async () => {
+    const limiter = new Limiter(1, 8);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    let started = false;
+    const late = limiter.run(
+      async () => {
+        started = true;
+      },
+      { maxWaitMs: 20 },
+    );
+    await expect(late).rejects.toBeInstanceOf(QueueTimeoutError);
+    expect([limiter.active, limiter.queued, limiter.timedOut]).toEqual([1, 0, 1]);
+    gate.resolve();
+    await first;
+    expect(started).toBe(false);
+    expect(limiter.active).toBe(0);
+  });
+
+  it("refuses at once a task that must wait and has no time left", async () => {
+    const limiter = new Limiter(1, 8);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    await expect(limiter.run(async () => "late", { maxWaitMs: 0 })).rejects.toBeInstanceOf(QueueTimeoutError);
+    expect(limiter.queued).toBe(0);
+    gate.resolve();
+    await first;
+    // With a slot free it starts at once, whatever its time left.
+    expect(await limiter.run(async () => "free", { maxWaitMs: -5 })).toBe("free");
+  });
+
+  it("lets the tasks a timed-out one held back start as soon as it leaves", async () => {
+    const limiter = new Limiter(2, 8, 100);
+    const gate = deferred();
+    const running = limiter.run(() => gate.promise, { cost: 60 });
+    // 60 + 50 > 100: the large one waits, and the small one waits behind it (arrival order)...
+    const large = limiter.run(async () => "large", { cost: 50, maxWaitMs: 20 });
+    const small = limiter.run(async () => "small", { cost: 10 });
+    expect(limiter.queued).toBe(2);
+    await expect(large).rejects.toBeInstanceOf(QueueTimeoutError);
+    // ...and starts once the large one has given up, while the first still runs.
+    expect(await small).toBe("small");
+    expect(limiter.active).toBe(1);
+    gate.resolve();
+    await running;
+  });
+
+  it("does not time out a task that started in time", async () => {
+    const limiter = new Limiter(1, 8);
+    const gate = deferred();
+    const first = limiter.run(() => gate.promise);
+    const second = limiter.run(() => new Promise((resolve) => setTimeout(() => resolve("done"), 40)), {
+      maxWaitMs: 30,
+    });
+    gate.resolve();
+    await first;
+    // It started before its 30 ms were up and then ran for 40 ms: its answer stands.
+    expect(await second).toBe("done");
+    expect(limiter.timedOut).toBe(0);
   });
 });

@@ -1,11 +1,15 @@
 /**
  * Bounded work in the container: a fixed number of decodes, a bounded queue, refusals that are fast, callers
- * that went away never started, slow uploads never holding a slot.
+ * that went away never started, slow uploads never holding a slot; admission at the door (by count and by
+ * declared bytes, before a body is read) and a bounded wait, so that a busy container neither grows past its
+ * memory nor answers after the Worker has given up.
  */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { type ContainerProcess, startContainerProcess } from "../../scripts/container-process.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { type HeldUpload, holdUpload, multipartBody } from "./held-upload.ts";
 import { imageForm, referenceSample } from "./images.ts";
 
 /** 16 megapixels, progressive: about 200 ms of decode here, long enough to fill a queue. */
@@ -41,6 +45,19 @@ describe("the decode queue", () => {
       expect(ms).toBeLessThan(Math.min(...served.map((s) => s.ms)));
     }
     expect((await counters(app)).rejected).toBe(refused.length);
+  });
+
+  it("answers 503 overloaded with Retry-After when an analysis cannot start within ANALYSIS_WAIT_LIMIT_MS", async () => {
+    const app = createApp(loadConfig({ ANALYSIS_CONCURRENCY: "1", ANALYSIS_WAIT_LIMIT_MS: "1" }));
+    // Both arrive together: the first takes the one decode slot (about 200 ms), the second would wait for it.
+    const [first, second] = await Promise.all([post(app), post(app)]);
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(503);
+    expect(second.headers.get("Retry-After")).toBe("1");
+    expect(await second.json()).toMatchObject({
+      detail: { code: "overloaded", error: "Server is busy, please retry" },
+    });
+    expect(await counters(app)).toMatchObject({ analyses_total: 1, timed_out: 1, in_flight: 0, queued: 0 });
   });
 
   it("never starts an analysis whose caller went away while it waited", async () => {
@@ -91,5 +108,118 @@ describe("a slow upload", () => {
     expect((await fetch(`${url}/v1/image/analysis`, { method: "POST", body: form })).status).toBe(200);
     controller.abort();
     await slow;
+  });
+});
+
+/** The container's counters, from the process itself. */
+async function deepHealth(url: string): Promise<Record<string, number>> {
+  return (await fetch(`${url}/health?deep=1`)).json() as Promise<Record<string, number>>;
+}
+
+/** Polls until `check` holds, or fails after `ms`. */
+async function until(check: () => Promise<boolean>, ms = 5_000): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!(await check())) {
+    if (performance.now() > deadline) throw new Error(`not so within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** An answer, or "no answer" after `ms`: a request the container holds until its body comes never answers. */
+function within<T>(ms: number, answer: Promise<T>): Promise<T | "no answer"> {
+  return Promise.race([answer, new Promise<"no answer">((resolve) => setTimeout(() => resolve("no answer"), ms))]);
+}
+
+describe("admission at the door (the real process)", () => {
+  let container: ContainerProcess | undefined;
+  const held: HeldUpload[] = [];
+  afterEach(async () => {
+    for (const upload of held.splice(0)) upload.abort();
+    await container?.stop("SIGKILL");
+  });
+  const small = referenceSample("sample2-536x354.jpg");
+
+  it("refuses from the headers alone, with 503 and Retry-After, once uploads still arriving fill the container", async () => {
+    container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: "1", ANALYSIS_QUEUE_LIMIT: "1" } });
+    const { url } = container;
+    // Two places (one decoding, one waiting), both taken by uploads whose last bytes have not come yet.
+    held.push(
+      holdUpload(url, multipartBody(small), { send: 1_000 }),
+      holdUpload(url, multipartBody(small), { send: 1_000 }),
+    );
+    await until(async () => (await deepHealth(url)).admitted === 2).catch(() => {}); // the answers below say why
+    // A third sends its headers and nothing more: it is answered at once, its body never waited for.
+    const third = holdUpload(url, multipartBody(small));
+    held.push(third);
+    const refused = await within(5_000, third.response);
+    expect(refused).not.toBe("no answer");
+    if (refused === "no answer") return;
+    expect(refused.status).toBe(503);
+    expect(refused.headers["retry-after"]).toBe("1");
+    expect(JSON.parse(refused.body)).toMatchObject({ detail: { code: "overloaded", retry_after_seconds: 1 } });
+    // The two that were let in are served when their bodies arrive; then the places are free again.
+    for (const upload of held.slice(0, 2)) upload.finish();
+    const served = await Promise.all(held.slice(0, 2).map((upload) => upload.response));
+    expect(served.map((answer) => answer.status)).toEqual([200, 200]);
+    expect(JSON.parse(served[0]?.body ?? "{}")).toMatchObject({ width: 536, height: 354 });
+    expect(await deepHealth(url)).toMatchObject({ admitted: 0, admitted_bytes: 0, rejected: 1 });
+    expect(
+      (await fetch(`${url}/v1/image/analysis`, { method: "POST", body: imageForm(small, "image/jpeg") })).status,
+    ).toBe(200);
+  });
+
+  it("refuses an upload whose declared size does not fit ADMISSION_BUDGET_BYTES beside those already in", async () => {
+    container = await startContainerProcess({ env: { ADMISSION_BUDGET_BYTES: "1000000" } });
+    const { url } = container;
+    // 900 kB declared and still arriving: a place is free, but only 100 kB of the budget.
+    const big = multipartBody(new Uint8Array(900_000));
+    held.push(holdUpload(url, big, { send: 1_000 }));
+    await until(async () => (await deepHealth(url)).admitted_bytes === big.body.length).catch(() => {});
+    const over = holdUpload(url, multipartBody(new Uint8Array(200_000)));
+    held.push(over);
+    const refused = await within(5_000, over.response);
+    expect(refused).not.toBe("no answer");
+    if (refused === "no answer") return;
+    expect([refused.status, JSON.parse(refused.body).detail.code]).toEqual([503, "overloaded"]);
+    // A 15 kB upload fits beside the 900 kB one.
+    const fits = await fetch(`${url}/v1/image/analysis`, { method: "POST", body: imageForm(small, "image/jpeg") });
+    expect(fits.status).toBe(200);
+  });
+
+  it("keeps what 60 uploads of 3 MB arriving at once add to its memory under 100 MiB", async () => {
+    container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: "2", ANALYSIS_QUEUE_LIMIT: "8" } });
+    const { url, child } = container;
+    // The kernel's high-water mark of the process's resident memory, in MiB.
+    const peakMiB = () =>
+      Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1] ?? Number.NaN) / 1024;
+    // One analysis first, so that what sharp and libvips keep once loaded is in the baseline.
+    expect(
+      (await fetch(`${url}/v1/image/analysis`, { method: "POST", body: imageForm(small, "image/jpeg") })).status,
+    ).toBe(200);
+    const before = peakMiB();
+    // Each sends its headers, and all but the last 10 bytes of its body unless answered within 300 ms: what a
+    // container whose sender is slowed down ends up holding. (A sender that ignores the answer has its bytes
+    // read and dropped: garbage, collected, but no longer this test's measure.)
+    const body = multipartBody(LARGE);
+    const uploads = Array.from({ length: 60 }, () =>
+      holdUpload(url, body, { send: body.body.length - 10, afterMs: 300 }),
+    );
+    held.push(...uploads);
+    const answered: number[] = [];
+    for (const upload of uploads) {
+      upload.response.then(
+        (answer) => answered.push(answer.status),
+        () => {}, // the ten let in are dropped unanswered at the end
+      );
+    }
+    await Promise.all(uploads.map((upload) => upload.sent));
+    // Ten places (2 decoding + 8 waiting): the other 50 are refused from their headers.
+    await until(async () => answered.length >= 50 && (await deepHealth(url)).admitted === 10).catch(() => {});
+    expect.soft({ answered, admitted: (await deepHealth(url)).admitted }).toEqual({
+      answered: Array(50).fill(503),
+      admitted: 10,
+    });
+    // Without admission at the door all 60 bodies (190 MB) were held at once: 180 MiB more.
+    expect(peakMiB() - before).toBeLessThan(100);
   });
 });
