@@ -38,7 +38,8 @@ const PEAK_RSS_LIMIT_MIB = 512;
 const CLIENT_TIMEOUT_MS = 40_000;
 const RSS_SAMPLE_MS = 200;
 
-type Sample = { status: number; ms: number; retryAfter: string | null };
+/** One answer: its status (0: no answer within the client's timeout), its error code, if any, and its time. */
+type Sample = { status: number; code: string | null; ms: number; retryAfter: string | null };
 
 const reference = (name: string) => readFileSync(`${ROOT}../shared/fixtures/reference/${name}`);
 const small = reference("sample2-536x354.jpg");
@@ -69,6 +70,16 @@ const rssMiB = (field: "VmRSS" | "VmHWM") => {
   return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) / 1024;
 };
 
+/** An error answer's `detail.code`, or null when the body is not the API's envelope. */
+function errorCode(body: string): string | null {
+  try {
+    const code = (JSON.parse(body) as { detail?: { code?: unknown } }).detail?.code;
+    return typeof code === "string" ? code : null;
+  } catch {
+    return null;
+  }
+}
+
 let sent = 0;
 async function send(): Promise<Sample> {
   const [bytes, type] = pickImage(sent++);
@@ -83,10 +94,16 @@ async function send(): Promise<Sample> {
       body: form,
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
-    await res.arrayBuffer();
-    return { status: res.status, ms: performance.now() - started, retryAfter: res.headers.get("Retry-After") };
+    const body = await res.text();
+    const ms = performance.now() - started;
+    return {
+      status: res.status,
+      code: res.ok ? null : errorCode(body),
+      ms,
+      retryAfter: res.headers.get("Retry-After"),
+    };
   } catch {
-    return { status: 0, ms: performance.now() - started, retryAfter: null };
+    return { status: 0, code: null, ms: performance.now() - started, retryAfter: null };
   }
 }
 
@@ -119,10 +136,18 @@ async function step(rps: number, seconds: number) {
   const pct = (sorted: number[], p: number) =>
     sorted.length ? (sorted[Math.ceil((p / 100) * sorted.length) - 1] as number) : Number.NaN;
   const classes: Record<string, number> = {};
-  for (const s of samples)
-    classes[s.status === 0 ? "timeout" : String(s.status)] = (classes[String(s.status)] ?? 0) + 1;
-  const bad =
-    samples.filter((s) => s.status >= 500 && !(s.status === 503 && s.retryAfter)).length + (classes.timeout ?? 0);
+  // Every answer that was not a 200, by status and code (`504 container_timeout`, `timeout`: none in time).
+  const errors: Record<string, number> = {};
+  for (const s of samples) {
+    const status = s.status === 0 ? "timeout" : String(s.status);
+    classes[status] = (classes[status] ?? 0) + 1;
+    if (s.status === 200) continue;
+    const error = s.code ? `${status} ${s.code}` : status;
+    errors[error] = (errors[error] ?? 0) + 1;
+  }
+  // Bad: no answer in time, or a 5xx that is not a shed 503 with Retry-After.
+  const badSamples = samples.filter((s) => s.status === 0 || (s.status >= 500 && !(s.status === 503 && s.retryAfter)));
+  const bad = badSamples.length;
   return {
     offered_rps: rps,
     achieved_rps: Number((ok.length / elapsedS).toFixed(2)),
@@ -131,7 +156,14 @@ async function step(rps: number, seconds: number) {
     p99_ms: Math.round(pct(ok, 99)),
     shed_p50_ms: Math.round(pct(shed, 50)),
     statuses: classes,
+    errors,
     bad,
+    bad_p50_ms: Math.round(
+      pct(
+        badSamples.map((s) => s.ms).sort((a, b) => a - b),
+        50,
+      ),
+    ),
     success_ratio: ok.length / samples.length,
     peak_rss_mib: Math.round(peak),
   };
@@ -165,6 +197,7 @@ try {
   const knee = within.at(-1)?.offered_rps ?? (SWEEP_RPS[0] as number);
   const overload = await step(knee * 2, OVERLOAD_S);
   console.log(row(`2× knee (${knee})`, overload));
+  console.log(`|   its answers other than 200: ${JSON.stringify(overload.errors)} |`);
   const recovery = await step(Math.max(1, knee / 2), RECOVERY_S);
   console.log(row("recovery", recovery));
   const peakMiB = Math.round(rssMiB("VmHWM"));
@@ -182,7 +215,10 @@ try {
     ...jobs.failures,
     ...[...sweep, overload, recovery]
       .filter((r) => r.bad > 0)
-      .map((r) => `${r.bad} answers at ${r.offered_rps} req/s were 5xx without Retry-After or timed out`),
+      .map(
+        (r) =>
+          `${r.bad} answers at ${r.offered_rps} req/s were 5xx without Retry-After or timed out (errors ${JSON.stringify(r.errors)}; bad p50 ${r.bad_p50_ms} ms)`,
+      ),
     ...(recovery.success_ratio < 1 ? [`recovery had ${Math.round((1 - recovery.success_ratio) * 100)} % errors`] : []),
     ...(peakMiB >= PEAK_RSS_LIMIT_MIB ? [`container peak RSS ${peakMiB} MiB ≥ ${PEAK_RSS_LIMIT_MIB} MiB`] : []),
   ];
