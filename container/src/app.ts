@@ -21,7 +21,7 @@ import {
   SERVICE_NAME,
 } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import type { ContainerConfig } from "./config.ts";
+import { type ContainerConfig, MULTIPART_OVERHEAD_BYTES } from "./config.ts";
 import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from "./decode.ts";
 import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
@@ -32,9 +32,6 @@ import { type Insights, insights } from "./metrics/insights.ts";
 import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
-
-/** Room for the multipart boundary and part headers around the file itself, in bytes. */
-const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 type Env = { Variables: { requestId: string; startedAt: number } };
 

@@ -11,6 +11,8 @@ import { availableParallelism } from "node:os";
 export const PORT = 8080;
 /** Largest accepted upload, in bytes (the reference's 5 MB, which is 5 MiB). */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** What a multipart form may add around its file, in bytes: a body may be this much larger than MAX_UPLOAD_BYTES. */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** The analysed image's longer side, in pixels (the reference's thumbnail size). */
 export const ANALYSIS_MAX_SIDE_PX = 512;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
@@ -119,7 +121,7 @@ export function availableCpus(cpuMaxPath = "/sys/fs/cgroup/cpu.max"): number {
  * config.port; // 8080 unless PORT is set
  */
 export function loadConfig(env: Env): ContainerConfig {
-  return {
+  const config: ContainerConfig = {
     port: positiveInt(env, "PORT", PORT, 65_535),
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     // 2048² pixels keep the weighted luma sums exact in a double (2048² × 2 550 000 × 255 < 2^53).
@@ -136,4 +138,12 @@ export function loadConfig(env: Env): ContainerConfig {
     progressiveBudgetBytes: positiveInt(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
     decodeThreadsPerImage: positiveInt(env, "DECODE_THREADS_PER_IMAGE", DECODE_THREADS_PER_IMAGE, 64),
   };
+  // One upload of the largest size allowed must fit the admission budget, or it would be refused forever.
+  const largestBody = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  if (config.admissionBudgetBytes < largestBody) {
+    throw new Error(
+      `Expected ADMISSION_BUDGET_BYTES of at least ${largestBody} (MAX_UPLOAD_BYTES plus ${MULTIPART_OVERHEAD_BYTES} for the form around it) but received ${config.admissionBudgetBytes}`,
+    );
+  }
+  return config;
 }

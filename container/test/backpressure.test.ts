@@ -169,7 +169,9 @@ describe("admission at the door (the real process)", () => {
   });
 
   it("refuses an upload whose declared size does not fit ADMISSION_BUDGET_BYTES beside those already in", async () => {
-    container = await startContainerProcess({ env: { ADMISSION_BUDGET_BYTES: "1000000" } });
+    container = await startContainerProcess({
+      env: { ADMISSION_BUDGET_BYTES: "1000000", MAX_UPLOAD_BYTES: String(1_000_000 - 64 * 1024) },
+    });
     const { url } = container;
     // 900 kB declared and still arriving: a place is free, but only 100 kB of the budget.
     const big = multipartBody(new Uint8Array(900_000));
