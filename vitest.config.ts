@@ -1,5 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
+import { RATE_LIMIT_IN_TESTS } from "./worker/test/rate-limit.ts";
 
 /** API keys the Worker tests may use (the 401 tests use others). */
 export const TEST_API_KEYS = [
@@ -14,9 +15,6 @@ export const TEST_API_KEYS = [
 ];
 /** The Worker tests' webhook secret: `whsec_` and the base64 of 32 bytes. */
 export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
-
-/** Requests per minute per key in the Worker tests. */
-export const RATE_LIMIT_IN_TESTS = 100;
 
 /** A Worker test project in workerd, in front of a real container process started by the global setup. */
 function workerProject(
