@@ -51,7 +51,7 @@ async function inOneLimiterWindow<T>(burst: () => Promise<T>): Promise<T> {
  * refuses (400) before any container is asked. They call the Worker's handler directly, with the same
  * bindings and so the same limiter, not through `SELF.fetch`: in vitest-pool-workers every `SELF.fetch` of
  * a test file makes the next one slower (cloudflare/workers-sdk#15446; 300 of them made this file's later
- * requests 20 times slower), while a direct call stays at a few milliseconds.
+ * requests 20 times slower), while a direct call stays well under a millisecond.
  */
 async function spend(key: string, count: number): Promise<number[]> {
   const statuses: number[] = [];
@@ -379,7 +379,7 @@ describe("health and warm-up", () => {
   });
 
   it("deep=1 counts against the key's rate limit like the API", { timeout: LIMITER_TEST_TIMEOUT_MS }, async () => {
-    // The key's last request in the window is a deep=1 that passes; the next deep=1 is over the limit. Were
+    // The last request the key may make in this window is a deep=1, which passes; the next deep=1 is over. Were
     // deep=1 not counted, or not checked, the second would pass too.
     const [spent, last, over] = await inOneLimiterWindow(async () => {
       const sent = await spend("test-key-health-limit", RATE_LIMIT_IN_TESTS - 1);
