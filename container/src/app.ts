@@ -73,15 +73,21 @@ function declaredLength(request: Request, maxBytes: number, maxUploadBytes: numb
 }
 
 /**
- * The request body, at most `maxBytes`: a declared Content-Length is checked before a byte is read, and the
- * body is then read straight from the socket (@hono/node-server's fast path; a web stream would cost more
- * than a small image's analysis); a chunked body is counted as it arrives and dropped once past the limit.
+ * The request body, at most `maxBytes`. A body whose length was declared (and checked by `declaredLength`
+ * before a byte was read) is read straight from the socket (@hono/node-server's fast path; a web stream would
+ * cost more than a small image's analysis); a chunked body is counted as it arrives and dropped once past the
+ * limit.
  *
  * @example
- * const body = await readBody(c.req.raw, 5 * 2 ** 20 + 65_536, 5 * 2 ** 20);
+ * const body = await readBody(c.req.raw, declaredLength(c.req.raw, maxBytes, maxUpload), maxBytes, maxUpload);
  */
-async function readBody(request: Request, maxBytes: number, maxUploadBytes: number): Promise<Uint8Array> {
-  if (declaredLength(request, maxBytes, maxUploadBytes) !== null) return new Uint8Array(await request.arrayBuffer());
+async function readBody(
+  request: Request,
+  declared: number | null,
+  maxBytes: number,
+  maxUploadBytes: number,
+): Promise<Uint8Array> {
+  if (declared !== null) return new Uint8Array(await request.arrayBuffer());
   if (!request.body) return new Uint8Array(0);
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -161,18 +167,19 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     // Refused here, a request costs its headers: its body is never read into memory. (Node reads and drops
     // what of it is already on the way, to keep the connection. Closing the connection instead made the Worker's
     // runtime, still sending, report it lost: a 503 `container_failed` instead of this `overloaded`.)
-    const cost = declaredLength(c.req.raw, maxBodyBytes, config.maxUploadBytes) ?? maxBodyBytes;
+    const declared = declaredLength(c.req.raw, maxBodyBytes, config.maxUploadBytes);
+    // The admission's refusals and the decode queues' (full, or past ANALYSIS_WAIT_LIMIT_MS) all surface here.
     return admission
-      .run(() => analyseUpload(c), { cost })
+      .run(() => analyseUpload(c, declared), { cost: declared ?? maxBodyBytes })
       .catch((err: unknown) => {
         throw backpressureError(err);
       });
   });
 
   /** One admitted analysis: read, check, wait for a decode slot (at most until its start deadline), answer. */
-  async function analyseUpload(c: Context<Env>): Promise<Response> {
+  async function analyseUpload(c: Context<Env>, declared: number | null): Promise<Response> {
     const startBy = c.get("startedAt") + config.analysisWaitLimitMs;
-    const body = await readBody(c.req.raw, maxBodyBytes, config.maxUploadBytes);
+    const body = await readBody(c.req.raw, declared, maxBodyBytes, config.maxUploadBytes);
     // A body that is not multipart/form-data, or not well-formed, has no `image` field, as FastAPI would say.
     const file = filePart(body, c.req.header("content-type"), IMAGE_FIELD);
     if (!file) throw missingField(IMAGE_FIELD);
@@ -214,10 +221,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       );
     const { image, analysis, extra } = await (header.progressive
       ? progressiveLane.run(work, { signal, cost: header.progressiveBytes, maxWaitMs: startBy - performance.now() })
-      : work()
-    ).catch((err: unknown) => {
-      throw backpressureError(err);
-    });
+      : work());
     if (analysis.totalWeight === 0) {
       throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {
         extra: {
