@@ -6,6 +6,7 @@
 import { misconfigured } from "../../contract/errors.ts";
 import type { AnalysisContainer } from "./container/index.ts";
 import type { BatchJob, JobMessage } from "./jobs/index.ts";
+import type { TenantJobs } from "./jobs/tenant.ts";
 import { log } from "./log.ts";
 import { loadConfig, type Vars, type WorkerConfig } from "./settings.ts";
 
@@ -17,6 +18,8 @@ export interface Env extends Vars {
   RESULTS: KVNamespace;
   RATE_LIMITER?: RateLimit;
   JOBS: DurableObjectNamespace<BatchJob>;
+  /** One key's unfinished jobs: its open items and which of its jobs may send items (jobs/tenant.ts). */
+  TENANTS: DurableObjectNamespace<TenantJobs>;
   JOB_QUEUE: Queue<JobMessage>;
   UPLOADS: R2Bucket;
 }

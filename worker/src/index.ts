@@ -1,5 +1,5 @@
 /**
- * wrangler's entry: the Worker's handlers and the Durable Object class it binds, nothing else.
+ * wrangler's entry: the Worker's handlers and the Durable Object classes it binds, nothing else.
  */
 import { createApp } from "./app.ts";
 import { configFor, type Env } from "./config.ts";
@@ -10,6 +10,7 @@ import { log } from "./log.ts";
 
 export { AnalysisContainer } from "./container/index.ts";
 export { BatchJob } from "./jobs/index.ts";
+export { TenantJobs } from "./jobs/tenant.ts";
 
 const app = createApp();
 

@@ -51,17 +51,45 @@ export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
 export const JOB_RETENTION = "7d";
 /**
- * How many items of one queue batch the consumer analyses at once (with `max_concurrency` batches). Two, as many
- * as a container decodes at once here: at 4 a single request waited behind job items (p50 1.8× idle while a
- * 1,000-item job ran, up to 3.4× on a busy machine), at 2 it is 1.35× and the job still outruns single
- * requests (docs/BENCHMARK.md, "Batch jobs").
+ * How many of one queue consumer invocation's items run on one container instance at once: batch capacity
+ * follows CONTAINER_INSTANCES (an invocation runs up to this × CONTAINER_INSTANCES items, at most
+ * JOB_ITEMS_IN_FLIGHT_MAX). Two, as many as a container decodes at once here; the container itself puts single
+ * requests before job items (docs/OPERATIONS.md, "Who waits for whom").
  */
-export const JOB_CONSUMER_CONCURRENCY = 2;
+export const JOB_ITEMS_PER_INSTANCE = 2;
 /**
- * How long an item may stay unfinished after it was sent to the queue before the job sends it again, in
- * seconds: longer than the queue's whole retry horizon, so it only ever catches a message that was lost.
+ * The most items one consumer invocation works on at once (downloads included), whatever the instance count:
+ * each may hold an image of up to MAX_UPLOAD_BYTES in the Worker's memory (128 MB on Cloudflare), so 16 × 5 MiB
+ * stays under it. Past it, capacity grows with the queue's `max_concurrency` (docs/OPERATIONS.md).
  */
-export const JOB_ITEM_LEASE_S = 600;
+export const JOB_ITEMS_IN_FLIGHT_MAX = 16;
+/**
+ * How long a consumer's claim of an item is valid, in seconds: longer than one item can take (a download of
+ * URL_FETCH_TIMEOUT_MS and two container calls of CONTAINER_DEADLINE_MS each), so a claim that expires belongs
+ * to a consumer that died. Only then is the item sent again; an item waiting in the queue is never re-sent.
+ */
+export const JOB_ITEM_LEASE_S = 120;
+/** How many times one item is claimed before it is recorded as failed with its last error. */
+export const JOB_ITEM_MAX_ATTEMPTS = 5;
+/**
+ * How long one consumer invocation keeps starting items, in milliseconds. A queue consumer may run 15 minutes
+ * of wall-clock time; what it has not started by then is handed back to its job (sent again, no attempt spent),
+ * and what it started ends within an item's longest run (loadConfig checks that the two fit in 15 minutes).
+ */
+export const JOB_CONSUMER_BUDGET_MS = 600_000;
+/** A queue consumer invocation's wall-clock limit on Cloudflare, in milliseconds. */
+export const QUEUE_CONSUMER_WALL_CLOCK_MS = 15 * 60_000;
+/**
+ * How many items one key's unfinished jobs may hold together: a job that would pass it is refused with 429
+ * `too_many_open_items` (its items count from submission to the job's end).
+ */
+export const JOB_MAX_OPEN_ITEMS_PER_KEY = 10_000;
+/**
+ * How many of one key's jobs send items to the queue at once (the oldest first; the others wait, queued): so a
+ * key's backlog, however many jobs it submits, holds at most this many jobs' windows of the shared queue, and
+ * another key's job starts behind them within seconds.
+ */
+export const JOB_ACTIVE_JOBS_PER_KEY = 2;
 /** How many times a webhook is tried before it is given up (with exponential backoff from WEBHOOK_RETRY_BASE_S). */
 export const WEBHOOK_MAX_ATTEMPTS = 8;
 /** The first webhook retry's delay, in seconds; each next one doubles it. */
@@ -72,7 +100,10 @@ export const ENVIRONMENT = "production";
 
 /** The variables and secrets `wrangler.toml` and `.dev.vars` declare: strings, or absent. */
 export interface Vars {
-  /** Secret: comma-separated API keys; several at once so a key can be rotated without downtime. */
+  /**
+   * Secret: comma-separated API keys, each plain (`<secret>`) or named (`<id>:<secret>`); several at once so a
+   * key can be rotated without downtime, and a named id's secrets are one tenant (`apiKeys`).
+   */
   API_KEYS?: string;
   PUBLIC_API?: string;
   ENVIRONMENT?: string;
@@ -92,8 +123,12 @@ export interface Vars {
   MAX_JOB_ITEMS?: string;
   MAX_JOB_UPLOAD_BYTES?: string;
   JOB_RETENTION?: string;
-  JOB_CONSUMER_CONCURRENCY?: string;
+  JOB_ITEMS_PER_INSTANCE?: string;
   JOB_ITEM_LEASE_S?: string;
+  JOB_ITEM_MAX_ATTEMPTS?: string;
+  JOB_CONSUMER_BUDGET_MS?: string;
+  JOB_MAX_OPEN_ITEMS_PER_KEY?: string;
+  JOB_ACTIVE_JOBS_PER_KEY?: string;
   /** Secret: signs job webhooks (Standard Webhooks: `whsec_` and base64). Jobs with a callback_url need it. */
   WEBHOOK_SECRET?: string;
   WEBHOOK_MAX_ATTEMPTS?: string;
@@ -108,7 +143,7 @@ export interface Vars {
 
 export interface WorkerConfig {
   environment: string;
-  apiKeys: string[];
+  apiKeys: ApiKey[];
   publicApi: boolean;
   containerSleepAfter: string;
   containerStartTimeoutMs: number;
@@ -126,8 +161,19 @@ export interface WorkerConfig {
   maxJobItems: number;
   maxJobUploadBytes: number;
   jobRetentionMs: number;
-  jobConsumerConcurrency: number;
+  jobItemsPerInstance: number;
+  /** Items one consumer invocation works on at once: JOB_ITEMS_PER_INSTANCE × instances, at most JOB_ITEMS_IN_FLIGHT_MAX. */
+  jobItemsInFlight: number;
+  /**
+   * Items one job keeps in the queue or in a consumer's hands at once (its window): twice what one invocation
+   * works on, so the next batch is waiting when one ends, and never a backlog that would hold other keys' jobs.
+   */
+  jobWindow: number;
   jobItemLeaseS: number;
+  jobItemMaxAttempts: number;
+  jobConsumerBudgetMs: number;
+  jobMaxOpenItemsPerKey: number;
+  jobActiveJobsPerKey: number;
   webhookSecret: string | null;
   webhookMaxAttempts: number;
   webhookRetryBaseS: number;
@@ -221,11 +267,17 @@ function httpsUrl(raw: string, name: string, environment: string): string {
 
 /**
  * `ALLOW_PRIVATE_SOURCE_ADDRESSES`: `false` (the default), or exact origins. Deliberately no `true`: a test
- * names the one fixture server it needs, and every other private address stays refused.
+ * names the one fixture server it needs, and every other private address stays refused. Refused in production,
+ * like JOB_FAULT_RATE: it turns the SSRF checks off for an origin, which no deployed Worker needs.
  */
-function privateOrigins(raw: string | undefined): string[] {
+function privateOrigins(raw: string | undefined, environment: string): string[] {
   const value = (raw ?? "").trim();
   if (value === "" || value.toLowerCase() === "false") return [];
+  if (environment === "production") {
+    throw new Error(
+      `Expected false (or nothing) in production for ALLOW_PRIVATE_SOURCE_ADDRESSES, a setting for tests that turns the SSRF checks off for an origin, but received ${value}`,
+    );
+  }
   return list(value).map((origin) => {
     const url = parseUrl(origin);
     if (!url || url.origin !== origin.replace(/\/$/, "")) {
@@ -235,6 +287,80 @@ function privateOrigins(raw: string | undefined): string[] {
     }
     return url.origin;
   });
+}
+
+/** The longest id a named API key may have, in characters. */
+export const API_KEY_ID_MAX_CHARS = 64;
+/** A named API key's id: it is written in job owners, cache partitions and rate-limit buckets as it is. */
+const API_KEY_ID = new RegExp(`^[A-Za-z0-9_-]{1,${API_KEY_ID_MAX_CHARS}}$`);
+/**
+ * The form of a plain key's id (the first 16 hex digits of its secret's SHA-256, auth/index.ts): a named id of
+ * this form could be the same as some plain key's, and the two would share jobs, cache and rate limit.
+ */
+const PLAIN_KEY_ID = /^[0-9a-f]{16}$/;
+
+/** One entry of `API_KEYS`: the secret a client sends, and the tenant it belongs to. */
+export interface ApiKey {
+  /** `acme` for `acme:<secret>`; null for a plain key, which is known by a hash prefix of its secret instead. */
+  id: string | null;
+  secret: string;
+}
+
+/**
+ * `API_KEYS`: comma-separated entries, each a plain key (`<secret>`) or a named one (`<id>:<secret>`). A request
+ * with a named key belongs to its id, so `acme:old,acme:new` are one tenant (its jobs, its part of the result
+ * cache, its rate limit) and either secret can be dropped without losing anything. An entry is named only when
+ * what comes before its first colon is an id (letters, digits, `_`, `-`, at most API_KEY_ID_MAX_CHARS): any
+ * other entry is a plain key, whole, exactly as before named keys existed, so keys already in use keep their
+ * jobs. No message quotes an entry: it may be a secret.
+ *
+ * @example
+ * apiKeys("acme:k1, acme:k2,k3"); // [{ id: "acme", secret: "k1" }, { id: "acme", secret: "k2" }, { id: null, secret: "k3" }]
+ */
+export function apiKeys(raw: string | undefined): ApiKey[] {
+  const keys = list(raw).map((entry, i): ApiKey => {
+    const colon = entry.indexOf(":");
+    // `:secret` is a named key whose id was forgotten, not a key anyone uses: said rather than taken whole.
+    if (colon === 0) {
+      throw new Error(`Expected id:secret for API_KEYS but received entry ${i + 1} with nothing before its colon`);
+    }
+    const id = entry.slice(0, colon);
+    if (colon === -1 || !API_KEY_ID.test(id)) return { id: null, secret: entry };
+    const secret = entry.slice(colon + 1).trim();
+    if (secret === "") throw new Error(`Expected a secret after the colon for API_KEYS but received none for ${id}`);
+    if (PLAIN_KEY_ID.test(id)) {
+      throw new Error(
+        `Expected an id other than 16 lowercase hex digits (the form of a plain key's id) for API_KEYS but received ${id}`,
+      );
+    }
+    return { id, secret };
+  });
+  // One secret, one tenant: a secret under two ids would make its requests belong to whichever is checked last.
+  const owners = new Map<string, string | null>();
+  for (const key of keys) {
+    const owner = owners.get(key.secret);
+    if (owner !== undefined && owner !== key.id) {
+      const name = (id: string | null) => id ?? "a plain key";
+      throw new Error(
+        `Expected each secret under one id for API_KEYS but received one secret under ${name(owner)} and ${name(key.id)}`,
+      );
+    }
+    owners.set(key.secret, key.id);
+  }
+  return keys;
+}
+
+/**
+ * Whether the Worker refuses every API call whatever a caller sends: no API key, PUBLIC_API not true, and not in
+ * development (which is open without keys, auth/index.ts `openReason`). No setting is invalid then, yet the
+ * deploy serves no one: `GET /health` says so (health/route.ts), and `npm run check:deploy`, which cannot see
+ * the API_KEYS secret, says what to do.
+ *
+ * @example
+ * refusesEveryCall(loadConfig({})); // true: production, no keys, not public
+ */
+export function refusesEveryCall(config: Pick<WorkerConfig, "apiKeys" | "publicApi" | "environment">): boolean {
+  return config.apiKeys.length === 0 && !config.publicApi && config.environment !== "development";
 }
 
 /**
@@ -297,9 +423,36 @@ export function loadConfig(env: Vars): WorkerConfig {
       `Expected a share from 0 to below 1, and 0 in production, for JOB_FAULT_RATE but received ${env.JOB_FAULT_RATE}`,
     );
   }
+  const jobItemsPerInstance = positiveInt(vars, "JOB_ITEMS_PER_INSTANCE", JOB_ITEMS_PER_INSTANCE);
+  const jobItemsInFlight = Math.min(jobItemsPerInstance * containerInstances, JOB_ITEMS_IN_FLIGHT_MAX);
+  const urlFetchTimeoutMs = positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS);
+  // An item's longest run: its download, then its instance and one retry on the next (routing/index.ts).
+  const itemLongestMs = urlFetchTimeoutMs + 2 * containerDeadlineMs;
+  const jobItemLeaseS = positiveInt(vars, "JOB_ITEM_LEASE_S", JOB_ITEM_LEASE_S);
+  if (jobItemLeaseS * 1000 <= itemLongestMs) {
+    throw new Error(
+      `Expected JOB_ITEM_LEASE_S above an item's longest run (${Math.ceil(itemLongestMs / 1000)} s: URL_FETCH_TIMEOUT_MS + 2 × CONTAINER_DEADLINE_MS) but received ${jobItemLeaseS}`,
+    );
+  }
+  const jobConsumerBudgetMs = positiveInt(vars, "JOB_CONSUMER_BUDGET_MS", JOB_CONSUMER_BUDGET_MS);
+  if (jobConsumerBudgetMs + itemLongestMs > QUEUE_CONSUMER_WALL_CLOCK_MS) {
+    throw new Error(
+      `Expected JOB_CONSUMER_BUDGET_MS of at most ${QUEUE_CONSUMER_WALL_CLOCK_MS - itemLongestMs} (a consumer's 15 minutes less an item's longest run) but received ${jobConsumerBudgetMs}`,
+    );
+  }
+  const jobs = {
+    jobItemsPerInstance,
+    jobItemsInFlight,
+    jobWindow: 2 * jobItemsInFlight,
+    jobItemLeaseS,
+    jobItemMaxAttempts: positiveInt(vars, "JOB_ITEM_MAX_ATTEMPTS", JOB_ITEM_MAX_ATTEMPTS),
+    jobConsumerBudgetMs,
+    jobMaxOpenItemsPerKey: positiveInt(vars, "JOB_MAX_OPEN_ITEMS_PER_KEY", JOB_MAX_OPEN_ITEMS_PER_KEY),
+    jobActiveJobsPerKey: positiveInt(vars, "JOB_ACTIVE_JOBS_PER_KEY", JOB_ACTIVE_JOBS_PER_KEY),
+  };
   return {
     environment,
-    apiKeys: list(env.API_KEYS),
+    apiKeys: apiKeys(env.API_KEYS),
     publicApi: flag(vars, "PUBLIC_API"),
     containerSleepAfter: sleepAfter,
     containerStartTimeoutMs,
@@ -310,19 +463,19 @@ export function loadConfig(env: Vars): WorkerConfig {
     rateLimitPeriodS,
     resultCacheScope: scope,
     corsAllowOrigins: corsOrigins(env),
-    urlFetchTimeoutMs: positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS),
+    urlFetchTimeoutMs,
     urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
     dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", environment),
     urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
     maxJobItems: positiveInt(vars, "MAX_JOB_ITEMS", MAX_JOB_ITEMS),
     maxJobUploadBytes: positiveInt(vars, "MAX_JOB_UPLOAD_BYTES", MAX_JOB_UPLOAD_BYTES),
     jobRetentionMs,
-    jobConsumerConcurrency: positiveInt(vars, "JOB_CONSUMER_CONCURRENCY", JOB_CONSUMER_CONCURRENCY),
-    jobItemLeaseS: positiveInt(vars, "JOB_ITEM_LEASE_S", JOB_ITEM_LEASE_S),
+    ...jobs,
     webhookSecret,
     webhookMaxAttempts: positiveInt(vars, "WEBHOOK_MAX_ATTEMPTS", WEBHOOK_MAX_ATTEMPTS),
     webhookRetryBaseS: positiveInt(vars, "WEBHOOK_RETRY_BASE_S", WEBHOOK_RETRY_BASE_S),
     jobFaultRate: faultRate,
-    allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES),
+    // Last: a test's Worker in production hears about its resolver before its private origins.
+    allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES, environment),
   };
 }

@@ -81,7 +81,17 @@ export async function startSourceServer(): Promise<SourceServer> {
     }
     const status = /^\/status\/(\d{3})$/.exec(url.pathname);
     const numbered = /^\/png\/(\d{1,4})$/.exec(url.pathname);
-    if (numbered) {
+    // `/slow/<ms>/<i>`: image i of `/png/<i>`, answered after ms milliseconds (a slow server, for the jobs' fair share).
+    const slow = /^\/slow\/(\d{1,5})\/(\d{1,4})$/.exec(url.pathname);
+    if (slow) {
+      const timer = setTimeout(() => {
+        void numberedPng(Number(slow[2])).then((body) => {
+          if (!res.destroyed)
+            res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "no-store" }).end(body);
+        });
+      }, Number(slow[1]));
+      res.on("close", () => clearTimeout(timer));
+    } else if (numbered) {
       // Distinct images for the batch-job tests: a 16×12 PNG of one colour, `colourOf(i)`.
       void numberedPng(Number(numbered[1])).then((body) =>
         res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "no-store" }).end(body),

@@ -30,6 +30,14 @@ export interface RoadOptions {
   requestId: string;
   /** Work that may finish after the answer (a KV write). */
   waitUntil(promise: Promise<unknown>): void;
+  /** `batch` for a job item: the container serves single requests first, and job items on some of its slots only. */
+  priority?: "batch";
+  /**
+   * Runs the container call when the caller allows it (the batch consumer: at most JOB_ITEMS_PER_INSTANCE of
+   * its items on one instance at once), given the image's hash, which picks the instance. A cache hit and a
+   * download never wait for it.
+   */
+  lane?: <T>(sha256: string, call: () => Promise<T>) => Promise<T>;
 }
 
 /** What the road gives: the numbers (and where they came from), or the container's own error answer. */
@@ -67,7 +75,8 @@ export async function analyseImage(
   if (hit) return { ok: true, result: hit.result, etag };
 
   const cache = { key, etag: options.store === false ? null : etag };
-  const { response, durationMs } = await analyseOnContainer(env, config, image, cache, options.requestId);
+  const call = () => analyseOnContainer(env, config, image, cache, options.requestId, options.priority);
+  const { response, durationMs } = await (options.lane ? options.lane(image.sha256, call) : call());
   if (response.status !== 200) {
     // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
     const body = await response.text();

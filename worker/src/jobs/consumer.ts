@@ -7,8 +7,15 @@
  *   retried by the queue with a growing delay; after `max_retries` it lands in the dead-letter queue, whose
  *   messages this same consumer records as failed with the last error. A job always ends.
  * - Anything else (a bad image, a refused URL) is the item's answer: recorded as failed, never retried.
- * - At most JOB_CONSUMER_CONCURRENCY items of a batch at once (and `max_concurrency` batches, wrangler.toml),
- *   so a big job leaves room for single requests.
+ * - Batch capacity follows the instances: an invocation works on JOB_ITEMS_PER_INSTANCE × CONTAINER_INSTANCES
+ *   items at once (at most JOB_ITEMS_IN_FLIGHT_MAX), and sends at most JOB_ITEMS_PER_INSTANCE of them to one
+ *   instance at a time; a download or a cache hit takes no instance's place. The container puts single
+ *   requests before job items (they are sent as `priority: "batch"`).
+ * - A batch's jobs take turns: its items are started one job after another, not one job's all first.
+ * - An invocation starts items for JOB_CONSUMER_BUDGET_MS only, so it always ends within a queue consumer's
+ *   15 minutes; what it claimed and did not start goes back to its job (`handBack`), which sends it again.
+ * - A `download_timeout` is tried twice at most: a server that is slow once may answer; one that is slow twice
+ *   would only hold the queue.
  * - A batch's items of one job are claimed in one call to the job's Durable Object and recorded in few: each
  *   call is the Worker's own work, which is what bounds a job's pace where one thread runs the Worker
  *   (docs/BENCHMARK.md, "Batch jobs"). Once the job is cancelled, the batch's items not started are dropped.
@@ -20,6 +27,7 @@ import { analyseImage, analyseUrl, type Outcome } from "../analysis/index.ts";
 import { configFor, type Env, type WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import { describeCause, log } from "../log.ts";
+import { instanceIndex } from "../routing/index.ts";
 import type { BatchJob, Claim, ItemOutcome, JobMessage, RecordEntry } from "./index.ts";
 
 /** The longest delay before a failed delivery is tried again, in seconds. */
@@ -33,6 +41,9 @@ const TRANSIENT_CODES = new Set([
   "download_timeout",
   "internal_error",
 ]);
+
+/** How many tries a `download_timeout` gets: one more than the first. */
+const DOWNLOAD_TIMEOUT_TRIES = 2;
 
 /** The queue's delay before the next try of a delivery: 2, 4, 8 … seconds, at most MAX_RETRY_DELAY_S. */
 export function retryDelayS(attempts: number): number {
@@ -61,15 +72,59 @@ function thrownOutcome(cause: unknown, requestId: string): ItemOutcome & { trans
   return { ok: false, error: detail, transient: TRANSIENT_CODES.has(error.code) };
 }
 
+/**
+ * At most `perInstance` container calls on one instance at once, for one invocation: the instance is the one
+ * the image's hash picks (routing/index.ts), so capacity grows with CONTAINER_INSTANCES.
+ */
+class InstanceLanes {
+  readonly #perInstance: number;
+  readonly #instances: number;
+  readonly #busy = new Map<number, number>();
+  readonly #waiting = new Map<number, (() => void)[]>();
+
+  constructor(perInstance: number, instances: number) {
+    this.#perInstance = perInstance;
+    this.#instances = instances;
+  }
+
+  readonly run = async <T>(sha256: string, call: () => Promise<T>): Promise<T> => {
+    const instance = instanceIndex(sha256, this.#instances);
+    if ((this.#busy.get(instance) ?? 0) >= this.#perInstance) {
+      await new Promise<void>((resolve) => {
+        const queue = this.#waiting.get(instance) ?? [];
+        queue.push(resolve);
+        this.#waiting.set(instance, queue);
+      });
+    } else {
+      this.#busy.set(instance, (this.#busy.get(instance) ?? 0) + 1);
+    }
+    try {
+      return await call();
+    } finally {
+      // The place passes to the next waiter of this instance, or is given up.
+      const next = this.#waiting.get(instance)?.shift();
+      if (next) next();
+      else this.#busy.set(instance, (this.#busy.get(instance) ?? 1) - 1);
+    }
+  };
+}
+
 async function analyseItem(
   env: Env,
   config: WorkerConfig,
   claim: Claim,
   requestId: string,
   ctx: ExecutionContext,
+  lanes: InstanceLanes,
 ): Promise<ItemOutcome & { transient: boolean }> {
   const startedAt = performance.now();
-  const road = { partition: claim.partition, requestId, waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p) };
+  const road = {
+    partition: claim.partition,
+    requestId,
+    waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p),
+    priority: "batch" as const,
+    lane: lanes.run,
+  };
   try {
     const { item } = claim;
     if (item.kind === "url") {
@@ -153,8 +208,20 @@ interface Work {
   recorder: Recorder;
 }
 
+/** Whether another try may cure this outcome: a transient error, and a slow server only once. */
+function worthRetrying(outcome: ItemOutcome & { transient: boolean }, claim: Claim): boolean {
+  if (!outcome.transient) return false;
+  return outcome.ok || outcome.error.code !== "download_timeout" || claim.attempt < DOWNLOAD_TIMEOUT_TRIES;
+}
+
 /** Analyses one claimed item and records it; acknowledges the delivery, or hands it back for another try. */
-async function deliver(work: Work, env: Env, config: WorkerConfig, ctx: ExecutionContext): Promise<void> {
+async function deliver(
+  work: Work,
+  env: Env,
+  config: WorkerConfig,
+  ctx: ExecutionContext,
+  lanes: InstanceLanes,
+): Promise<void> {
   const { message, claim, recorder } = work;
   const { job_id: jobId, index } = message.body;
   const requestId = `${jobId}:${index}`;
@@ -164,8 +231,8 @@ async function deliver(work: Work, env: Env, config: WorkerConfig, ctx: Executio
       message.ack();
       return;
     }
-    const outcome = await analyseItem(env, config, claim, requestId, ctx);
-    if (outcome.transient) {
+    const outcome = await analyseItem(env, config, claim, requestId, ctx, lanes);
+    if (worthRetrying(outcome, claim)) {
       if (!outcome.ok) await env.JOBS.getByName(jobId).noteFailure(index, outcome.error);
       log("warn", "job item will be retried", { request_id: requestId, attempts: message.attempts });
       retry(message);
@@ -227,6 +294,45 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
   await Promise.all(lanes);
 }
 
+/** `Map.groupBy` (ES2024, beyond the Worker's ES2023 library types). */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/** The groups' elements taking turns: the first of each group, then the second of each, and so on. */
+export function takeTurns<T>(groups: readonly T[][]): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...groups.map((group) => group.length));
+  for (let i = 0; i < longest; i++) for (const group of groups) if (i < group.length) out.push(group[i] as T);
+  return out;
+}
+
+/**
+ * Gives the claimed items an invocation had no time to start back to their jobs, which send them again, and
+ * acknowledges their deliveries; a job that cannot be told gets them back through the queue's retry.
+ */
+async function handBackAll(unstarted: Work[], env: Env): Promise<void> {
+  const byJob = groupBy(unstarted, (w) => w.message.body.job_id);
+  await Promise.all(
+    [...byJob].map(async ([jobId, works]) => {
+      try {
+        await env.JOBS.getByName(jobId).handBack(works.map((w) => w.message.body.index));
+        for (const w of works) w.message.ack();
+      } catch (cause) {
+        log("warn", "job items not handed back", { job_id: jobId, cause: describeCause(cause) });
+        for (const w of works) retry(w.message);
+      }
+    }),
+  );
+  log("info", "job items handed back: the consumer's time was up", { items: unstarted.length });
+}
+
 /**
  * The Worker's `queue` handler, for the job queue and its dead-letter queue.
  *
@@ -234,6 +340,7 @@ async function eachLimited<T>(items: readonly T[], limit: number, work: (item: T
  * export default { fetch, queue: consumeJobs };
  */
 export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, ctx: ExecutionContext): Promise<void> {
+  const startedAt = Date.now();
   const config = configFor(env);
   if (batch.queue.endsWith("-dlq")) {
     for (const message of batch.messages) {
@@ -242,15 +349,17 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, ctx
     }
     return;
   }
-  // One claim per job in the batch (usually one job), then at most JOB_CONSUMER_CONCURRENCY items at once.
-  const byJob = new Map<string, Message<JobMessage>[]>();
-  for (const message of batch.messages) {
-    const group = byJob.get(message.body.job_id);
-    if (group) group.push(message);
-    else byJob.set(message.body.job_id, [message]);
-  }
-  const work = (
-    await Promise.all([...byJob].map(([jobId, messages]) => claimAll(jobId, messages, env, config)))
-  ).flat();
-  await eachLimited(work, config.jobConsumerConcurrency, (item) => deliver(item, env, config, ctx));
+  // One claim per job in the batch, then the jobs' items in turns.
+  const byJob = groupBy(batch.messages, (message) => message.body.job_id);
+  const work = takeTurns(
+    await Promise.all([...byJob].map(([jobId, messages]) => claimAll(jobId, messages, env, config))),
+  );
+  const lanes = new InstanceLanes(config.jobItemsPerInstance, config.containerInstances);
+  const stopStartingAt = startedAt + config.jobConsumerBudgetMs;
+  const unstarted: Work[] = [];
+  await eachLimited(work, config.jobItemsInFlight, async (item) => {
+    if (Date.now() >= stopStartingAt) unstarted.push(item);
+    else await deliver(item, env, config, ctx, lanes);
+  });
+  if (unstarted.length > 0) await handBackAll(unstarted, env);
 }

@@ -4,11 +4,19 @@
  * Durable Object owns that one): the alarm sends items to the queue (again, if one was lost), retries the
  * webhook, and deletes the job when it expires.
  *
- * The road of an item: `create` (items `pending`) → alarm sends `{job_id, index}` to the queue → the consumer
- * claims it (`running`; nothing for an item already finished or a cancelled job) → the single-image road →
- * records it (`succeeded` or `failed`; a second record of the same item changes nothing, so a redelivered
- * message can never count or store an item twice). The consumer claims a queue batch's items in one call and
- * records them in few (`claimMany`, `recordMany`): each call into this object is work for the Worker.
+ * The road of an item: `create` (items `pending`) → once the key lets the job run (jobs/tenant.ts: its oldest
+ * JOB_ACTIVE_JOBS_PER_KEY jobs), the job sends `{job_id, index}` to the queue (`queued`), never more than its
+ * window (`jobWindow`) at once, and the next ones as items finish → the consumer claims it (`running`, for
+ * JOB_ITEM_LEASE_S from the claim; nothing for an item finished, claimed by a live claim, or of a cancelled job)
+ * → the single-image road → records it (`succeeded` or `failed`; a second record of the same item changes
+ * nothing, so a redelivered message can never count or store an item twice). The consumer claims a queue batch's
+ * items in one call and records them in few (`claimMany`, `recordMany`): each call into this object is work for
+ * the Worker.
+ *
+ * Platform faults never lose a job: the alarm is armed before anything that can fail, and each of its steps
+ * (sending, the list entry, the key's budget, the webhook, the clean-up) is retried by the next alarm, never
+ * left to a throw; an item is sent again only when its claim expired (its consumer died), never because it
+ * waited in the queue; after JOB_ITEM_MAX_ATTEMPTS claims it is recorded as failed.
  *
  * A small uploaded file (INLINE_FILE_MAX_BYTES) is kept in its item's row rather than in R2, and handed out
  * with its claim: no R2 write, read or delete for it. Its bytes are dropped as soon as the item is finished.
@@ -22,6 +30,7 @@ import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { configFor, type Env } from "../config.ts";
 import { describeCause, log } from "../log.ts";
 import { checkSourceUrl, resolvePublic } from "../ssrf/index.ts";
+import { webhookSecretFor } from "./webhook.ts";
 
 /** What the queue carries: one item of one job. */
 export interface JobMessage {
@@ -76,10 +85,25 @@ export interface RecordEntry {
   outcome: ItemOutcome;
 }
 
-type ItemState = "pending" | "running" | "succeeded" | "failed" | "cancelled";
+/**
+ * `pending`: waiting to be sent; `queued`: sent, not claimed (or handed back for the queue's retry); `running`:
+ * claimed by a consumer until `claimed_at` + JOB_ITEM_LEASE_S.
+ */
+type ItemState = "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
+/** The states of an item not finished yet, as SQL. */
+const UNFINISHED = "('pending','queued','running')";
 
-/** The items' columns for uploaded files' checked facts and small files' bytes (added after the first release). */
-const INLINE_COLUMNS = ["media_type TEXT", "sha256 TEXT", "bytes BLOB"];
+/** Columns added after the first release, per table: a job created before gets them (empty) when next read. */
+const LATER_COLUMNS: Record<"job" | "items", string[]> = {
+  // Uploaded files' checked facts and small files' bytes; the claim's time (its lease runs from it).
+  items: ["media_type TEXT", "sha256 TEXT", "bytes BLOB", "claimed_at INTEGER"],
+  // Whether the owner's list has the job, whether the key's budget has let it go, whether the key let it run.
+  job: [
+    "indexed INTEGER NOT NULL DEFAULT 0",
+    "released INTEGER NOT NULL DEFAULT 0",
+    "admitted INTEGER NOT NULL DEFAULT 0",
+  ],
+};
 
 /** R2 keys of a job's uploads start with this. */
 export const uploadPrefix = (jobId: string) => `jobs/${jobId}/`;
@@ -102,6 +126,14 @@ export const INLINE_JOB_MAX_BYTES = 16 * 1024 * 1024;
 
 /** The most messages one `sendBatch` may carry. */
 const QUEUE_BATCH_MAX = 100;
+/**
+ * How often an unfinished job's alarm looks at it anyway, in milliseconds: it asks its key whether it may run
+ * yet, sends what a failed send left, and repairs what a failed step left. Cheap: a few reads.
+ */
+const JOB_CHECK_INTERVAL_MS = 60_000;
+/** The first delay before an alarm whose step failed runs again, in milliseconds; it doubles, up to 5 minutes. */
+const STEP_RETRY_BASE_MS = 5_000;
+const STEP_RETRY_MAX_MS = 5 * 60_000;
 /** How long one webhook delivery may take, in milliseconds. */
 const WEBHOOK_TIMEOUT_MS = 10_000;
 /** How many result lines one call returns (the Worker streams page after page). */
@@ -133,6 +165,9 @@ interface JobRow {
   expires_at: number;
   webhook_attempts: number;
   webhook_next_at: number | null;
+  indexed: number;
+  released: number;
+  admitted: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -148,6 +183,7 @@ interface ItemRow {
   bytes: ArrayBuffer | null;
   state: ItemState;
   enqueued_at: number | null;
+  claimed_at: number | null;
   attempts: number;
   result: string | null;
   error: string | null;
@@ -166,6 +202,10 @@ export class BatchJob extends DurableObject<Env> {
   #tablesExist = false;
   /** The counts of `#counts`, or null until they are next read from the rows. */
   #tally: Tally | null = null;
+  /** Items being sent right now (marked `queued` once the send succeeded): never sent twice by two sends at once. */
+  readonly #sending = new Set<number>();
+  /** Alarms in a row whose steps failed: the next one waits longer. */
+  #failedAlarms = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -182,28 +222,45 @@ export class BatchJob extends DurableObject<Env> {
     if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job'").toArray().length === 0) {
       return false;
     }
-    this.#upgrade();
+    this.#addLaterColumns();
     this.#tablesExist = true;
     return true;
   }
 
-  #migrate(): void {
+  #createTables(): void {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS job (
       one INTEGER PRIMARY KEY CHECK (one = 1), job_id TEXT NOT NULL, owner TEXT NOT NULL, fingerprint TEXT NOT NULL,
       params TEXT NOT NULL, partition TEXT NOT NULL, callback_url TEXT, status TEXT NOT NULL, total INTEGER NOT NULL,
       created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER, expires_at INTEGER NOT NULL,
-      webhook_attempts INTEGER NOT NULL DEFAULT 0, webhook_next_at INTEGER)`);
+      webhook_attempts INTEGER NOT NULL DEFAULT 0, webhook_next_at INTEGER, ${LATER_COLUMNS.job.join(", ")})`);
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS items (
       idx INTEGER PRIMARY KEY, ref TEXT, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, upload_key TEXT,
       state TEXT NOT NULL, enqueued_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,
-      ${INLINE_COLUMNS.join(", ")})`);
+      ${LATER_COLUMNS.items.join(", ")})`);
   }
 
-  /** A job created before small files were kept in its rows gets their columns (empty: its files are in R2). */
-  #upgrade(): void {
-    const columns = this.#sql.exec<{ name: string }>("SELECT name FROM pragma_table_info('items')").toArray();
-    if (columns.some((c) => c.name === "bytes")) return;
-    for (const column of INLINE_COLUMNS) this.#sql.exec(`ALTER TABLE items ADD COLUMN ${column}`);
+  /**
+   * A job created by an earlier release gets the columns added since (empty), and its items the states of
+   * this one: an item it had sent (`pending` with a send time) is `queued`; its claims, which had no time,
+   * count as expired.
+   */
+  #addLaterColumns(): void {
+    for (const [table, columns] of Object.entries(LATER_COLUMNS)) {
+      const have = new Set(
+        this.#sql
+          .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
+          .toArray()
+          .map((c) => c.name),
+      );
+      for (const column of columns) {
+        if (!have.has(column.split(" ")[0] as string)) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
+      }
+      if (table === "job" && !have.has("indexed")) {
+        // Jobs of the earlier release were listed (and run) as soon as they were created.
+        this.#sql.exec("UPDATE job SET indexed = 1, admitted = 1");
+        this.#sql.exec("UPDATE items SET state = 'queued' WHERE state = 'pending' AND enqueued_at IS NOT NULL");
+      }
+    }
   }
 
   #job(): JobRow | null {
@@ -254,9 +311,15 @@ export class BatchJob extends DurableObject<Env> {
     return job && job.owner === owner ? job : null;
   }
 
+  /** The key's ledger of unfinished jobs (jobs/tenant.ts). */
+  #tenant(job: JobRow) {
+    return this.env.TENANTS.getByName(job.owner);
+  }
+
   /**
    * Creates the job, or finds the one a retried submission already made. `sameRequest` false means the key
-   * was used for another submission (a 409 for the caller).
+   * was used for another submission (a 409 for the caller). The job's items must already be counted against
+   * its key (`TenantJobs.reserve`).
    *
    * @example
    * const { job, created } = await env.JOBS.getByName(spec.jobId).create(spec);
@@ -270,11 +333,13 @@ export class BatchJob extends DurableObject<Env> {
         job: this.#view(existing),
       };
     }
+    const homeless = spec.items.findIndex((item) => item.kind === "upload" && !item.bytes && !item.uploadKey);
+    if (homeless >= 0) throw new Error(`item ${homeless} is an upload with neither its bytes nor its R2 object`);
     const config = configFor(this.env);
     const now = Date.now();
     const expiresAt = now + config.jobRetentionMs;
     this.ctx.storage.transactionSync(() => {
-      this.#migrate();
+      this.#createTables();
       this.#sql.exec(
         `INSERT INTO job (one, job_id, owner, fingerprint, params, partition, callback_url, status, total, created_at,
          updated_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
@@ -305,13 +370,25 @@ export class BatchJob extends DurableObject<Env> {
         );
       });
     });
-    await this.env.RESULTS.put(indexKey(spec.owner, now, spec.jobId), spec.jobId, {
-      expirationTtl: Math.ceil(config.jobRetentionMs / 1000),
-    });
-    // The alarm sends the items to the queue: if sending fails half-way, the alarm runs again.
+    this.#tablesExist = true;
+    // The alarm first: it sends the items, and repairs whatever fails from here on (the list entry below).
     await this.ctx.storage.setAlarm(now);
-    const job = this.#job() as JobRow;
-    return { created: true, sameRequest: true, job: this.#view(job) };
+    await this.#listUnderOwner().catch((cause: unknown) =>
+      log("warn", "job not listed yet (its alarm retries)", { job_id: spec.jobId, cause: describeCause(cause) }),
+    );
+    return { created: true, sameRequest: true, job: this.#view(this.#job() as JobRow) };
+  }
+
+  /** Puts the job in its owner's list (`GET /v1/jobs`), once. */
+  async #listUnderOwner(): Promise<void> {
+    const job = this.#job();
+    if (!job || job.indexed) return;
+    const remainingS = Math.ceil((job.expires_at - Date.now()) / 1000);
+    await this.env.RESULTS.put(indexKey(job.owner, job.created_at, job.job_id), job.job_id, {
+      // KV's shortest expiration is 60 s; the entry of a job that expires sooner outlives it a little.
+      expirationTtl: Math.max(60, remainingS),
+    });
+    this.#sql.exec("UPDATE job SET indexed = 1");
   }
 
   /**
@@ -325,36 +402,75 @@ export class BatchJob extends DurableObject<Env> {
     return job ? this.#view(job) : null;
   }
 
+  /** Whether this object holds a job (the key's ledger asks about reservations whose job it never heard of). */
+  async exists(): Promise<boolean> {
+    return this.#exists();
+  }
+
+  /**
+   * Wakes the job now (its key let it run): its alarm sends its items.
+   *
+   * @example
+   * await env.JOBS.getByName(jobId).wake();
+   */
+  async wake(): Promise<void> {
+    const job = this.#job();
+    if (job && (job.status === "queued" || job.status === "running")) await this.ctx.storage.setAlarm(Date.now());
+  }
+
   /**
    * Hands items to the consumer (one call for a queue batch's items of this job), each in the order asked: a
-   * claim, or null for an item that is finished or whose job was cancelled (nothing to do).
+   * claim, valid for JOB_ITEM_LEASE_S, or null for an item there is nothing to do for: finished, its job
+   * cancelled, or claimed already by a claim still valid (a duplicate message: two claims of one item are never
+   * valid at once). An item claimed JOB_ITEM_MAX_ATTEMPTS times already is recorded as failed instead.
    *
    * @example
    * const [claim] = await job.claimMany([7]); // { item: { kind: "url", url: "https://…" }, params, partition, attempt: 1 }
    */
   async claimMany(indexes: number[]): Promise<(Claim | null)[]> {
     const job = this.#job();
-    if (!job || job.status === "cancelled") return indexes.map(() => null);
-    const wanted = JSON.stringify(indexes);
+    if (!job || (job.status !== "queued" && job.status !== "running")) return indexes.map(() => null);
+    const config = configFor(this.env);
+    const now = Date.now();
+    const leaseCutoff = now - config.jobItemLeaseS * 1000;
     const rows = this.#sql
       .exec<ItemRow>(
-        `SELECT * FROM items WHERE idx IN (SELECT value FROM json_each(?)) AND state IN ('pending','running')`,
-        wanted,
+        `SELECT * FROM items WHERE idx IN (SELECT value FROM json_each(?)) AND state IN ${UNFINISHED}`,
+        JSON.stringify(indexes),
       )
       .toArray();
-    if (rows.length === 0) return indexes.map(() => null);
-    this.#sql.exec(
-      `UPDATE items SET state = 'running', attempts = attempts + 1
-       WHERE idx IN (SELECT DISTINCT value FROM json_each(?)) AND state IN ('pending','running')`,
-      wanted,
-    );
-    if (job.status === "queued") this.#sql.exec("UPDATE job SET status = 'running', updated_at = ?", Date.now());
+    const byIndex = new Map(rows.map((row) => [row.idx, row]));
+    const claimed = new Map<number, ItemRow>();
+    const exhausted: RecordEntry[] = [];
+    for (const index of indexes) {
+      const item = byIndex.get(index);
+      if (!item || claimed.has(index)) continue;
+      const liveClaim = item.state === "running" && (item.claimed_at ?? item.enqueued_at ?? 0) > leaseCutoff;
+      if (liveClaim) continue;
+      if (item.attempts >= config.jobItemMaxAttempts) {
+        exhausted.push({ index, outcome: { ok: false, error: this.#lastError(job, item) } });
+        continue;
+      }
+      claimed.set(index, item);
+    }
+    if (claimed.size > 0) {
+      this.#sql.exec(
+        `UPDATE items SET state = 'running', claimed_at = ?, attempts = attempts + 1
+         WHERE idx IN (SELECT value FROM json_each(?))`,
+        now,
+        JSON.stringify([...claimed.keys()]),
+      );
+      if (job.status === "queued") this.#sql.exec("UPDATE job SET status = 'running', updated_at = ?", now);
+    }
+    if (exhausted.length > 0) await this.recordMany(exhausted);
     // Parsed once for the whole call; each claim shares it (the consumer only reads it).
     const params = JSON.parse(job.params) as AnalysisParams;
-    const byIndex = new Map(rows.map((row) => [row.idx, row]));
+    const handedOut = new Set<number>();
     return indexes.map((index) => {
-      const item = byIndex.get(index);
-      if (!item) return null;
+      const item = claimed.get(index);
+      // The same item twice in one call is one claim.
+      if (!item || handedOut.has(index)) return null;
+      handedOut.add(index);
       return {
         item: {
           ref: item.ref,
@@ -373,6 +489,17 @@ export class BatchJob extends DurableObject<Env> {
     });
   }
 
+  /** The error an item ends with when its attempts are used up: its last attempt's, or a 503 in words. */
+  #lastError(job: JobRow, item: ItemRow): LineError {
+    if (item.error) return JSON.parse(item.error) as LineError;
+    const error = new ApiError(
+      503,
+      "container_unavailable",
+      `The image could not be analysed in ${item.attempts} attempts; submit it again later`,
+    );
+    return (error.toEnvelope(`${job.job_id}:${item.idx}`) as { detail: LineError }).detail;
+  }
+
   /**
    * The job's analysis parameters, which decide its CSV's columns (contract/result-columns.ts); null for anyone
    * but its owner.
@@ -385,10 +512,34 @@ export class BatchJob extends DurableObject<Env> {
     return job ? (JSON.parse(job.params) as AnalysisParams) : null;
   }
 
-  /** Keeps the error of an attempt that will be retried, for the dead-letter queue to record if none succeeds. */
+  /**
+   * An attempt failed in a way another may cure, and the queue will deliver the item again: its claim ends now
+   * (so the redelivery can claim it), and its error is kept for the record if no attempt succeeds.
+   */
   async noteFailure(index: number, error: LineError): Promise<void> {
     if (!this.#exists()) return;
-    this.#sql.exec("UPDATE items SET error = ? WHERE idx = ? AND state = 'running'", JSON.stringify(error), index);
+    this.#sql.exec(
+      "UPDATE items SET error = ?, state = 'queued' WHERE idx = ? AND state = 'running'",
+      JSON.stringify(error),
+      index,
+    );
+  }
+
+  /**
+   * Items a consumer claimed and never started (its invocation's time ran out): they go back to be sent again,
+   * their claims ended and not counted as attempts.
+   *
+   * @example
+   * await job.handBack([40, 41]);
+   */
+  async handBack(indexes: number[]): Promise<void> {
+    if (!this.#exists()) return;
+    this.#sql.exec(
+      `UPDATE items SET state = 'pending', claimed_at = NULL, attempts = MAX(attempts - 1, 0)
+       WHERE idx IN (SELECT value FROM json_each(?)) AND state = 'running'`,
+      JSON.stringify(indexes),
+    );
+    this.#sendMore();
   }
 
   /**
@@ -399,24 +550,19 @@ export class BatchJob extends DurableObject<Env> {
    * await job.giveUp(7); // true
    */
   async giveUp(index: number): Promise<boolean> {
-    if (!this.#exists()) return false;
-    const row = this.#sql.exec<{ error: string | null }>("SELECT error FROM items WHERE idx = ?", index).toArray()[0];
-    if (!row) return false;
-    const job = this.#job() as JobRow;
-    const error = row.error
-      ? (JSON.parse(row.error) as LineError)
-      : (
-          new ApiError(503, "container_unavailable", "The image could not be analysed, please retry").toEnvelope(
-            `${job.job_id}:${index}`,
-          ) as { detail: LineError }
-        ).detail;
-    return (await this.recordMany([{ index, outcome: { ok: false, error } }])).recorded[0] === true;
+    const job = this.#job();
+    if (!job) return false;
+    const item = this.#sql.exec<ItemRow>("SELECT * FROM items WHERE idx = ?", index).toArray()[0];
+    if (!item) return false;
+    const entry = { index, outcome: { ok: false as const, error: this.#lastError(job, item) } };
+    return (await this.recordMany([entry])).recorded[0] === true;
   }
 
   /**
    * Records items' outcomes, each once: an item already finished keeps its first outcome (false in
-   * `recorded`). The last item's record ends the job and schedules its webhook. `stop` says the job was
-   * cancelled or deleted: the consumer starts none of its items any more.
+   * `recorded`). Each record makes room in the job's window for the next item to be sent. The last item's
+   * record ends the job. `stop` says the job was cancelled or deleted: the consumer starts none of its items
+   * any more.
    *
    * @example
    * await job.recordMany([{ index: 7, outcome: { ok: true, result } }]); // { recorded: [true], stop: false }
@@ -428,8 +574,7 @@ export class BatchJob extends DurableObject<Env> {
     const recorded = entries.map(({ index, outcome }) => {
       // Only an unfinished item changes: a second record of the same item writes nothing.
       const { rowsWritten } = this.#sql.exec(
-        `UPDATE items SET state = ?, result = ?, error = ?, bytes = NULL
-         WHERE idx = ? AND state IN ('pending','running')`,
+        `UPDATE items SET state = ?, result = ?, error = ?, bytes = NULL WHERE idx = ? AND state IN ${UNFINISHED}`,
         outcome.ok ? "succeeded" : "failed",
         outcome.ok ? JSON.stringify(outcome.result) : null,
         outcome.ok ? null : JSON.stringify(outcome.error),
@@ -445,6 +590,7 @@ export class BatchJob extends DurableObject<Env> {
       const now = Date.now();
       this.#sql.exec("UPDATE job SET updated_at = ?", now);
       if (job.status !== "cancelled" && tally.done === job.total) await this.#finish("succeeded", now);
+      else this.#sendMore();
     }
     return { recorded, stop: job.status === "cancelled" };
   }
@@ -453,12 +599,27 @@ export class BatchJob extends DurableObject<Env> {
     this.#sql.exec("UPDATE job SET status = ?, finished_at = ?, updated_at = ?", status, now, now);
     const job = this.#job() as JobRow;
     log("info", "job finished", { job_id: job.job_id, status, total: job.total });
-    // One listing and one delete for all of them, rather than a delete per item on the way.
-    this.ctx.waitUntil(this.#deleteUploads(job.job_id));
-    if (job.callback_url) {
-      this.#sql.exec("UPDATE job SET webhook_next_at = ?", now);
-      await this.#schedule();
-    }
+    // One listing and one delete for all of them, rather than a delete per item on the way. One that fails
+    // leaves them to the expiry's delete, and to the bucket's lifecycle rule.
+    this.ctx.waitUntil(
+      this.#deleteUploads(job.job_id).catch((cause: unknown) =>
+        log("warn", "job uploads not deleted yet", { job_id: job.job_id, cause: describeCause(cause) }),
+      ),
+    );
+    if (job.callback_url) this.#sql.exec("UPDATE job SET webhook_next_at = ?", now);
+    // The key's budget and its next job, now; the alarm tries again if this fails.
+    await this.#release().catch((cause: unknown) =>
+      log("warn", "job's items not released from its key yet", { job_id: job.job_id, cause: describeCause(cause) }),
+    );
+    await this.#schedule();
+  }
+
+  /** Tells the key's ledger the job has ended: its items stop counting, and its next job may run. */
+  async #release(): Promise<void> {
+    const job = this.#job();
+    if (!job || job.released) return;
+    await this.#tenant(job).release(job.job_id, configFor(this.env).jobActiveJobsPerKey);
+    this.#sql.exec("UPDATE job SET released = 1");
   }
 
   /**
@@ -505,7 +666,7 @@ export class BatchJob extends DurableObject<Env> {
     if (job.status === "queued" || job.status === "running") {
       const now = Date.now();
       // Claimed items too: the consumer claims a batch ahead of analysing it, and drops what it has not started.
-      this.#sql.exec("UPDATE items SET state = 'cancelled', bytes = NULL WHERE state IN ('pending','running')");
+      this.#sql.exec(`UPDATE items SET state = 'cancelled', bytes = NULL WHERE state IN ${UNFINISHED}`);
       this.#tally = null;
       await this.#finish("cancelled", now);
     }
@@ -534,11 +695,24 @@ export class BatchJob extends DurableObject<Env> {
     } while (cursor);
   }
 
+  /**
+   * Deletes the job: its uploads, its list entry and its place in its key's budget, each tried once (what fails
+   * is logged and left to R2's lifecycle rule, KV's expiry and the ledger's check), then its rows, always: a
+   * failing binding never keeps a job past its expiry.
+   */
   async #destroy(): Promise<void> {
     const job = this.#job();
     if (job) {
-      await this.#deleteUploads(job.job_id);
-      await this.env.RESULTS.delete(indexKey(job.owner, job.created_at, job.job_id));
+      const steps: Array<[string, () => Promise<unknown>]> = [
+        ["uploads", () => this.#deleteUploads(job.job_id)],
+        ["list entry", () => this.env.RESULTS.delete(indexKey(job.owner, job.created_at, job.job_id))],
+        ["key's budget", () => this.#release()],
+      ];
+      for (const [what, step] of steps) {
+        await step().catch((cause: unknown) =>
+          log("warn", `job's ${what} not deleted`, { job_id: job.job_id, cause: describeCause(cause) }),
+        );
+      }
       log("info", "job deleted", { job_id: job.job_id });
     }
     await this.ctx.storage.deleteAlarm();
@@ -547,29 +721,66 @@ export class BatchJob extends DurableObject<Env> {
     this.#tally = null;
   }
 
-  /** Sends to the queue every unfinished item never sent, or sent longer than JOB_ITEM_LEASE_S ago. */
-  async #enqueueDue(now: number): Promise<void> {
+  /**
+   * Sends items to the queue while the job's window has room, once its key lets it run. An item is sent when it
+   * was never sent, was handed back, or its claim expired (its consumer died): never because it waited in the
+   * queue, however long the queue is.
+   */
+  async #send(now: number): Promise<void> {
     const job = this.#job();
-    if (!job || job.status === "cancelled" || job.status === "succeeded") return;
-    const leaseMs = configFor(this.env).jobItemLeaseS * 1000;
+    if (!job || (job.status !== "queued" && job.status !== "running")) return;
+    const config = configFor(this.env);
+    if (!job.admitted) {
+      if (!(await this.#tenant(job).mayRun(job.job_id, config.jobActiveJobsPerKey))) return;
+      this.#sql.exec("UPDATE job SET admitted = 1");
+    }
+    // A claim that outlived its lease belongs to a consumer that died: the item is sent again.
+    const { rowsWritten: expired } = this.#sql.exec(
+      "UPDATE items SET state = 'pending' WHERE state = 'running' AND COALESCE(claimed_at, enqueued_at, 0) <= ?",
+      now - config.jobItemLeaseS * 1000,
+    );
+    if (expired > 0) log("warn", "job item claims expired", { job_id: job.job_id, items: expired });
+    const { inFlight } = this.#sql
+      .exec<{ inFlight: number }>("SELECT COUNT(*) AS inFlight FROM items WHERE state IN ('queued','running')")
+      .one();
+    const room = config.jobWindow - inFlight - this.#sending.size;
+    if (room <= 0) return;
     const due = this.#sql
       .exec<{ idx: number }>(
-        `SELECT idx FROM items WHERE state IN ('pending','running') AND (enqueued_at IS NULL OR enqueued_at <= ?)
-         ORDER BY idx`,
-        now - leaseMs,
+        `SELECT idx FROM items WHERE state = 'pending' AND idx NOT IN (SELECT value FROM json_each(?))
+         ORDER BY idx LIMIT ?`,
+        JSON.stringify([...this.#sending]),
+        room,
       )
-      .toArray();
-    for (let i = 0; i < due.length; i += QUEUE_BATCH_MAX) {
-      const chunk = due.slice(i, i + QUEUE_BATCH_MAX);
-      await this.env.JOB_QUEUE.sendBatch(chunk.map(({ idx }) => ({ body: { job_id: job.job_id, index: idx } })));
-      // Marked after the send: a send that fails leaves them due, and the alarm's retry sends them again.
-      this.#sql.exec(
-        "UPDATE items SET enqueued_at = ? WHERE idx IN (SELECT value FROM json_each(?))",
-        now,
-        JSON.stringify(chunk.map(({ idx }) => idx)),
-      );
+      .toArray()
+      .map((row) => row.idx);
+    for (const idx of due) this.#sending.add(idx);
+    try {
+      for (let i = 0; i < due.length; i += QUEUE_BATCH_MAX) {
+        const chunk = due.slice(i, i + QUEUE_BATCH_MAX);
+        await this.env.JOB_QUEUE.sendBatch(chunk.map((index) => ({ body: { job_id: job.job_id, index } })));
+        // Marked after the send: a send that fails leaves them pending, and the next try sends them.
+        this.#sql.exec(
+          `UPDATE items SET state = 'queued', enqueued_at = ? WHERE idx IN (SELECT value FROM json_each(?))
+           AND state = 'pending'`,
+          now,
+          JSON.stringify(chunk),
+        );
+      }
+    } finally {
+      for (const idx of due) this.#sending.delete(idx);
     }
     if (due.length > 0) log("info", "job items queued", { job_id: job.job_id, items: due.length });
+  }
+
+  /** Fills the window after a record, without holding up the caller; a failed send is retried by the alarm soon. */
+  #sendMore(): void {
+    this.ctx.waitUntil(
+      this.#send(Date.now()).catch(async (cause: unknown) => {
+        log("warn", "job items not sent yet", { job_id: this.#job()?.job_id, cause: describeCause(cause) });
+        await this.ctx.storage.setAlarm(Date.now() + STEP_RETRY_BASE_MS);
+      }),
+    );
   }
 
   /** POSTs the signed webhook when due; on failure schedules the next try, with exponential backoff. */
@@ -602,7 +813,9 @@ export class BatchJob extends DurableObject<Env> {
     // One ID per event, the same on every try, so the receiver can drop a duplicate (Standard Webhooks).
     const id = `msg_${job.job_id}_${view.status}`;
     const sentAt = new Date();
-    const signature = new Webhook(config.webhookSecret).sign(id, sentAt, payload);
+    // Signed with the owner's own secret: one tenant's secret verifies only its own webhooks.
+    const secret = await webhookSecretFor(config.webhookSecret, job.owner);
+    const signature = new Webhook(secret).sign(id, sentAt, payload);
     const response = await fetch(url, {
       method: "POST",
       redirect: "manual", // a redirect is not followed: it could lead anywhere
@@ -619,28 +832,62 @@ export class BatchJob extends DurableObject<Env> {
     return response.status >= 200 && response.status < 300;
   }
 
-  /** The next alarm: the earliest of expiry, the next lease check of unfinished items, the next webhook try. */
+  /**
+   * The next alarm: the earliest of expiry, the next webhook try, and, while the job is unfinished, the first
+   * claim to expire or the regular look (JOB_CHECK_INTERVAL_MS); a finished job whose list entry or release is
+   * still owed looks again too.
+   */
   async #schedule(): Promise<void> {
     const job = this.#job();
     if (!job) return;
+    const now = Date.now();
     const times = [job.expires_at];
-    if (job.status === "queued" || job.status === "running") {
-      times.push(Date.now() + configFor(this.env).jobItemLeaseS * 1000);
-    }
     if (job.webhook_next_at !== null) times.push(job.webhook_next_at);
-    await this.ctx.storage.setAlarm(Math.min(...times));
+    const unfinished = job.status === "queued" || job.status === "running";
+    if (unfinished || !job.indexed || !job.released) times.push(now + JOB_CHECK_INTERVAL_MS);
+    if (unfinished) {
+      const { first } = this.#sql
+        .exec<{ first: number | null }>(
+          "SELECT MIN(COALESCE(claimed_at, enqueued_at, 0)) AS first FROM items WHERE state = 'running'",
+        )
+        .one();
+      if (first !== null) times.push(first + configFor(this.env).jobItemLeaseS * 1000 + 1);
+    }
+    await this.ctx.storage.setAlarm(Math.max(now, Math.min(...times)));
   }
 
   override async alarm(): Promise<void> {
     const job = this.#job();
     if (!job) return;
     const now = Date.now();
+    // Armed before anything that can fail: a thrown alarm is retried only a few times, this one for ever.
+    const retryMs = Math.min(STEP_RETRY_MAX_MS, STEP_RETRY_BASE_MS * 2 ** this.#failedAlarms);
+    await this.ctx.storage.setAlarm(now + retryMs);
     if (now >= job.expires_at) {
       await this.#destroy();
       return;
     }
-    await this.#enqueueDue(now);
-    await this.#deliverWebhook(now);
-    await this.#schedule();
+    const steps: Array<[string, () => Promise<void>]> = [
+      ["list entry", () => this.#listUnderOwner()],
+      ["send", () => this.#send(now)],
+      ["release", () => (job.status === "queued" || job.status === "running" ? Promise.resolve() : this.#release())],
+      ["webhook", () => this.#deliverWebhook(now)],
+    ];
+    let failed = false;
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (cause) {
+        failed = true;
+        log("warn", "job step failed, retried by the next alarm", {
+          job_id: job.job_id,
+          step: what,
+          retry_in_ms: retryMs,
+          cause: describeCause(cause),
+        });
+      }
+    }
+    this.#failedAlarms = failed ? this.#failedAlarms + 1 : 0;
+    if (!failed) await this.#schedule();
   }
 }

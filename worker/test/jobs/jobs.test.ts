@@ -10,7 +10,7 @@ import { type JobResultLine, JobResultLineSchema, JobSchema } from "../../../con
 import { flattenResult, type ResultCell, resultColumns } from "../../../contract/result-columns.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
-import { JOB_CONSUMER_CONCURRENCY } from "../../src/settings.ts";
+import { JOB_ITEMS_IN_FLIGHT_MAX, JOB_ITEMS_PER_INSTANCE } from "../../src/settings.ts";
 import { png, upload } from "../helpers.ts";
 import { stripesPng } from "./stripes.ts";
 
@@ -413,9 +413,10 @@ describe("cancellation and expiry", () => {
     await new Promise((resolve) => setTimeout(resolve, 2_000));
     const later = JobSchema.parse((await job(job_id)).body);
     expect(later).toMatchObject({ done: 120, succeeded: cancelled.succeeded, failed: cancelled.failed });
-    // What the consumer had started may finish its download (each of its JOB_CONSUMER_CONCURRENCY lanes, in each
-    // of wrangler.toml's 2 concurrent batches, may start one more before a record tells it); nothing else starts.
-    expect((await downloads()) - atCancel).toBeLessThanOrEqual(JOB_CONSUMER_CONCURRENCY * 2);
+    // What the consumer had started may finish its download (each of an invocation's lanes may also start one
+    // more before a record tells it of the cancellation); nothing else starts.
+    const lanes = Math.min(JOB_ITEMS_PER_INSTANCE * Number(env.CONTAINER_INSTANCES), JOB_ITEMS_IN_FLIGHT_MAX);
+    expect((await downloads()) - atCancel).toBeLessThanOrEqual(lanes * 2);
     const lines = (await (await results(job_id)).text())
       .trim()
       .split("\n")
@@ -492,10 +493,11 @@ describe("the job's own records", () => {
     await runInDurableObject(env.JOBS.getByName(jobId), async (job: BatchJob) => {
       await job.create(spec(jobId, ["https://example.com/0", "https://example.com/1", "https://example.com/2"]));
       const claims = await job.claimMany([2, 0, 2]);
+      // The same item twice in one call is claimed once: two claims of one item are never valid at once.
       expect(claims.map((c) => [c?.item.url, c?.params, c?.attempt])).toEqual([
         ["https://example.com/2", params, 1],
         ["https://example.com/0", params, 1],
-        ["https://example.com/2", params, 1],
+        [undefined, undefined, undefined],
       ]);
       expect(
         await job.recordMany([
