@@ -12,6 +12,14 @@ export const TEST_API_KEYS = [
   "test-key-health",
   "test-key-health-limit",
   "test-key-tenant-b",
+  // Batch jobs' tenants (worker/test/jobs/tenants.test.ts): one floods the queue, one submits a small job, one
+  // meets its budget of open items.
+  "test-key-flood",
+  "test-key-small",
+  "test-key-budget",
+  // A named key with two secrets: one tenant, as during a rotation (worker/test/keys.test.ts).
+  "test-tenant-a:test-secret-a1",
+  "test-tenant-a:test-secret-a2",
 ];
 /** The Worker tests' webhook secret: `whsec_` and the base64 of 32 bytes. */
 export const TEST_WEBHOOK_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -42,6 +50,8 @@ function workerProject(
             // Jobs: a test signing secret (Standard Webhooks form), quick webhook retries.
             WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
             WEBHOOK_RETRY_BASE_S: "1",
+            // A budget of open items a test can reach (the default is 10,000; the jobs tests hold at most 160).
+            JOB_MAX_OPEN_ITEMS_PER_KEY: "300",
             DNS_RESOLVER_URL: `${inject("sourceUrl")}/dns-query`,
             URL_FETCH_TIMEOUT_MS: "2000",
             ...vars,

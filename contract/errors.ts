@@ -31,6 +31,7 @@ export const ERROR_CODES = [
   "validation_error",
   "unauthorized",
   "rate_limited",
+  "too_many_open_items",
   "not_found",
   "container_unavailable",
   "container_failed",
@@ -44,6 +45,7 @@ export const ERROR_CODES = [
   "invalid_callback_url",
   "idempotency_conflict",
   "job_cancelled",
+  "invalid_cursor",
   "misconfigured",
   "internal_error",
 ] as const;

@@ -15,7 +15,8 @@
  * budget forever: the alarm drops reservations older than RESERVATION_CHECK_MS whose job does not exist.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../config.ts";
+import { ApiError } from "../../../contract/errors.ts";
+import type { Env, WorkerConfig } from "../config.ts";
 import { describeCause, log } from "../log.ts";
 
 /** When a refused submission should try again, in seconds: open items free as the key's jobs end. */
@@ -26,6 +27,39 @@ const RESERVATION_CHECK_MS = 5 * 60_000;
 export type Reservation =
   | { ok: true; created: boolean }
   | { ok: false; open: number; max: number; retryAfterS: number };
+
+/**
+ * Counts a submission's items against its key, or refuses it with 429 `too_many_open_items` and Retry-After.
+ * Resolves true when this call made the reservation (a failed `create` then releases it), false for a retried
+ * submission's job, whose items count already.
+ *
+ * @example
+ * const reserved = await reserveOpenItems(env, config, "key:acme", jobId, 1000);
+ */
+export async function reserveOpenItems(
+  env: Env,
+  config: WorkerConfig,
+  owner: string,
+  jobId: string,
+  items: number,
+): Promise<boolean> {
+  const reservation = await env.TENANTS.getByName(owner).reserve(jobId, items, config.jobMaxOpenItemsPerKey);
+  if (reservation.ok) return reservation.created;
+  throw new ApiError(
+    429,
+    "too_many_open_items",
+    `Your key's unfinished jobs hold ${reservation.open} items; with this job's ${items} that would pass its limit of ${reservation.max}. Wait for a job to finish, or cancel one (DELETE /v1/jobs/{job_id}), then submit again`,
+    {
+      extra: {
+        open_items: reservation.open,
+        job_items: items,
+        max_open_items: reservation.max,
+        retry_after_seconds: reservation.retryAfterS,
+      },
+      headers: { "Retry-After": String(reservation.retryAfterS) },
+    },
+  );
+}
 
 interface JobEntry {
   job_id: string;
