@@ -32,6 +32,7 @@ export const ERROR_CODES = [
   "unauthorized",
   "rate_limited",
   "too_many_open_items",
+  "listing_needs_key",
   "not_found",
   "container_unavailable",
   "container_failed",

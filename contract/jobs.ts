@@ -13,6 +13,10 @@ export const JOBS_PATH = "/v1/jobs";
 export const JOB_IMAGES_FIELD = "images";
 /** The header that makes a submission safe to retry (the same key and body: the same job). */
 export const IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+/** On a public deployment, the header that carries a job's `job_token` (its reader's proof). */
+export const JOB_TOKEN_HEADER = "X-Job-Token";
+/** Where a key reads the secret that signs its jobs' webhooks. */
+export const WEBHOOK_SECRET_PATH = "/v1/webhooks/secret";
 
 export const JobStatusSchema = z
   .enum(["queued", "running", "succeeded", "cancelled"])
@@ -48,11 +52,26 @@ export const JobSchema = z.object({
   finished_at: z.string().nullable(),
   expires_at: z.string().describe("When the job, its results and its uploads are deleted (JOB_RETENTION)."),
   links: z.object({ self: z.string(), results: z.string() }),
+  job_token: z
+    .string()
+    .optional()
+    .describe(
+      "Public deployments only (no API key), in the submission's 202: the token that reading, downloading or cancelling this job needs, sent as X-Job-Token. Keep it: it is shown only to the submission (and its retries).",
+    ),
 });
 
 export const JobListSchema = z.object({
   jobs: z.array(JobSchema).describe("Newest first."),
-  next_cursor: z.string().nullable().describe("Pass as ?cursor= for the next page; null on the last."),
+  next_cursor: z
+    .string()
+    .nullable()
+    .describe("Pass as ?cursor= for the next page, exactly as it came (an opaque token); null on the last."),
+});
+
+/** `GET /v1/webhooks/secret`: the secret that signs the caller's webhooks. */
+export const WebhookSecretSchema = z.object({
+  secret: z.string().describe("`whsec_` and base64: the key's own signing secret, the same on every call."),
+  scheme: z.literal("standard-webhooks").describe("How webhooks are signed: https://www.standardwebhooks.com"),
 });
 
 const lineBase = {

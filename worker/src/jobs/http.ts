@@ -4,8 +4,9 @@
  */
 import type { RouteHandler } from "@hono/zod-openapi";
 import { stringify } from "csv-stringify/sync";
+import type { Context } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
-import { JOBS_PATH, type JobResultLine } from "../../../contract/jobs.ts";
+import { JOB_TOKEN_HEADER, JOBS_PATH, type JobResultLine } from "../../../contract/jobs.ts";
 import { jobCsv } from "../../../contract/result-columns.ts";
 import { cachePartition } from "../cache/index.ts";
 import { configFor } from "../config.ts";
@@ -31,6 +32,18 @@ const DEFAULT_PAGE_SIZE = 20;
 const jobNotFound = () => new ApiError(404, "not_found", "Job not found");
 
 /**
+ * Who asks for a job: its owner (the key, or on a public deployment the client's address) and, on a public
+ * deployment, the job's token from X-Job-Token (callers behind one NAT share an address, never a token).
+ */
+function reader(c: Context<AppEnv>): { owner: string; token: string | null } {
+  return { owner: ownerOf(c.get("principal")), token: c.req.header(JOB_TOKEN_HEADER) ?? null };
+}
+
+/** A public deployment's job token: 128 random bits, hex. */
+const newJobToken = () =>
+  `jt_${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+
+/**
  * `POST /v1/jobs`: the submission was read and checked by the route's middleware; this creates the job. An
  * attempt that finds the job already there (a retry, or another submission with its Idempotency-Key) deletes
  * the files it wrote, which are its own: each attempt writes under its own attempt ID (submit.ts), so the live
@@ -53,7 +66,7 @@ export const submitJob: RouteHandler<typeof submitJobRoute, AppEnv> = async (c) 
   // A `create` that throws leaves this attempt's files where they are: it may have created the job before
   // failing (its list entry, its alarm), and then they are the job's. The job's own clean-up deletes them
   // (everything under its prefix), or else the bucket's lifecycle rule (docs/OPERATIONS.md).
-  const { created, sameRequest, job } = await c.env.JOBS.getByName(jobId).create({
+  const { created, sameRequest, job, accessToken } = await c.env.JOBS.getByName(jobId).create({
     jobId,
     owner,
     fingerprint: submission.fingerprint,
@@ -61,6 +74,8 @@ export const submitJob: RouteHandler<typeof submitJobRoute, AppEnv> = async (c) 
     partition: cachePartition(config.resultCacheScope, principal),
     callbackUrl: submission.callbackUrl,
     items: submission.items,
+    // Public deployments: the address is shared behind a NAT, so the job also needs its own token.
+    accessToken: principal.kind === "ip" ? newJobToken() : null,
   });
   // The job was there already and has ended (released): this call's reservation counts nothing. (A live job's
   // reservation is the one both attempts of a submission share, and stays.)
@@ -75,12 +90,13 @@ export const submitJob: RouteHandler<typeof submitJobRoute, AppEnv> = async (c) 
   }
   if (!created && submission.uploaded.length > 0) await c.env.UPLOADS.delete(submission.uploaded);
   c.header("Location", job.links.self);
-  return c.json(job, 202);
+  return c.json(accessToken ? { ...job, job_token: accessToken } : job, 202);
 };
 
 /** `GET /v1/jobs/{job_id}`. */
 export const getJob: RouteHandler<typeof getJobRoute, AppEnv> = async (c) => {
-  const job = await c.env.JOBS.getByName(c.req.valid("param").job_id).view(ownerOf(c.get("principal")));
+  const { owner, token } = reader(c);
+  const job = await c.env.JOBS.getByName(c.req.valid("param").job_id).view(owner, token);
   if (!job) throw jobNotFound();
   return c.json(job, 200);
 };
@@ -88,11 +104,13 @@ export const getJob: RouteHandler<typeof getJobRoute, AppEnv> = async (c) => {
 /** `DELETE /v1/jobs/{job_id}`: cancels a job that runs, deletes one that has finished. */
 export const deleteJob: RouteHandler<typeof deleteJobRoute, AppEnv> = async (c) => {
   const stub = c.env.JOBS.getByName(c.req.valid("param").job_id);
-  const owner = ownerOf(c.get("principal"));
-  const job = await stub.view(owner);
+  const { owner, token } = reader(c);
+  const job = await stub.view(owner, token);
   if (!job) throw jobNotFound();
-  if (job.status === "queued" || job.status === "running") return c.json((await stub.cancel(owner)) ?? job, 200);
-  await stub.remove(owner);
+  if (job.status === "queued" || job.status === "running") {
+    return c.json((await stub.cancel(owner, token)) ?? job, 200);
+  }
+  await stub.remove(owner, token);
   return c.body(null, 204);
 };
 
@@ -151,6 +169,14 @@ export async function decodeCursor(owner: string, token: string): Promise<string
 /** `GET /v1/jobs`: the caller's jobs, newest first, a page at a time. */
 export const listJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) => {
   const { cursor, limit } = c.req.valid("query");
+  if (c.get("principal").kind === "ip") {
+    // Callers behind one NAT share an address: a list by address would show them each other's jobs.
+    throw new ApiError(
+      403,
+      "listing_needs_key",
+      "Listing jobs needs an API key: on a public deployment, read each job with the job_token its submission returned (X-Job-Token)",
+    );
+  }
   const owner = ownerOf(c.get("principal"));
   const kvCursor = cursor === undefined ? undefined : await decodeCursor(owner, cursor);
   let page: KVNamespaceListResult<unknown, string>;
@@ -236,18 +262,18 @@ export function pageStream(
 export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c) => {
   const jobId = c.req.valid("param").job_id;
   const stub = c.env.JOBS.getByName(jobId);
-  const owner = ownerOf(c.get("principal"));
-  const first = await stub.results(owner, -1);
+  const { owner, token } = reader(c);
+  const first = await stub.results(owner, -1, token);
   if (!first) throw jobNotFound();
   const format = c.req.valid("query").format ?? (/\btext\/csv\b/.test(c.req.header("Accept") ?? "") ? "csv" : "ndjson");
   // The columns follow from the job's parameters alone (contract/result-columns.ts), never from its results.
-  const params = format === "csv" ? await stub.params(owner) : null;
+  const params = format === "csv" ? await stub.params(owner, token) : null;
   if (format === "csv" && !params) throw jobNotFound(); // deleted since its first page was read
   const csv = params ? jobCsv(params) : null;
   const encoder = new TextEncoder();
   const encode = (lines: JobResultLine[]) =>
     encoder.encode(csv ? stringify(lines.map(csv.row)) : lines.map((line) => `${JSON.stringify(line)}\n`).join(""));
-  const body = pageStream(first, (after) => stub.results(owner, after), encode, {
+  const body = pageStream(first, (after) => stub.results(owner, after, token), encode, {
     jobId,
     head: csv ? encoder.encode(stringify([csv.header])) : undefined,
     onEnd: () => {

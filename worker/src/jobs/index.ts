@@ -66,6 +66,11 @@ export interface JobSpec {
   partition: string;
   callbackUrl: string | null;
   items: JobItemSpec[];
+  /**
+   * On a public deployment (owners are client addresses, shared behind a NAT): the token that reading or
+   * cancelling the job needs besides its owner.
+   */
+  accessToken?: string | null;
 }
 
 /** What the consumer needs to analyse one item. */
@@ -97,11 +102,13 @@ const UNFINISHED = "('pending','queued','running')";
 const LATER_COLUMNS: Record<"job" | "items", string[]> = {
   // Uploaded files' checked facts and small files' bytes; the claim's time (its lease runs from it).
   items: ["media_type TEXT", "sha256 TEXT", "bytes BLOB", "claimed_at INTEGER"],
-  // Whether the owner's list has the job, whether the key's budget has let it go, whether the key let it run.
+  // Whether the owner's list has the job, whether the key's budget has let it go, whether the key let it run;
+  // a public deployment's job token.
   job: [
     "indexed INTEGER NOT NULL DEFAULT 0",
     "released INTEGER NOT NULL DEFAULT 0",
     "admitted INTEGER NOT NULL DEFAULT 0",
+    "access_token TEXT",
   ],
 };
 
@@ -148,6 +155,14 @@ function cancelledItem(index: number, job: JobRow): LineError {
 /** The `error` of a result line: an error envelope's `detail`. */
 type LineError = Extract<JobResultLine, { status: "failed" | "cancelled" }>["error"];
 
+/** Whether two strings are equal, in time that depends on neither (a job token must not leak by timing). */
+function sameText(a: string, b: string): boolean {
+  const encoder = new TextEncoder();
+  const left = encoder.encode(a);
+  const right = encoder.encode(b);
+  return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 interface JobRow {
@@ -168,6 +183,7 @@ interface JobRow {
   indexed: number;
   released: number;
   admitted: number;
+  access_token: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -305,10 +321,15 @@ export class BatchJob extends DurableObject<Env> {
     };
   }
 
-  /** The job as its owner sees it; null for anyone else, or when there is no such job. */
-  #owned(owner: string): JobRow | null {
+  /**
+   * The job as its owner sees it; null for anyone else, or when there is no such job. A job with an access
+   * token (public deployments) also needs the token, compared in constant time.
+   */
+  #owned(owner: string, token: string | null | undefined): JobRow | null {
     const job = this.#job();
-    return job && job.owner === owner ? job : null;
+    if (!job || job.owner !== owner) return null;
+    if (job.access_token === null) return job;
+    return token && sameText(token, job.access_token) ? job : null;
   }
 
   /** The key's ledger of unfinished jobs (jobs/tenant.ts). */
@@ -324,13 +345,18 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * const { job, created } = await env.JOBS.getByName(spec.jobId).create(spec);
    */
-  async create(spec: JobSpec): Promise<{ created: boolean; sameRequest: boolean; job: Job }> {
+  async create(
+    spec: JobSpec,
+  ): Promise<{ created: boolean; sameRequest: boolean; job: Job; accessToken: string | null }> {
     const existing = this.#job();
     if (existing) {
+      const sameRequest = existing.owner === spec.owner && existing.fingerprint === spec.fingerprint;
+      // A retried submission gets the job's token back (its first answer may have been lost); nobody else does.
       return {
         created: false,
-        sameRequest: existing.owner === spec.owner && existing.fingerprint === spec.fingerprint,
+        sameRequest,
         job: this.#view(existing),
+        accessToken: sameRequest ? existing.access_token : null,
       };
     }
     const homeless = spec.items.findIndex((item) => item.kind === "upload" && !item.bytes && !item.uploadKey);
@@ -342,7 +368,7 @@ export class BatchJob extends DurableObject<Env> {
       this.#createTables();
       this.#sql.exec(
         `INSERT INTO job (one, job_id, owner, fingerprint, params, partition, callback_url, status, total, created_at,
-         updated_at, expires_at) VALUES (1, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)`,
+         updated_at, expires_at, access_token) VALUES (1, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
         spec.jobId,
         spec.owner,
         spec.fingerprint,
@@ -353,6 +379,7 @@ export class BatchJob extends DurableObject<Env> {
         now,
         now,
         expiresAt,
+        spec.accessToken ?? null,
       );
       spec.items.forEach((item, idx) => {
         this.#sql.exec(
@@ -376,7 +403,8 @@ export class BatchJob extends DurableObject<Env> {
     await this.#listUnderOwner().catch((cause: unknown) =>
       log("warn", "job not listed yet (its alarm retries)", { job_id: spec.jobId, cause: describeCause(cause) }),
     );
-    return { created: true, sameRequest: true, job: this.#view(this.#job() as JobRow) };
+    const job = this.#job() as JobRow;
+    return { created: true, sameRequest: true, job: this.#view(job), accessToken: job.access_token };
   }
 
   /** Puts the job in its owner's list (`GET /v1/jobs`), once. */
@@ -397,8 +425,8 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * await env.JOBS.getByName(jobId).view("key:3f2a…"); // { job_id, status: "running", done: 10, … }
    */
-  async view(owner: string): Promise<Job | null> {
-    const job = this.#owned(owner);
+  async view(owner: string, token?: string | null): Promise<Job | null> {
+    const job = this.#owned(owner, token);
     return job ? this.#view(job) : null;
   }
 
@@ -507,8 +535,8 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * await job.params("key:3f2a…"); // { metrics: ["colors"], edgeMode: null, background: null, colors: 3 }
    */
-  async params(owner: string): Promise<AnalysisParams | null> {
-    const job = this.#owned(owner);
+  async params(owner: string, token?: string | null): Promise<AnalysisParams | null> {
+    const job = this.#owned(owner, token);
     return job ? (JSON.parse(job.params) as AnalysisParams) : null;
   }
 
@@ -629,8 +657,12 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * const { lines, next } = await job.results("key:3f2a…", -1);
    */
-  async results(owner: string, after: number): Promise<{ lines: JobResultLine[]; next: number | null } | null> {
-    const job = this.#owned(owner);
+  async results(
+    owner: string,
+    after: number,
+    token?: string | null,
+  ): Promise<{ lines: JobResultLine[]; next: number | null } | null> {
+    const job = this.#owned(owner, token);
     if (!job) return null;
     const rows = this.#sql
       .exec<ItemRow>(
@@ -660,8 +692,8 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * await job.cancel("key:3f2a…"); // { status: "cancelled", … }
    */
-  async cancel(owner: string): Promise<Job | null> {
-    const job = this.#owned(owner);
+  async cancel(owner: string, token?: string | null): Promise<Job | null> {
+    const job = this.#owned(owner, token);
     if (!job) return null;
     if (job.status === "queued" || job.status === "running") {
       const now = Date.now();
@@ -679,8 +711,8 @@ export class BatchJob extends DurableObject<Env> {
    * @example
    * await job.remove("key:3f2a…"); // true
    */
-  async remove(owner: string): Promise<boolean> {
-    if (!this.#owned(owner)) return false;
+  async remove(owner: string, token?: string | null): Promise<boolean> {
+    if (!this.#owned(owner, token)) return false;
     await this.#destroy();
     return true;
   }
