@@ -112,3 +112,20 @@ describe("a key's budget of open items", () => {
     await cancel(key, JobSchema.parse(await accepted.json()).job_id);
   });
 });
+
+describe("a slow server", () => {
+  it("gets two tries at most: a download_timeout is retried once, then the item fails with it", async () => {
+    const path = "/slow/3000/990"; // the tests' URL deadline is 2 s
+    const res = await submitUrls("test-key-small", [path]);
+    expect(res.status).toBe(202);
+    const { job_id } = JobSchema.parse(await res.json());
+    const done = await waitFor("test-key-small", job_id, (job) => job.status === "succeeded", 30_000);
+    expect(done).toMatchObject({ done: 1, failed: 1 });
+    const lines = await SELF.fetch(`https://api.test/v1/jobs/${job_id}/results`, {
+      headers: { "X-API-Key": "test-key-small" },
+    });
+    expect(JSON.parse(await lines.text())).toMatchObject({ status: "failed", error: { code: "download_timeout" } });
+    const hits = (await (await fetch(`${inject("controlUrl")}/source-hits`)).json()) as Record<string, number>;
+    expect(hits[path]).toBe(2);
+  });
+});
