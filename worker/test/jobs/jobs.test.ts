@@ -356,7 +356,8 @@ describe("a multipart job", () => {
     expect(rows).toEqual([
       { upload_key: null, dropped: 1 },
       { upload_key: null, dropped: 1 },
-      { upload_key: `jobs/${job_id}/2`, dropped: 1 },
+      // Under the submission's own attempt folder (submit.ts), inside the job's prefix.
+      { upload_key: expect.stringMatching(new RegExp(`^jobs/${job_id}/[0-9a-f]{16}/2$`)), dropped: 1 },
     ]);
   });
 });
@@ -379,7 +380,19 @@ describe("the webhook", () => {
     }
     const hook = hooks.at(-1);
     if (!hook) throw new Error("no webhook arrived");
-    const payload = new Webhook(TEST_WEBHOOK_SECRET).verify(hook.body, hook.headers) as {
+    // Signed with the key's own secret (GET /v1/webhooks/secret), never with the operator's root secret, which
+    // would let every tenant forge every other's webhooks.
+    const secretOf = async (key: string) =>
+      (
+        (await (await SELF.fetch("https://api.test/v1/webhooks/secret", { headers: { "X-API-Key": key } })).json()) as {
+          secret: string;
+        }
+      ).secret;
+    const own = await secretOf(KEY);
+    for (const other of [TEST_WEBHOOK_SECRET, await secretOf("test-key-tenant-b")]) {
+      expect(() => new Webhook(other).verify(hook.body, hook.headers)).toThrow(WebhookVerificationError);
+    }
+    const payload = new Webhook(own).verify(hook.body, hook.headers) as {
       type: string;
       data: { job_id: string; status: string; done: number };
     };
@@ -387,7 +400,7 @@ describe("the webhook", () => {
     expect(hook.headers["webhook-id"]).toBe(`msg_${job_id}_succeeded`);
     // A body changed on the way does not verify.
     const tampered = hook.body.replace('"done":1', '"done":2');
-    expect(() => new Webhook(TEST_WEBHOOK_SECRET).verify(tampered, hook.headers)).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(own).verify(tampered, hook.headers)).toThrow(WebhookVerificationError);
   });
 });
 
