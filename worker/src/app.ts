@@ -22,8 +22,15 @@ import type { AppEnv } from "./context.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
 import { health, probeInstances } from "./health/index.ts";
 import { healthRoute, rootRoute } from "./health/route.ts";
-import { deleteJob, getJob, jobResults, listJobs, submitJob } from "./jobs/http.ts";
-import { deleteJobRoute, getJobRoute, jobResultsRoute, listJobsRoute, submitJobRoute } from "./jobs/route.ts";
+import { deleteJob, getJob, jobResults, listJobs, submitJob, webhookSecret } from "./jobs/http.ts";
+import {
+  deleteJobRoute,
+  getJobRoute,
+  jobResultsRoute,
+  listJobsRoute,
+  submitJobRoute,
+  webhookSecretRoute,
+} from "./jobs/route.ts";
 import { describeCause, log } from "./log.ts";
 import { serveDocument } from "./openapi/index.ts";
 import { analyseUrlRoute } from "./source/route.ts";
@@ -171,7 +178,8 @@ export function createApp() {
     .openapi(listJobsRoute, listJobs)
     .openapi(getJobRoute, getJob)
     .openapi(jobResultsRoute, jobResults)
-    .openapi(deleteJobRoute, deleteJob);
+    .openapi(deleteJobRoute, deleteJob)
+    .openapi(webhookSecretRoute, webhookSecret);
 
   serveDocument(app as never, pkg.version);
 

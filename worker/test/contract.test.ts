@@ -53,6 +53,7 @@ describe("GET /openapi.json", () => {
       "GET /v1/jobs listJobs",
       "GET /v1/jobs/{job_id} getJob",
       "GET /v1/jobs/{job_id}/results getJobResults",
+      "GET /v1/webhooks/secret getWebhookSecret",
       "POST /v1/image/analysis analyseUpload",
       "POST /v1/image/analysis/url analyseUrl",
       "POST /v1/jobs submitJob",
@@ -68,6 +69,7 @@ describe("GET /openapi.json", () => {
       "JobResultLine",
       "UrlRequest",
       "ValidationEnvelope",
+      "WebhookSecret",
     ]);
     expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(["apiKey", "bearer"]);
     const upload = doc.paths["/v1/image/analysis"]?.post;

@@ -5,7 +5,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { AnalysisQuerySchema } from "../../../contract/analysis.ts";
-import { fieldError } from "../../../contract/errors.ts";
+import { ApiError, fieldError } from "../../../contract/errors.ts";
 import {
   IDEMPOTENCY_KEY_HEADER,
   JOB_IMAGES_FIELD,
@@ -14,6 +14,8 @@ import {
   JobRequestSchema,
   JobResultLineSchema,
   JobSchema,
+  WEBHOOK_SECRET_PATH,
+  WebhookSecretSchema,
 } from "../../../contract/jobs.ts";
 import { authenticate } from "../auth/index.ts";
 import { configFor } from "../config.ts";
@@ -29,6 +31,7 @@ export const JobNamed = {
   JobList: JobListSchema.openapi("JobList"),
   JobRequest: JobRequestSchema.openapi("JobRequest"),
   JobResultLine: JobResultLineSchema.openapi("JobResultLine"),
+  WebhookSecret: WebhookSecretSchema.openapi("WebhookSecret"),
 };
 
 /** A job's ID: `job_` and 32 hex digits. Anything else is not a job (404). */
@@ -65,6 +68,16 @@ export async function jobIdFor(owner: string, idempotencyKey: string | undefined
  */
 function receiveJob(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
+    // Refused before the body is read, so nothing is stored. A webhook URL often carries a token, and URLs end
+    // up in logs (proxies', the platform's): the callback URL travels in the body only.
+    if (new URL(c.req.url).searchParams.has("callback_url")) {
+      throw new ApiError(
+        400,
+        "invalid_callback_url",
+        "Send callback_url as a form field (multipart) or in the JSON body, never in the URL: URLs end up in logs",
+        { extra: { callback_url: "in the query" } },
+      );
+    }
     const config = configFor(c.env);
     const key = c.req.header(IDEMPOTENCY_KEY_HEADER);
     if (
@@ -77,9 +90,9 @@ function receiveJob(): MiddlewareHandler<AppEnv> {
     const jobId = await jobIdFor(owner, key);
     const type = c.req.header("Content-Type") ?? "";
     if (/^multipart\/form-data/i.test(type)) {
-      // A retried submission whose job exists is read (to compare it) but not stored again.
-      const exists = key !== undefined && (await c.env.JOBS.getByName(jobId).view(owner)) !== null;
-      c.set("job", { jobId, submission: await readMultipartSubmission(c.req.raw, c.env, config, jobId, !exists) });
+      // Always stored, under this attempt's own keys: a retry that finds its job deletes only what it wrote
+      // (http.ts), so every item of a job that is created has its bytes or its R2 object.
+      c.set("job", { jobId, submission: await readMultipartSubmission(c.req.raw, c.env, config, jobId) });
     } else {
       const submission = await readJsonSubmission(c.req.raw, config);
       c.set("job", { jobId, submission });
@@ -96,7 +109,7 @@ export const submitJobRoute = createRoute({
   tags: ["jobs"],
   summary: "Analyse many images in the background",
   description:
-    "JSON with the images' URLs, or multipart with the files in the repeated field `images` (parameters in the query). Everything is checked before anything is queued. Answers 202 with the job; poll `links.self`, download `links.results`, or give a `callback_url`.",
+    "JSON with the images' URLs, or multipart with the files in the repeated field `images` (parameters in the query, `callback_url` as a form field). Everything is checked before anything is queued. Answers 202 with the job; poll `links.self`, download `links.results`, or give a `callback_url` (in the body, never in the URL: a `callback_url` query parameter is refused with 400, since URLs end up in logs).",
   security: KEY_SECURITY,
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>(), receiveJob()] as const,
   request: {
@@ -106,9 +119,7 @@ export const submitJobRoute = createRoute({
         .optional()
         .describe("Makes a retried submission return the same job; the same key with another body is a 409."),
     }),
-    query: AnalysisQuerySchema.extend({
-      callback_url: z.string().optional().describe("Multipart submissions: the webhook URL (JSON: in the body)."),
-    }),
+    query: AnalysisQuerySchema,
     body: {
       required: false,
       description: "Required: one of the two forms.",
@@ -124,6 +135,11 @@ export const submitJobRoute = createRoute({
                 items: { type: "string", format: "binary" },
                 description: "The files (each at most MAX_UPLOAD_BYTES, all at most MAX_JOB_UPLOAD_BYTES).",
               },
+              callback_url: {
+                type: "string",
+                description:
+                  "Called with a signed POST (Standard Webhooks) when the job ends; checked like an image URL. At most once.",
+              },
             },
           },
         },
@@ -136,7 +152,7 @@ export const submitJobRoute = createRoute({
       headers: { Location: { schema: { type: "string" }, description: "The job's URL." } },
     },
     400: jsonAnswer(
-      "An invalid parameter, URL, file or callback_url (`item_index` says which item).",
+      "An invalid parameter, URL, file or callback_url (`item_index` says which item), or a callback_url in the query.",
       Named.ErrorEnvelope,
     ),
     401: COMMON_ERRORS[401],
@@ -161,11 +177,22 @@ export const listJobsRoute = createRoute({
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
   request: {
     query: z.object({
-      cursor: z.string().optional().describe("`next_cursor` of the previous page."),
+      cursor: z
+        .string()
+        .optional()
+        .describe("`next_cursor` of the previous page, exactly as it came (anything else is a 400 `invalid_cursor`)."),
       limit: z.coerce.number().int().min(1).max(100).optional().describe("Jobs per page (default 20)."),
     }),
   },
-  responses: { 200: jsonAnswer("A page of jobs.", JobNamed.JobList), 401: COMMON_ERRORS[401], 429: COMMON_ERRORS[429] },
+  responses: {
+    200: jsonAnswer("A page of jobs.", JobNamed.JobList),
+    400: jsonAnswer(
+      "`invalid_cursor`: a cursor that is not the previous page's `next_cursor` (or one that is no longer valid).",
+      Named.ErrorEnvelope,
+    ),
+    401: COMMON_ERRORS[401],
+    429: COMMON_ERRORS[429],
+  },
 });
 
 export const getJobRoute = createRoute({
@@ -229,6 +256,24 @@ export const deleteJobRoute = createRoute({
     204: { description: "The finished job was deleted." },
     401: COMMON_ERRORS[401],
     404: NOT_FOUND,
+    429: COMMON_ERRORS[429],
+  },
+});
+
+export const webhookSecretRoute = createRoute({
+  method: "get",
+  path: WEBHOOK_SECRET_PATH,
+  operationId: "getWebhookSecret",
+  tags: ["jobs"],
+  summary: "Your webhook signing secret",
+  description:
+    "The secret that signs the webhooks of your key's jobs (Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature`). Your own: derived from the service's secret and your key, so it is the same on every call and verifies no other key's webhooks. Fetch it once and verify each webhook with any Standard Webhooks library.",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  responses: {
+    200: jsonAnswer("Your secret.", JobNamed.WebhookSecret),
+    401: COMMON_ERRORS[401],
+    404: jsonAnswer("The service sends no webhooks (its operator has not set WEBHOOK_SECRET).", Named.ErrorEnvelope),
     429: COMMON_ERRORS[429],
   },
 });

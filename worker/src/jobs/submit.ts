@@ -5,10 +5,10 @@
  * - JSON: `{"items": [{"url", "id"?}], …parameters, "callback_url"?}`; every URL passes the same text checks as
  *   `POST /v1/image/analysis/url` (scheme, port, private or local address; names are resolved when the item
  *   is analysed, as for a single URL).
- * - multipart: the files in the repeated field `images`, parameters in the query. The body is streamed: each
- *   file is checked (size, empty, magic bytes) as it arrives; a small one is kept for the job's own rows (at
- *   most INLINE_JOB_MAX_BYTES of them), any other is written to R2 at once, so a 100 MiB job never sits in the
- *   Worker's memory.
+ * - multipart: the files in the repeated field `images`, parameters in the query, `callback_url` as a form
+ *   field. The body is streamed: each file is checked (size, empty, magic bytes) as it arrives; a small one is
+ *   kept for the job's own rows (at most INLINE_JOB_MAX_BYTES of them), any other is written to R2 at once, so a
+ *   100 MiB job never sits in the Worker's memory.
  *
  * Limits: MAX_JOB_ITEMS items, MAX_JOB_UPLOAD_BYTES in all, each file at most MAX_UPLOAD_BYTES: a job over
  * them is refused whole (413).
@@ -45,7 +45,10 @@ export interface Submission {
   callbackUrl: string | null;
   /** SHA-256 over the items and parameters: equal for a retried submission, different for another one. */
   fingerprint: string;
-  /** R2 keys written for this submission (deleted again if it is refused, or turns out to be a retry). */
+  /**
+   * R2 keys written by this attempt, its own (`jobs/<job>/<attempt>/<index>`): deleted again if it is refused,
+   * or finds its job already there.
+   */
   uploaded: string[];
   /** A JSON submission's body as sent, for the route's schema validation. */
   body?: Record<string, unknown>;
@@ -155,22 +158,34 @@ export async function readJsonSubmission(request: Request, config: WorkerConfig)
 }
 
 /**
- * A multipart submission: its files, each checked and (unless `store` is false: a retried submission whose job
- * exists) written to R2 under the job's prefix as it arrives.
+ * Where one attempt of a submission keeps its files in R2: under the job's prefix (whose clean-up deletes
+ * everything there), in a folder of its own. The job's ID follows from the owner and the Idempotency-Key, so
+ * two attempts of one submission (a client's retry, sent while the first is still uploading) name the same job:
+ * with keys of their own, the attempt that finds the job already created deletes its own files, never the live
+ * job's.
  *
  * @example
- * await readMultipartSubmission(request, env, config, "job_3f2a…", true);
+ * attemptPrefix("job_3f2a…"); // "jobs/job_3f2a…/9c1b0e2f4a6d8e10/"
+ */
+export function attemptPrefix(jobId: string): string {
+  return `${uploadPrefix(jobId)}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}/`;
+}
+
+/**
+ * A multipart submission: its files, each checked and (unless small enough for the job's rows) written to R2
+ * under this attempt's own prefix as it arrives.
+ *
+ * @example
+ * await readMultipartSubmission(request, env, config, "job_3f2a…");
  */
 export async function readMultipartSubmission(
   request: Request,
   env: Env,
   config: WorkerConfig,
   jobId: string,
-  store: boolean,
 ): Promise<Submission> {
-  const url = new URL(request.url);
-  const params = parseAnalysisParams(url.searchParams);
-  const callback = callbackUrl(url.searchParams.get("callback_url"), config);
+  const params = parseAnalysisParams(new URL(request.url).searchParams);
+  const prefix = attemptPrefix(jobId);
   const bodyCap = config.maxJobUploadBytes + MULTIPART_OVERHEAD_BYTES;
   const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
   if (declared > bodyCap) throw tooLarge(config.maxJobUploadBytes, declared, "Job");
@@ -180,6 +195,8 @@ export async function readMultipartSubmission(
   const items: JobItemSpec[] = [];
   const hashes: string[] = [];
   const uploaded: string[] = [];
+  let callback: string | null = null;
+  let callbackSeen = false;
   let inlineBytes = 0;
   try {
     const parts = parseMultipartStream(request.body, {
@@ -189,6 +206,17 @@ export async function readMultipartSubmission(
       maxParts: config.maxJobItems + 16,
     });
     for await (const part of parts) {
+      if (part.name === "callback_url") {
+        // Two would leave it unclear which one is called.
+        if (callbackSeen) {
+          throw new ApiError(400, "invalid_callback_url", "Send callback_url once", {
+            extra: { callback_url: "repeated" },
+          });
+        }
+        callbackSeen = true;
+        callback = callbackUrl(part.text.trim(), config);
+        continue;
+      }
       if (part.name !== JOB_IMAGES_FIELD) continue;
       const index = items.length;
       if (index >= config.maxJobItems) throw tooManyItems(config.maxJobItems, index + 1);
@@ -205,12 +233,11 @@ export async function readMultipartSubmission(
       const sha256 = await sha256Hex(bytes);
       hashes.push(sha256);
       const item: JobItemSpec = { ref: name, source: `upload:${name}`, kind: "upload", mediaType, sha256 };
-      // A retried submission whose job exists keeps nothing: its job has the files already.
-      if (store && bytes.length <= INLINE_FILE_MAX_BYTES && inlineBytes + bytes.length <= INLINE_JOB_MAX_BYTES) {
+      if (bytes.length <= INLINE_FILE_MAX_BYTES && inlineBytes + bytes.length <= INLINE_JOB_MAX_BYTES) {
         inlineBytes += bytes.length;
         item.bytes = bytes;
-      } else if (store) {
-        const key = `${uploadPrefix(jobId)}${index}`;
+      } else {
+        const key = `${prefix}${index}`;
         await env.UPLOADS.put(key, bytes, { httpMetadata: { contentType: mediaType } });
         uploaded.push(key);
         item.uploadKey = key;
