@@ -46,4 +46,22 @@ describe("README", () => {
     ]);
     expect(Object.fromEntries(decided)).toEqual(pkg.allowScripts);
   });
+
+  it("documents every setting the Worker reads and every error code the API may answer", () => {
+    const docs = read("README.md") + read("docs/OPERATIONS.md");
+    const settings = [...read("worker/src/settings.ts").matchAll(/^\s+([A-Z][A-Z0-9_]+)\?: string;/gm)].map(
+      (m) => m[1],
+    );
+    expect(settings.length).toBeGreaterThan(20);
+    expect(settings.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
+    const errors = read("contract/errors.ts");
+    const codes = [...(/ERROR_CODES = \[([\s\S]*?)\] as const/.exec(errors)?.[1] ?? "").matchAll(/"([a-z_]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(codes.length).toBeGreaterThan(30);
+    const table = read("docs/OPERATIONS.md").slice(read("docs/OPERATIONS.md").indexOf("## What each error code means"));
+    expect(
+      codes.filter((code) => !table.includes(`\`${code}\``) && !read("README.md").includes(`\`${code}\``)),
+    ).toEqual([]);
+  });
 });
