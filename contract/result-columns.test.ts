@@ -1,7 +1,9 @@
+import { stringify } from "csv-stringify/sync";
 import { describe, expect, it } from "vitest";
 import { MAX_COLORS, parseAnalysisParams } from "./analysis.ts";
 import examples from "./examples.json" with { type: "json" };
-import { flattenResult, RESULT_FIELDS, resultColumns } from "./result-columns.ts";
+import type { JobResultLine } from "./jobs.ts";
+import { flattenResult, jobCsv, RESULT_FIELDS, resultColumns, safeCell } from "./result-columns.ts";
 import { AnalysisResponseSchema } from "./schemas.ts";
 
 const columns = (query: string) => resultColumns(parseAnalysisParams(new URLSearchParams(query)));
@@ -116,5 +118,57 @@ describe("flattenResult", () => {
       "overlay.wcag_aa": false,
       "overlay.bands.left": null,
     });
+  });
+});
+
+describe("safeCell", () => {
+  it.each([
+    ["=", '=HYPERLINK("http://x","y")'],
+    ["+", "+1+cmd|' /C calc'!A0"],
+    ["-", "-2+3"],
+    ["@", "@SUM(A1:A2)"],
+    ["tab", "\t=1+1"],
+    ["carriage return", "\r=1+1"],
+  ])("prefixes a string that starts with %s with a single quote", (_, value) => {
+    expect(safeCell(value)).toBe(`'${value}`);
+  });
+
+  it("leaves other strings, numbers (negative ones too), empty cells and booleans as they are", () => {
+    for (const value of ["sku-1", "a=b", "", " =1", "'quoted", "https://example.com/=x.png", "true", "false"]) {
+      expect(safeCell(value), value).toBe(value);
+    }
+    for (const value of [-3, -0.5, 0, 42]) expect(safeCell(value)).toBe(value);
+    expect(safeCell(null)).toBeNull();
+  });
+});
+
+describe("jobCsv", () => {
+  const params = parseAnalysisParams(new URLSearchParams("metrics=brightness"));
+  const result = { ...examples.brightness.value, cached: false, processing_time_ms: 12 } as never;
+
+  it("neutralises a caller's formula in any string cell, and writes numbers and booleans as they are", () => {
+    const csv = jobCsv(params);
+    const failed = csv.row({
+      index: 0,
+      id: '=HYPERLINK("http://x","y")',
+      source: "upload:@evil.png",
+      status: "failed",
+      error: { error: "-not an image", code: "invalid_image" },
+    } as JobResultLine);
+    expect(failed.slice(0, 6)).toEqual([
+      0,
+      `'=HYPERLINK("http://x","y")`,
+      "upload:@evil.png", // starts with `u`: not a formula
+      "failed",
+      "invalid_image",
+      "'-not an image",
+    ]);
+    const succeeded = csv.row({ index: 1, id: "+1", source: "https://example.com/a.png", status: "succeeded", result });
+    expect(succeeded.slice(0, 4)).toEqual([1, "'+1", "https://example.com/a.png", "succeeded"]);
+    const cell = (column: string) => succeeded[csv.header.indexOf(column)];
+    expect(cell("result.brightness_score")).toBe(examples.brightness.value.brightness_score);
+    expect(cell("result.cached")).toBe("false");
+    // As the API and the CLI write it: the quote inside the field, which RFC 4180 quoting wraps whole.
+    expect(stringify([failed.slice(0, 2)])).toBe(`0,"'=HYPERLINK(""http://x"",""y"")"\n`);
   });
 });

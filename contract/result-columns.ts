@@ -160,6 +160,26 @@ export const CSV_BASE_COLUMNS = ["index", "id", "source", "status", "error_code"
 /** A CSV cell as written: a boolean as JSON writes it, a null (or a value the result lacks) as an empty cell. */
 export type CsvCell = string | number | null;
 
+/**
+ * The first characters that make a spreadsheet (Excel, LibreOffice, Google Sheets) read a cell as a formula:
+ * `=`, `+`, `-`, `@`, tab and carriage return (OWASP, "CSV Injection").
+ */
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A string cell as a spreadsheet will show it, never run it: one that starts like a formula gets a leading `'`,
+ * which spreadsheets take for "text" and do not show (OWASP's rule). An item's `id`, file name, URL and error text
+ * come from whoever submitted the job, and `=HYPERLINK(…)` or `=WEBSERVICE(…)` in one would run in the
+ * spreadsheet of whoever opens the results. Numbers are not strings here, so a negative number stays a number.
+ *
+ * @example
+ * safeCell('=HYPERLINK("http://x","y")'); // `'=HYPERLINK("http://x","y")`
+ * safeCell(-3); // -3
+ */
+export function safeCell(value: CsvCell): CsvCell {
+  return typeof value === "string" && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
 /** The header, the row maker and what had no column, of one job's (or one parameter set's) results as CSV. */
 export interface JobCsv {
   /** `CSV_BASE_COLUMNS`, then `result.` and each of `resultColumns(params)`. */
@@ -176,8 +196,9 @@ export interface JobCsv {
  * follows from the parameters alone (`resultColumns`); a failed or cancelled item has its error's code and message
  * and empty result cells; a succeeded one has empty error cells and an empty cell for each value it does not have.
  * Booleans are written `true`/`false` here, since a CSV writer's default may write `false` as an empty cell
- * (csv-stringify's does), which would read as a value the result does not have. Give the rows to any RFC 4180
- * writer.
+ * (csv-stringify's does), which would read as a value the result does not have. Every string cell that a
+ * spreadsheet would run as a formula starts with `'` (`safeCell`), whoever reads the file. Give the rows to any
+ * RFC 4180 writer.
  *
  * @example
  * const csv = jobCsv(parseAnalysisParams(new URLSearchParams("metrics=sharpness")));
@@ -188,7 +209,7 @@ export function jobCsv(params: AnalysisParams): JobCsv {
   const columns = resultColumns(params);
   const listed = new Set(columns);
   const unlisted = new Set<string>();
-  const row = (line: JobResultLine): CsvCell[] => {
+  const cells = (line: JobResultLine): CsvCell[] => {
     const base = [line.index, line.id, line.source, line.status];
     if (line.status !== "succeeded") return [...base, line.error.code, line.error.error, ...columns.map(() => null)];
     const flat = flattenResult(line.result);
@@ -204,5 +225,6 @@ export function jobCsv(params: AnalysisParams): JobCsv {
       }),
     ];
   };
+  const row = (line: JobResultLine) => cells(line).map(safeCell);
   return { header: [...CSV_BASE_COLUMNS, ...columns.map((column) => `result.${column}`)], row, unlisted };
 }

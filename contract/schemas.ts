@@ -235,6 +235,12 @@ export const HealthResponseSchema = z.object({
   status: z.enum(["healthy", "unhealthy"]).describe("`unhealthy` (with 503) when a setting of the service is invalid."),
   service: z.literal("image-insights-api"),
   version: z.string(),
+  reason: z
+    .string()
+    .optional()
+    .describe(
+      "Why it is unhealthy, where anyone may know it: no API key is configured and the API is not public, so every call is refused. Absent otherwise (an invalid setting is named in the log only).",
+    ),
 });
 
 export const DeepHealthResponseSchema = HealthResponseSchema.extend({

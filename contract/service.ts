@@ -23,6 +23,8 @@ export interface HealthResponse {
   status: "healthy" | "unhealthy";
   service: typeof SERVICE_NAME;
   version: string;
+  /** Why it is unhealthy, where a caller may know it (the Worker with no API key). */
+  reason?: string;
 }
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;

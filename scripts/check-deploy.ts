@@ -9,6 +9,11 @@
  * `RATE_LIMIT_PERIOD_S` equal to the rate limiter's `period`. A value that passes here is one the deployed
  * Worker accepts; one that fails would have made every request a 503 `misconfigured`.
  *
+ * Secrets are not in wrangler.toml, so it cannot tell whether `API_KEYS` is set: where `[vars]` leave the API
+ * closed (PUBLIC_API not true), it prints a notice that the Worker answers nothing until the secret is put, and
+ * that `GET /health` says unhealthy until then (`settingsNotices`). A notice, not a failure: the secret may well
+ * be set already, outside this file.
+ *
  * wrangler (4.86, and still 4.156) runs `docker` to build the container image even for a dry run, and this machine
  * (like CI) has no Docker engine. WRANGLER_DOCKER_BIN points it at a stub that exits 0, so the dry run checks the
  * bundle and the config; the image itself is built and run by ../shared/tools/image-check instead.
@@ -19,13 +24,33 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
-import { loadConfig, MAX_CONTAINER_INSTANCES, type Vars } from "../worker/src/settings.ts";
+import { loadConfig, MAX_CONTAINER_INSTANCES, refusesEveryCall, type Vars } from "../worker/src/settings.ts";
 
 interface WranglerToml {
   vars?: Record<string, unknown>;
   containers?: Array<{ class_name?: string; max_instances?: number }>;
   ratelimits?: Array<{ name?: string; simple?: { period?: number } }>;
   env?: Record<string, Omit<WranglerToml, "env">>;
+}
+
+type Table = Omit<WranglerToml, "env">;
+
+/** Each `[vars]` table (the top level's, then each `[env.NAME]`'s) with where it is, its env's name and its vars. */
+function varsTables(toml: WranglerToml): Array<{ where: string; env: string | null; table: Table; vars: Vars }> {
+  const tables: Array<[string, string | null, Table]> = [
+    ["[vars]", null, toml],
+    ...Object.entries(toml.env ?? {}).map(([name, table]): [string, string, Table] => [
+      `[env.${name}.vars]`,
+      name,
+      { ...toml, ...table, vars: { ...table.vars } },
+    ]),
+  ];
+  return tables.map(([where, env, table]) => ({
+    where,
+    env,
+    table,
+    vars: Object.fromEntries(Object.entries(table.vars ?? {}).map(([k, v]) => [k, String(v)])) as Vars,
+  }));
 }
 
 /**
@@ -43,17 +68,9 @@ export function settingsProblems(tomlText: string): string[] {
       `[[containers]] max_instances is ${maxInstances} but worker/src/config.ts MAX_CONTAINER_INSTANCES is ${MAX_CONTAINER_INSTANCES}: keep them equal`,
     );
   }
-  const tables: Array<[string, Omit<WranglerToml, "env">]> = [
-    ["[vars]", toml],
-    ...Object.entries(toml.env ?? {}).map(([name, table]): [string, Omit<WranglerToml, "env">] => [
-      `[env.${name}.vars]`,
-      { ...toml, ...table, vars: { ...table.vars } },
-    ]),
-  ];
-  for (const [where, table] of tables) {
-    const vars = Object.fromEntries(Object.entries(table.vars ?? {}).map(([k, v]) => [k, String(v)]));
+  for (const { where, table, vars } of varsTables(toml)) {
     try {
-      const config = loadConfig(vars as Vars);
+      const config = loadConfig(vars);
       const period = table.ratelimits?.find((r) => r.name === "RATE_LIMITER")?.simple?.period;
       if (period !== undefined && period !== config.rateLimitPeriodS) {
         problems.push(
@@ -67,13 +84,42 @@ export function settingsProblems(tomlText: string): string[] {
   return problems;
 }
 
+/**
+ * What a wrangler.toml's settings leave to be done outside it, which this check cannot see: a closed API (PUBLIC_API
+ * not true, outside development) needs the API_KEYS secret, or the Worker refuses every call. One notice per
+ * `[vars]` table whose settings are valid; with no keys in the file (they are a secret) that is every closed one.
+ *
+ * @example
+ * settingsNotices('[vars]\nPUBLIC_API = "false"'); // ["[vars]: PUBLIC_API is not \"true\", so the Worker needs … npx wrangler secret put API_KEYS …"]
+ */
+export function settingsNotices(tomlText: string): string[] {
+  const notices: string[] = [];
+  for (const { where, env, vars } of varsTables(parse(tomlText) as WranglerToml)) {
+    let closed: boolean;
+    try {
+      closed = refusesEveryCall(loadConfig(vars));
+    } catch {
+      continue; // settingsProblems says what is wrong with it
+    }
+    if (closed) {
+      const command = `npx wrangler secret put API_KEYS${env ? ` --env ${env}` : ""}`;
+      notices.push(
+        `${where}: PUBLIC_API is not "true", so the Worker needs API keys, a secret this check cannot see: until \`${command}\` has set them it answers every API call 401, and GET /health 503 unhealthy`,
+      );
+    }
+  }
+  return notices;
+}
+
 function main(): number {
-  const problems = settingsProblems(readFileSync("wrangler.toml", "utf8"));
+  const text = readFileSync("wrangler.toml", "utf8");
+  const problems = settingsProblems(text);
   if (problems.length > 0) {
     for (const problem of problems) console.error(`check:deploy: ${problem}`);
     return 1;
   }
   console.log("check:deploy: wrangler.toml's settings are ones the Worker accepts");
+  for (const notice of settingsNotices(text)) console.log(`check:deploy: notice: ${notice}`);
 
   const stubDir = mkdtempSync(join(tmpdir(), "docker-stub-"));
   const stub = join(stubDir, "docker");

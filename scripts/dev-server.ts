@@ -34,12 +34,19 @@ export async function until<T>(
   }
 }
 
-export async function startDevServer(): Promise<DevServer> {
+/** `env`: more environment for the dev script (e.g. DEV_RATE_LIMIT_PER_MINUTE). */
+export async function startDevServer(env: Record<string, string> = {}): Promise<DevServer> {
   const [port, containerPort] = [await freePort(), await freePort()];
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "scripts/dev.ts"], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), CONTAINER_PORT: String(containerPort), DEV_CONTAINER_MODE: "local" },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      CONTAINER_PORT: String(containerPort),
+      DEV_CONTAINER_MODE: "local",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   child.stdout?.on("data", (chunk) => {

@@ -8,10 +8,15 @@
  *   as Cloudflare would start a new container.
  *
  * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started.
+ *
+ * The rate limit is wrangler.toml's (120 a minute per client), as deployed; DEV_RATE_LIMIT_PER_MINUTE=N runs
+ * wrangler on a copy of wrangler.toml with N instead (scripts/dev-rate-limit.ts says why a copy, and where the
+ * counts are kept).
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
+import { devRateLimit, rateLimitOf, writeDevConfig } from "./dev-rate-limit.ts";
 
 const port = process.env.PORT ?? "8787";
 const containerPort = Number(process.env.CONTAINER_PORT ?? "8080");
@@ -55,6 +60,10 @@ const wranglerArgs = [
   "--var",
   "ENVIRONMENT:development",
 ];
+// Read, refused when it is no number, and its config written, before anything starts.
+const wranglerToml = readFileSync("wrangler.toml", "utf8");
+const perMinute = devRateLimit(process.env.DEV_RATE_LIMIT_PER_MINUTE);
+const devConfig = perMinute === null ? null : writeDevConfig(process.cwd(), wranglerToml, perMinute);
 let worker: ChildProcess;
 if (dockerEngineAnswers()) {
   say("mode: docker (a Docker engine answers: wrangler dev builds and runs the real container)");
@@ -71,6 +80,18 @@ if (dockerEngineAnswers()) {
 // download from workers.cloudflare.com (and, offline, a warning with a stack trace), as the scripts' `cf: false`.
 const wranglerVersion: string = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
 say(`wrangler ${wranglerVersion} (pinned in package.json: README, "Toolchain", says why)`);
+// The limit, said once: a loop of requests that meets 429 under dev should not be a surprise.
+if (perMinute === null) {
+  const deployed = rateLimitOf(wranglerToml);
+  say(
+    `rate limit: ${deployed ? `${deployed.limit} requests per ${deployed.period} s` : "wrangler.toml's [[ratelimits]]"} per client, as deployed (DEV_RATE_LIMIT_PER_MINUTE=1000 raises it; rm -rf .wrangler/state/v3/ratelimit resets the counts)`,
+  );
+} else if (devConfig) {
+  wranglerArgs.push("--config", devConfig);
+  say(
+    `rate limit: ${perMinute} requests a minute per client (DEV_RATE_LIMIT_PER_MINUTE; wrangler.toml's own is for deploys)`,
+  );
+}
 worker = spawn(process.execPath, wranglerArgs, {
   stdio: "inherit",
   env: {

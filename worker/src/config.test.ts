@@ -43,6 +43,15 @@ describe("loadConfig", () => {
     ],
     [{ RESULT_CACHE_SCOPE: "tenant" }, /Expected one of key, shared for RESULT_CACHE_SCOPE but received tenant/],
     [{ URL_ALLOWED_PORTS: "443,99999" }, /Expected port numbers from 1 to 65535 for URL_ALLOWED_PORTS/],
+    // Test-only settings in production (ENVIRONMENT unset is production).
+    [
+      { ALLOW_PRIVATE_SOURCE_ADDRESSES: "http://127.0.0.1:9000", ENVIRONMENT: "production", DNS_RESOLVER_URL: "" },
+      /Expected false \(or nothing\) in production for ALLOW_PRIVATE_SOURCE_ADDRESSES, a setting for tests that turns the SSRF checks off for an origin, but received http:\/\/127.0.0.1:9000/,
+    ],
+    [
+      { ALLOW_PRIVATE_SOURCE_ADDRESSES: "http://10.0.0.5:80", ENVIRONMENT: "", DNS_RESOLVER_URL: "" },
+      /in production for ALLOW_PRIVATE_SOURCE_ADDRESSES/,
+    ],
   ])("refuses %j with a message that says what is expected", (vars, message) => {
     expect(() => with_(vars)).toThrow(message);
   });
@@ -53,12 +62,29 @@ describe("loadConfig", () => {
       ENVIRONMENT: undefined,
       RESULT_CACHE_SCOPE: undefined,
       DNS_RESOLVER_URL: undefined,
+      // The tests' private origins are refused in production.
+      ALLOW_PRIVATE_SOURCE_ADDRESSES: undefined,
     } as Env);
     expect(config.environment).toBe("production");
     expect(config.resultCacheScope).toBe("key");
     expect(config.urlAllowedPorts).toEqual([80, 443]);
     expect(durationMs("90s")).toBe(90_000);
     expect(durationMs("2h")).toBe(7_200_000);
+  });
+
+  it("takes private origins outside production only, and false or nothing in production", () => {
+    const origins = "http://127.0.0.1:9000,http://10.0.0.5:8080";
+    expect(with_({ ALLOW_PRIVATE_SOURCE_ADDRESSES: origins, ENVIRONMENT: "test" }).allowedPrivateOrigins).toEqual([
+      "http://127.0.0.1:9000",
+      "http://10.0.0.5:8080",
+    ]);
+    expect(
+      with_({ ALLOW_PRIVATE_SOURCE_ADDRESSES: origins, ENVIRONMENT: "development" }).allowedPrivateOrigins,
+    ).toHaveLength(2);
+    for (const off of ["", "false", " FALSE "]) {
+      const config = with_({ ALLOW_PRIVATE_SOURCE_ADDRESSES: off, ENVIRONMENT: "production", DNS_RESOLVER_URL: "" });
+      expect(config.allowedPrivateOrigins, off).toEqual([]);
+    }
   });
 });
 

@@ -135,7 +135,7 @@ export interface Vars {
   WEBHOOK_RETRY_BASE_S?: string;
   /** Tests only, refused in production: the share (0–1) of job deliveries the consumer fails on purpose. */
   JOB_FAULT_RATE?: string;
-  /** Tests only: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
+  /** Tests only, refused in production: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
   ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
   /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
   LOCAL_CONTAINER_URL?: string;

@@ -181,8 +181,9 @@ describe("authentication", () => {
       const form = new FormData();
       form.append("image", new Blob([png(3)], { type: "image/png" }), "a.png");
       const request = new Request("https://api.test/v1/image/analysis", { method: "POST", body: form });
-      // The tests' own resolver is plain http, which production refuses: use the default there.
-      return worker.fetch(request, { ...env, DNS_RESOLVER_URL: "", ...vars }, createExecutionContext());
+      // The tests' own resolver is plain http, and their private origins are for tests: production refuses both.
+      const production = { DNS_RESOLVER_URL: "", ALLOW_PRIVATE_SOURCE_ADDRESSES: "" };
+      return worker.fetch(request, { ...env, ...production, ...vars }, createExecutionContext());
     };
     expect((await call({ API_KEYS: "", ENVIRONMENT: "production" })).status).toBe(401);
     expect((await call({ API_KEYS: "", ENVIRONMENT: "test" })).status).toBe(401);

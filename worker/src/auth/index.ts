@@ -4,6 +4,8 @@
  * - Keys come from the secret `API_KEYS` (comma-separated: during a rotation the old and the new key are
  *   both valid), sent as `X-API-Key: <key>` or `Authorization: Bearer <key>` (RFC 6750 §2.1). Never from the
  *   query string, where keys end up in logs and browser history (RFC 6750 §5.3).
+ * - A named key (`acme:<secret>`, settings.ts `apiKeys`) is its id: every secret of `acme` is one principal,
+ *   so its jobs, cache and rate limit outlive a rotation. A plain key is a hash prefix of itself, as always.
  * - Compared in constant time: both sides are hashed with SHA-256 first, so the comparison takes the same time
  *   whatever the length or content of the key presented, then `crypto.subtle.timingSafeEqual`; every
  *   configured key is compared, with no early exit.
@@ -15,11 +17,15 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
 import { SERVICE_NAME } from "../../../contract/service.ts";
-import { configFor, type Env, type WorkerConfig } from "../config.ts";
+import { type ApiKey, configFor, type Env, type WorkerConfig } from "../config.ts";
 import { sha256, sha256Hex } from "../digest.ts";
 import { log } from "../log.ts";
+import { clientBucket } from "./address.ts";
 
-/** Who a request is, for rate limiting: a hash prefix of its key (never the key), or its client address. */
+/**
+ * Who a request is, for its jobs, its part of the result cache and its rate limit: a named key's id, a hash
+ * prefix of a plain key (never the key), or its client's address (an IPv6 client's /64, address.ts).
+ */
 export type Principal = { kind: "key"; id: string } | { kind: "ip"; id: string };
 
 export type AuthVariables = { principal: Principal };
@@ -39,19 +45,44 @@ export function presentedKey(headers: Headers): string | null {
 }
 
 /**
- * Whether `presented` is one of `keys`, in time that depends on neither.
+ * The configured key whose secret is `presented`, or null, in time that depends on neither: every secret is
+ * compared, whichever matches.
  *
  * @example
- * await isValidKey("k2", ["k1", "k2"]); // true
+ * await matchingKey("k2", [{ id: null, secret: "k1" }, { id: "acme", secret: "k2" }]); // { id: "acme", secret: "k2" }
  */
-export async function isValidKey(presented: string, keys: readonly string[]): Promise<boolean> {
+export async function matchingKey(presented: string, keys: readonly ApiKey[]): Promise<ApiKey | null> {
   const digest = await sha256(presented);
-  let valid = false;
+  let match: ApiKey | null = null;
   for (const key of keys) {
-    // `|=` and no break: every key is compared, whichever matches.
-    valid = crypto.subtle.timingSafeEqual(digest, await sha256(key)) || valid;
+    // No break: every secret is compared, whichever matches.
+    const equal = crypto.subtle.timingSafeEqual(digest, await sha256(key.secret));
+    match = equal ? key : match;
   }
-  return valid;
+  return match;
+}
+
+/**
+ * The principal of a request that presented `key`. A named key's id is used as it is; a plain key's is the first
+ * 16 hex digits of its SHA-256, as before named keys existed, so the jobs and cache of keys in use stay theirs.
+ * The two never meet: settings.ts refuses a named id of 16 lowercase hex digits.
+ *
+ * @example
+ * await keyPrincipal({ id: "acme", secret: "k1" }); // { kind: "key", id: "acme" }
+ * await keyPrincipal({ id: null, secret: "k1" }); // { kind: "key", id: "6ab9f1eb8f7d3388" }
+ */
+export async function keyPrincipal(key: ApiKey): Promise<Principal> {
+  return { kind: "key", id: key.id ?? (await sha256Hex(key.secret)).slice(0, 16) };
+}
+
+/**
+ * The principal of a request on an open API: its client's address, an IPv6 client's /64.
+ *
+ * @example
+ * addressPrincipal("2001:db8:1:2::7"); // { kind: "ip", id: "2001:db8:1:2::/64" }
+ */
+export function addressPrincipal(connectingIp: string | undefined): Principal {
+  return { kind: "ip", id: clientBucket(connectingIp ?? "unknown") };
 }
 
 function unauthorized(): ApiError {
@@ -79,8 +110,9 @@ export function authenticate<E extends { Bindings: Env; Variables: AuthVariables
   return async (c, next) => {
     const config = configFor(c.env);
     const presented = presentedKey(c.req.raw.headers);
-    if (presented !== null && config.apiKeys.length > 0 && (await isValidKey(presented, config.apiKeys))) {
-      c.set("principal", { kind: "key", id: (await sha256Hex(presented)).slice(0, 16) });
+    const key = presented !== null && config.apiKeys.length > 0 ? await matchingKey(presented, config.apiKeys) : null;
+    if (key) {
+      c.set("principal", await keyPrincipal(key));
       return next();
     }
     const open = openReason(config);
@@ -90,7 +122,7 @@ export function authenticate<E extends { Bindings: Env; Variables: AuthVariables
       announced.add(c.env);
       log("warn", "the API is open: analysis requests need no key", { reason: open });
     }
-    c.set("principal", { kind: "ip", id: c.req.header("CF-Connecting-IP") ?? "unknown" });
+    c.set("principal", addressPrincipal(c.req.header("CF-Connecting-IP")));
     return next();
   };
 }

@@ -30,8 +30,9 @@ export interface CacheHit {
 const KEY_PREFIX = "result:";
 
 /**
- * Which part of the cache a request may see: `shared`, or one API key's own (`key:<hash prefix>`), so that a
- * hit (`cached: true`) never tells one tenant what another analysed (RESULT_CACHE_SCOPE, docs/SECURITY.md).
+ * Which part of the cache a request may see: `shared`, or one API key's own (`key:<id>` for a named key, whose
+ * secrets share it; `key:<hash prefix>` for a plain one), so that a hit (`cached: true`) never tells one tenant
+ * what another analysed (RESULT_CACHE_SCOPE, docs/SECURITY.md).
  *
  * @example
  * cachePartition("key", { kind: "key", id: "3f2a…" }); // "key:3f2a…"

@@ -26,6 +26,21 @@ export function health(): HealthResponse {
 }
 
 /**
+ * Why a Worker that no one can call is unhealthy, and what its operator does about it. Said to anyone who asks:
+ * that no key is configured is no secret worth keeping, since every call already answers 401.
+ */
+export const NO_API_KEYS_REASON =
+  'No API key is configured and PUBLIC_API is not "true", so every API call is refused (401): set keys with `npx wrangler secret put API_KEYS`, or PUBLIC_API = "true" for an open API.';
+
+/**
+ * The health answer of a Worker that refuses every call (settings.ts `refusesEveryCall`): every setting is valid,
+ * yet it serves no one, and a monitor that sees `healthy` would never say so.
+ */
+export function keylessHealth(): HealthResponse {
+  return { ...health(), status: "unhealthy", reason: NO_API_KEYS_REASON };
+}
+
+/**
  * Probes every instance in parallel, reading state only (`warm`: the cron's start of every instance).
  *
  * @example

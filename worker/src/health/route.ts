@@ -6,9 +6,11 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 
 import { authenticate } from "../auth/index.ts";
+import { configFor, refusesEveryCall } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
+import { keylessHealth } from "./index.ts";
 
 const isDeep = (c: { req: { query(name: string): string | undefined } }) => c.req.query("deep") === "1";
 
@@ -17,7 +19,19 @@ function whenDeep(middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppE
   return (c, next) => (isDeep(c) ? middleware(c, next) : next());
 }
 
-const UNHEALTHY = jsonAnswer('A setting of the service is invalid: `{"status":"unhealthy"}`.', Named.HealthResponse);
+/**
+ * A Worker with no API key that is not open answers 401 to every call: a health check says so (503, with a
+ * `reason`) before anything else, `deep=1` included, rather than `healthy` over a service no one can use.
+ */
+const unlessRefusingEveryCall: MiddlewareHandler<AppEnv> = async (c, next) => {
+  if (refusesEveryCall(configFor(c.env))) return c.json(keylessHealth(), 503);
+  return next();
+};
+
+const UNHEALTHY = jsonAnswer(
+  'A setting of the service is invalid, or no API key is configured and the API is not public, so every call would be refused (then `reason` says what to do): `{"status":"unhealthy"}`.',
+  Named.HealthResponse,
+);
 
 export const healthRoute = createRoute({
   method: "get",
@@ -28,7 +42,7 @@ export const healthRoute = createRoute({
   description:
     "Open without a key, and never touches a container. `deep=1` adds each instance's state, read without starting or waking its container; it needs a key and is rate limited like the API.",
   security: [{}, ...KEY_SECURITY],
-  middleware: [whenDeep(authenticate<AppEnv>()), whenDeep(rateLimit<AppEnv>())] as const,
+  middleware: [unlessRefusingEveryCall, whenDeep(authenticate<AppEnv>()), whenDeep(rateLimit<AppEnv>())] as const,
   request: {
     query: z.object({
       deep: z.enum(["1"]).optional().describe("1: add each container instance's state (needs a key)."),
@@ -49,5 +63,6 @@ export const rootRoute = createRoute({
   tags: ["service"],
   summary: "The Worker's health, as the reference service answers its root",
   security: [{}],
+  middleware: [unlessRefusingEveryCall] as const,
   responses: { 200: jsonAnswer("Healthy.", Named.HealthResponse), 503: UNHEALTHY },
 });

@@ -219,7 +219,7 @@ export const jobResultsRoute = createRoute({
   tags: ["jobs"],
   summary: "A job's results, as NDJSON or CSV",
   description:
-    "Streamed in item order; while the job runs, only the items already finished. NDJSON by default; CSV with `Accept: text/csv` or `format=csv` (one row per item; a header row whose columns follow from the job's parameters alone, nested fields flattened with dotted names; a value a result does not have is an empty cell).",
+    "Streamed in item order; while the job runs, only the items already finished. NDJSON by default; CSV with `Accept: text/csv` or `format=csv` (one row per item; a header row whose columns follow from the job's parameters alone, nested fields flattened with dotted names; a value a result does not have is an empty cell; a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so no spreadsheet runs it as a formula).",
   security: KEY_SECURITY,
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
   request: {

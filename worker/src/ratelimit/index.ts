@@ -1,6 +1,7 @@
 /**
  * Per-client rate limiting with the Workers Rate Limiting binding (`[[ratelimits]]` in wrangler.toml),
- * keyed by API key (a hash prefix, never the key) or, where the API is open, by client address.
+ * keyed by API key (a named key's id, whichever of its secrets is sent; a plain key's hash prefix, never the key)
+ * or, where the API is open, by client address (an IPv6 client's /64: auth/address.ts).
  * Over the limit: 429 with `Retry-After` (RFC 6585 §4). 429 is only ever this: a container that is
  * overloaded answers 503.
  *
