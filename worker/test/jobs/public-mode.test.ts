@@ -11,7 +11,7 @@ import worker from "../../src/index.ts";
 const PUBLIC = { API_KEYS: "", PUBLIC_API: "true" };
 const NAT_ADDRESS = "203.0.113.7";
 
-function call(path: string, init: RequestInit = {}, headers: Record<string, string> = {}): Promise<Response> {
+async function call(path: string, init: RequestInit = {}, headers: Record<string, string> = {}): Promise<Response> {
   const request = new Request(`https://api.test${path}`, {
     ...init,
     headers: { "CF-Connecting-IP": NAT_ADDRESS, ...headers, ...(init.headers as Record<string, string>) },
@@ -33,7 +33,8 @@ describe("a public deployment's jobs", () => {
     const token = { "X-Job-Token": job.job_token as string };
 
     // A neighbour behind the same NAT (same address) without the token, or with another, sees nothing.
-    for (const headers of [{}, { "X-Job-Token": "jt_00000000000000000000000000000000" }]) {
+    const strangers: Record<string, string>[] = [{}, { "X-Job-Token": "jt_00000000000000000000000000000000" }];
+    for (const headers of strangers) {
       expect((await call(`/v1/jobs/${job.job_id}`, {}, headers)).status).toBe(404);
       expect((await call(`/v1/jobs/${job.job_id}/results`, {}, headers)).status).toBe(404);
       expect((await call(`/v1/jobs/${job.job_id}`, { method: "DELETE" }, headers)).status).toBe(404);
