@@ -1,6 +1,6 @@
 /**
- * Facts about the service that both programs state: its name, the analysis route, the header that carries
- * the request ID. Kept apart from errors so that each file has one subject.
+ * Facts about the service that both programs state: its name, the analysis route, the headers that carry
+ * the request ID and an analysis's priority. Kept apart from errors so that each file has one subject.
  */
 
 /** The name in `/health` answers, as the reference service reports it. */
@@ -17,6 +17,28 @@ export const IMAGE_FIELD = "image";
 
 /** The header that carries a request's ID from the caller, through the Worker, into the container and back. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/**
+ * Internal header from the Worker, through the Durable Object, to the container: `batch` marks a job item, which
+ * waits behind single requests in the container and may use only some of its decode slots. Absent (or any other
+ * value) is a single, interactive request: a caller can only ever lower its own priority with it, and the Worker
+ * sends it only for job items.
+ */
+export const PRIORITY_HEADER = "X-Analysis-Priority";
+
+/** Who waits for an analysis: a caller at the other end (`interactive`), or a job's consumer (`batch`). */
+export type AnalysisPriority = "interactive" | "batch";
+
+/**
+ * The priority a PRIORITY_HEADER value asks for.
+ *
+ * @example
+ * priorityFrom("batch"); // "batch"
+ * priorityFrom(null); // "interactive"
+ */
+export function priorityFrom(header: string | null | undefined): AnalysisPriority {
+  return header?.trim().toLowerCase() === "batch" ? "batch" : "interactive";
+}
 
 /** `GET /health` answer of either program. */
 export interface HealthResponse {

@@ -4,15 +4,17 @@
  *
  * It is also where identical concurrent analyses meet: the Worker routes by the image's hash, so every
  * upload of the same bytes reaches the same instance, which runs one analysis for all of them (the stampede
- * defence of issue #4) and stores the result in KV once.
+ * defence of issue #4) and stores the result in KV once. That analysis belongs to none of them: it has its own
+ * copy of the upload and its own abort signal, so a caller that goes away only stops waiting, and the analysis
+ * is given up only once no caller waits for it.
  *
  * Settings are class fields, as `@cloudflare/containers` expects; the ones that come from configuration are
  * set in the constructor once `env` is known.
  */
 import { Container } from "@cloudflare/containers";
 import type { AnalysisResponse } from "../../../contract/analysis.ts";
-import { type ApiError, containerFailed, unavailable } from "../../../contract/errors.ts";
-import { REQUEST_ID_HEADER } from "../../../contract/service.ts";
+import { ApiError, containerFailed, unavailable } from "../../../contract/errors.ts";
+import { type AnalysisPriority, PRIORITY_HEADER, priorityFrom, REQUEST_ID_HEADER } from "../../../contract/service.ts";
 import { storeResult } from "../cache/index.ts";
 import { CONTAINER_PORT, configFor, type Env, type WorkerConfig } from "../config.ts";
 import { describeCause, log } from "../log.ts";
@@ -42,6 +44,23 @@ interface Outcome {
   body: string;
 }
 
+/**
+ * One analysis that identical requests share. It runs on a request of its own (the upload read once into
+ * memory, an abort signal of its own), never on a caller's: the first caller's body stream and signal tied every
+ * caller that joined to that one's fate (a first caller that went away failed them all with `container_failed`).
+ */
+interface SharedAnalysis {
+  key: string;
+  requestId: string;
+  priority: AnalysisPriority;
+  outcome: Promise<Outcome>;
+  settled: boolean;
+  /** Callers waiting for it now; the last one to go away gives it up. */
+  waiting: number;
+  /** Cancels its container request (the start, the proxied call): only once no caller waits for it. */
+  controller: AbortController;
+}
+
 /** What `probe()` reports about an instance. */
 export interface InstanceHealth {
   state: "stopped" | "healthy" | "unhealthy";
@@ -53,8 +72,9 @@ export class AnalysisContainer extends Container<Env> {
   /** The container needs no internet: the Worker fetches anything remote and streams it in. */
   override enableInternet = false;
   readonly config: WorkerConfig;
-  readonly #pending = new Map<string, Promise<Outcome>>();
+  readonly #pending = new Map<string, SharedAnalysis>();
   #inFlight = 0;
+  #waiting = 0;
 
   constructor(ctx: DurableObjectState<{}>, env: Env) {
     super(withLocalContainerRuntime(ctx, env.LOCAL_CONTAINER_URL), env);
@@ -82,27 +102,150 @@ export class AnalysisContainer extends Container<Env> {
   /**
    * Proxies a request to the container. An analysis that carries a result key joins an identical one already
    * running here instead of starting its own; its successful result is stored in KV once (unless it carries
-   * no ETag: see `RESULT_ETAG_HEADER`).
+   * no ETag: see `RESULT_ETAG_HEADER`). A caller that goes away (its request's signal) only stops waiting, and
+   * is answered 499, which nobody reads; the others keep waiting for the same analysis.
    */
   override async fetch(request: Request): Promise<Response> {
     const requestId = request.headers.get(REQUEST_ID_HEADER) ?? "";
     const key = request.headers.get(RESULT_KEY_HEADER);
     if (!key) return this.#proxy(request, requestId);
 
-    let pending = this.#pending.get(key);
-    if (!pending) {
-      pending = this.#analyse(request, requestId, key, request.headers.get(RESULT_ETAG_HEADER));
-      this.#pending.set(key, pending);
-      const forget = () => this.#pending.delete(key);
-      pending.then((outcome) => (outcome.status === 200 ? setTimeout(forget, RECENT_RESULT_MS) : forget()), forget);
+    const priority = priorityFrom(request.headers.get(PRIORITY_HEADER));
+    let shared = this.#joinable(key, priority);
+    if (!shared) {
+      // Read whole before anything is shared, so that the analysis never reads from a caller's stream, which
+      // breaks when that caller goes away. It is at most MAX_UPLOAD_BYTES and the form around it, already whole
+      // in the Worker, and is held here until the container has answered.
+      let body: ArrayBuffer;
+      try {
+        body = await request.arrayBuffer();
+      } catch (cause) {
+        if (request.signal.aborted) return callerGone(requestId);
+        throw cause;
+      }
+      // An identical request may have started one while this body was read: then this one joins it.
+      shared = this.#joinable(key, priority) ?? this.#share(key, request, body, requestId, priority);
     }
-    const outcome = await pending;
+    const outcome = await this.#wait(shared, request.signal);
+    if (!outcome) return callerGone(requestId);
     const headers = new Headers(outcome.headers);
     headers.set(REQUEST_ID_HEADER, requestId);
     return new Response(outcome.status === 200 ? outcome.body : ownRequestId(outcome.body, requestId), {
       status: outcome.status,
       headers,
     });
+  }
+
+  /** Callers waiting here for a shared analysis now (what the tests read to know a caller has joined). */
+  get waiting(): number {
+    return this.#waiting;
+  }
+
+  /**
+   * The shared analysis a request with this key and priority may join. A single request never waits on a job
+   * item's analysis still under way, which the container serves after single requests: it starts its own, which
+   * the container serves first (both store the same result). A finished one anyone may join.
+   */
+  #joinable(key: string, priority: AnalysisPriority): SharedAnalysis | undefined {
+    const shared = this.#pending.get(key);
+    if (shared && (priority === "batch" || shared.priority === "interactive" || shared.settled)) return shared;
+    return undefined;
+  }
+
+  /** Starts the analysis that identical requests will share, on a request of its own carrying `body`. */
+  #share(
+    key: string,
+    request: Request,
+    body: ArrayBuffer,
+    requestId: string,
+    priority: AnalysisPriority,
+  ): SharedAnalysis {
+    const controller = new AbortController();
+    const own = new Request(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body,
+      signal: controller.signal,
+    });
+    const shared: SharedAnalysis = {
+      key,
+      requestId,
+      priority,
+      outcome: this.#analyse(own, requestId, key, request.headers.get(RESULT_ETAG_HEADER)),
+      settled: false,
+      waiting: 0,
+      controller,
+    };
+    this.#pending.set(key, shared);
+    // Only this analysis's own entry is removed: a newer one may hold its key by then (after this one was given
+    // up, or a single request's beside a job item's).
+    const forget = () => {
+      if (this.#pending.get(key) === shared) this.#pending.delete(key);
+    };
+    shared.outcome.then(
+      (outcome) => {
+        shared.settled = true;
+        if (outcome.status === 200) setTimeout(forget, RECENT_RESULT_MS);
+        else forget();
+      },
+      () => {
+        shared.settled = true;
+        forget();
+      },
+    );
+    return shared;
+  }
+
+  /**
+   * Waits for a shared analysis: its outcome, or `undefined` as soon as this caller has gone away (`signal`).
+   * The last caller to go away before the analysis has settled gives it up.
+   */
+  #wait(shared: SharedAnalysis, signal: AbortSignal): Promise<Outcome | undefined> {
+    return new Promise<Outcome | undefined>((resolve, reject) => {
+      let waiting = true;
+      const stop = (): boolean => {
+        if (!waiting) return false;
+        waiting = false;
+        shared.waiting--;
+        this.#waiting--;
+        signal.removeEventListener("abort", leave);
+        return true;
+      };
+      const leave = () => {
+        if (!stop()) return;
+        resolve(undefined);
+        if (shared.waiting === 0 && !shared.settled) this.#giveUp(shared);
+      };
+      shared.waiting++;
+      this.#waiting++;
+      if (signal.aborted) {
+        leave();
+        return;
+      }
+      signal.addEventListener("abort", leave);
+      shared.outcome.then(
+        (outcome) => {
+          if (stop()) resolve(outcome);
+        },
+        (cause: unknown) => {
+          if (stop()) reject(cause);
+        },
+      );
+    });
+  }
+
+  /**
+   * No caller waits for this analysis any more: its container request is cancelled (in the container, one still
+   * waiting for a decode slot is then never started), and the next identical request starts afresh rather than
+   * joining one that is being cancelled.
+   */
+  #giveUp(shared: SharedAnalysis): void {
+    if (this.#pending.get(shared.key) === shared) this.#pending.delete(shared.key);
+    log("info", "analysis given up: every caller went away", {
+      request_id: shared.requestId,
+      instance: this.#instance,
+    });
+    shared.controller.abort(new Error("every caller of this analysis went away"));
   }
 
   async #analyse(request: Request, requestId: string, key: string, etag: string | null): Promise<Outcome> {
@@ -169,6 +312,8 @@ export class AnalysisContainer extends Container<Env> {
           });
         }
       } catch (cause) {
+        // Nobody waits for this answer: the caller (or every caller of a shared analysis) went away.
+        if (request.signal.aborted) throw cause;
         return this.#failure(requestId, "container did not start", unavailable({ cause }));
       }
       // Our own proxy rather than `containerFetch`: 0.3.x counts requests in flight and decrements only when
@@ -246,6 +391,15 @@ export class AnalysisContainer extends Container<Env> {
 function isNotListening(cause: unknown): boolean {
   const message = cause instanceof Error ? cause.message : String(cause);
   return message.toLowerCase().includes(NOT_LISTENING_ERROR);
+}
+
+/** The answer to a caller that went away before its analysis was done; nobody reads it (nginx's 499). */
+function callerGone(requestId: string): Response {
+  const error = new ApiError(499, "client_closed", "Client closed the request");
+  return Response.json(error.toEnvelope(requestId), {
+    status: error.status,
+    headers: { [REQUEST_ID_HEADER]: requestId },
+  });
 }
 
 /** An error body shared by coalesced requests, with each request's own ID in it. */

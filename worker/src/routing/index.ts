@@ -8,7 +8,7 @@
  */
 import { canonicalQuery } from "../../../contract/analysis.ts";
 import { ApiError, containerTimeout } from "../../../contract/errors.ts";
-import { ANALYSIS_PATH, IMAGE_FIELD, REQUEST_ID_HEADER } from "../../../contract/service.ts";
+import { ANALYSIS_PATH, IMAGE_FIELD, PRIORITY_HEADER, REQUEST_ID_HEADER } from "../../../contract/service.ts";
 import type { Env, WorkerConfig } from "../config.ts";
 import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "../container/index.ts";
 import { withDeadline } from "../deadline.ts";
@@ -53,10 +53,12 @@ async function couldNotStart(response: Response): Promise<boolean> {
 
 /**
  * Sends a checked upload to its instance and returns the container's answer. When that instance cannot
- * start its container, the request is tried once on the next instance before the 503 is returned.
+ * start its container, the request is tried once on the next instance before the 503 is returned. A job
+ * item (`priority: "batch"`) says so in PRIORITY_HEADER: the container serves single requests first.
  *
  * @example
  * const { response } = await analyseOnContainer(env, config, upload, { key, etag }, requestId);
+ * await analyseOnContainer(env, config, upload, { key, etag }, requestId, "batch"); // a job item
  */
 export async function analyseOnContainer(
   env: Env,
@@ -64,6 +66,7 @@ export async function analyseOnContainer(
   upload: Pick<Upload, "file" | "sha256" | "params">,
   cache: { key: string; etag: string | null },
   requestId: string,
+  priority?: "batch",
 ): Promise<ContainerAnswer> {
   const first = instanceIndex(upload.sha256, config.containerInstances);
   const attempts = config.containerInstances > 1 ? [first, (first + 1) % config.containerInstances] : [first];
@@ -81,6 +84,7 @@ export async function analyseOnContainer(
         [REQUEST_ID_HEADER]: requestId,
         [RESULT_KEY_HEADER]: cache.key,
         ...(cache.etag ? { [RESULT_ETAG_HEADER]: cache.etag } : {}),
+        ...(priority ? { [PRIORITY_HEADER]: priority } : {}),
       },
     });
     const stub = env.ANALYZER.getByName(name);
