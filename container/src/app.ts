@@ -14,8 +14,11 @@ import { ApiError, missingField, toErrorResponse, tooLarge } from "../../contrac
 import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
 import {
   ANALYSIS_PATH,
+  type AnalysisPriority,
   type HealthResponse,
   IMAGE_FIELD,
+  PRIORITY_HEADER,
+  priorityFrom,
   REQUEST_ID_HEADER,
   requestIdFrom,
   SERVICE_NAME,
@@ -114,13 +117,30 @@ export function createApp(config: ContainerConfig): Hono<Env> {
   // request still receiving its body in: on a busy machine, whose uploads arrive slowly, hundreds at once held
   // their partial bodies (600 MiB declared, RSS past 700 MiB) and were answered after the Worker's deadline.
   const admission = new Limiter(config.analysisConcurrency + config.analysisQueueLimit, 0, config.admissionBudgetBytes);
-  const decodes = new Limiter(config.analysisConcurrency, config.analysisQueueLimit);
+  const maxBodyBytes = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  // Job items (PRIORITY_HEADER `batch`) pass a door of their own first, so that they never take the places and
+  // bytes single requests need: at most BATCH_DECODE_SLOTS + BATCH_QUEUE_LIMIT places, and the admission budget
+  // less one upload of the largest size. Refused there, a job item gets the same 503 `overloaded`, and its
+  // consumer tries it again later.
+  const batchAdmission = new Limiter(
+    config.batchDecodeSlots + config.batchQueueLimit,
+    0,
+    Math.max(maxBodyBytes, config.admissionBudgetBytes - maxBodyBytes),
+  );
+  // Single requests go before job items in both queues, and job items decode on BATCH_DECODE_SLOTS at most.
+  const decodes = new Limiter(
+    config.analysisConcurrency,
+    config.analysisQueueLimit,
+    Number.POSITIVE_INFINITY,
+    config.batchDecodeSlots,
+  );
   // Progressive JPEGs hold every DCT coefficient until their last scan: as many at once as the decode slots
   // allow while their coefficients fit the budget (two 16-megapixel photos; a 50-megapixel one alone).
   const progressiveLane = new Limiter(
     config.analysisConcurrency,
     config.analysisQueueLimit,
     config.progressiveBudgetBytes,
+    config.batchDecodeSlots,
   );
   setDecodeThreads(config.decodeThreadsPerImage);
 
@@ -130,54 +150,68 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     c.set("startedAt", performance.now());
     await next();
     c.header(REQUEST_ID_HEADER, requestId);
+    const batch = priorityFrom(c.req.header(PRIORITY_HEADER)) === "batch";
     log("info", "request", {
       request_id: requestId,
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
       duration_ms: roundDuration(performance.now() - c.get("startedAt"), 1),
+      ...(batch ? { priority: "batch" } : {}),
     });
   });
 
   let analysesTotal = 0;
+  let batchAnalysesTotal = 0;
   const health = (): HealthResponse => ({ status: "healthy", service: SERVICE_NAME, version: pkg.version });
   app.get("/", (c) => c.json(health()));
-  // `?deep=1` adds the decode counters: what an operator (and the stampede test) reads.
+  // `?deep=1` adds the decode counters: what an operator (and the stampede test) reads. Each count covers both
+  // priorities; its `_batch` twin says how many of them are job items.
   app.get("/health", (c) =>
     c.json(
       c.req.query("deep") === "1"
         ? {
             ...health(),
             analyses_total: analysesTotal,
+            analyses_batch_total: batchAnalysesTotal,
             in_flight: decodes.active,
+            in_flight_batch: decodes.activeBatch,
             queued: decodes.queued + progressiveLane.queued,
+            queued_batch: decodes.queuedBatch + progressiveLane.queuedBatch,
             admitted: admission.active,
+            admitted_batch: batchAdmission.active,
             admitted_bytes: admission.spent,
-            rejected: admission.rejected + decodes.rejected + progressiveLane.rejected,
+            rejected: admission.rejected + batchAdmission.rejected + decodes.rejected + progressiveLane.rejected,
             timed_out: decodes.timedOut + progressiveLane.timedOut,
             analysis_concurrency: decodes.limit,
             queue_limit: decodes.queueLimit,
+            batch_decode_slots: decodes.batchLimit,
+            batch_queue_limit: config.batchQueueLimit,
           }
         : health(),
     ),
   );
 
-  const maxBodyBytes = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;
   app.post(ANALYSIS_PATH, async (c) => {
     // Refused here, a request costs its headers: its body is never read into memory. (Node reads and drops
     // what of it is already on the way, to keep the connection. Closing the connection instead made the Worker's
     // runtime, still sending, report it lost: a 503 `container_failed` instead of this `overloaded`.)
     const declared = declaredLength(c.req.raw, maxBodyBytes, config.maxUploadBytes);
+    const priority = priorityFrom(c.req.header(PRIORITY_HEADER));
+    const cost = declared ?? maxBodyBytes;
+    const admit = () => admission.run(() => analyseUpload(c, declared, priority), { cost });
     // The admission's refusals and the decode queues' (full, or past ANALYSIS_WAIT_LIMIT_MS) all surface here.
-    return admission
-      .run(() => analyseUpload(c, declared), { cost: declared ?? maxBodyBytes })
-      .catch((err: unknown) => {
-        throw backpressureError(err);
-      });
+    return (priority === "batch" ? batchAdmission.run(admit, { cost }) : admit()).catch((err: unknown) => {
+      throw backpressureError(err);
+    });
   });
 
   /** One admitted analysis: read, check, wait for a decode slot (at most until its start deadline), answer. */
-  async function analyseUpload(c: Context<Env>, declared: number | null): Promise<Response> {
+  async function analyseUpload(
+    c: Context<Env>,
+    declared: number | null,
+    priority: AnalysisPriority,
+  ): Promise<Response> {
     const startBy = c.get("startedAt") + config.analysisWaitLimitMs;
     const body = await readBody(c.req.raw, declared, maxBodyBytes, config.maxUploadBytes);
     // A body that is not multipart/form-data, or not well-formed, has no `image` field, as FastAPI would say.
@@ -197,6 +231,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       decodes.run(
         async () => {
           analysesTotal++;
+          if (priority === "batch") batchAnalysesTotal++;
           let t = performance.now();
           const image = await decodePixels(bytes, header, {
             format,
@@ -217,10 +252,15 @@ export function createApp(config: ContainerConfig): Hono<Env> {
           timings.analyse = performance.now() - t;
           return { image, analysis, extra };
         },
-        { signal, maxWaitMs: startBy - performance.now() },
+        { signal, maxWaitMs: startBy - performance.now(), priority },
       );
     const { image, analysis, extra } = await (header.progressive
-      ? progressiveLane.run(work, { signal, cost: header.progressiveBytes, maxWaitMs: startBy - performance.now() })
+      ? progressiveLane.run(work, {
+          signal,
+          cost: header.progressiveBytes,
+          maxWaitMs: startBy - performance.now(),
+          priority,
+        })
       : work());
     if (analysis.totalWeight === 0) {
       throw new ApiError(422, "no_opaque_pixels", "Image has no visible pixels", {

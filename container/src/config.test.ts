@@ -23,4 +23,23 @@ describe("loadConfig", () => {
       "Expected a positive integer up to 9007199254740991 for ADMISSION_BUDGET_BYTES but received lots",
     );
   });
+
+  it("gives job items every decode slot but one (at least one), and half the waiting places, unless told otherwise", () => {
+    const slots = (env: Record<string, string>) => {
+      const { batchDecodeSlots, batchQueueLimit } = loadConfig(env);
+      return [batchDecodeSlots, batchQueueLimit];
+    };
+    expect(slots({ ANALYSIS_CONCURRENCY: "1" })).toEqual([1, 4]);
+    expect(slots({ ANALYSIS_CONCURRENCY: "2" })).toEqual([1, 4]);
+    expect(slots({ ANALYSIS_CONCURRENCY: "4", ANALYSIS_QUEUE_LIMIT: "5" })).toEqual([3, 2]);
+    expect(slots({ ANALYSIS_CONCURRENCY: "4", BATCH_DECODE_SLOTS: "2", BATCH_QUEUE_LIMIT: "0" })).toEqual([2, 0]);
+    // More slots than there are is no cap at all: capped, not refused (ANALYSIS_CONCURRENCY may follow the CPUs).
+    expect(slots({ ANALYSIS_CONCURRENCY: "4", BATCH_DECODE_SLOTS: "9" })).toEqual([4, 4]);
+    expect(() => loadConfig({ ANALYSIS_QUEUE_LIMIT: "8", BATCH_QUEUE_LIMIT: "9" })).toThrow(
+      "Expected an integer from 0 to 8 for BATCH_QUEUE_LIMIT but received 9",
+    );
+    expect(() => loadConfig({ BATCH_DECODE_SLOTS: "0" })).toThrow(
+      "Expected a positive integer up to 64 for BATCH_DECODE_SLOTS but received 0",
+    );
+  });
 });

@@ -26,6 +26,18 @@ export const PROCESSING_TIMEOUT_S = 10;
  */
 export const ANALYSIS_QUEUE_LIMIT = 8;
 /**
+ * Decode slots kept for single (interactive) requests when the container has 2 or more: job items (batch
+ * analyses, sent with PRIORITY_HEADER `batch`) may decode on the others only. BATCH_DECODE_SLOTS' default is
+ * ANALYSIS_CONCURRENCY minus this, and at least 1, so job items always progress.
+ */
+export const INTERACTIVE_DECODE_SLOTS = 1;
+/**
+ * What part of ANALYSIS_QUEUE_LIMIT job items may take, as a fraction (rounded down): BATCH_QUEUE_LIMIT's default.
+ * The rest of the places, with the decode slots job items may not use, are kept for single requests, so a job
+ * that floods a container gets 503 `overloaded` (its consumer tries again later) while single requests get in.
+ */
+export const BATCH_QUEUE_SHARE = 0.5;
+/**
  * What the request bodies of the analyses in the container may declare together (Content-Length; a body without
  * one counts as the largest allowed), in bytes. Past it a request is refused at its headers, like a full queue.
  * Each body is held twice while it is read (its chunks, then one buffer), so with libvips' own buffers and
@@ -69,6 +81,10 @@ export interface ContainerConfig {
   shutdownGraceMs: number;
   analysisConcurrency: number;
   analysisQueueLimit: number;
+  /** How many job items may decode at once (at most `analysisConcurrency`). */
+  batchDecodeSlots: number;
+  /** How many job items may be in the container besides those decoding (at most `analysisQueueLimit`). */
+  batchQueueLimit: number;
   admissionBudgetBytes: number;
   analysisWaitLimitMs: number;
   processingTimeoutS: number;
@@ -91,6 +107,23 @@ export function positiveInt(env: Env, name: string, fallback: number, max = Numb
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < 1 || value > max) {
     throw new Error(`Expected a positive integer up to ${max} for ${name} but received ${raw}`);
+  }
+  return value;
+}
+
+/**
+ * Reads one setting that may be 0, or its default.
+ *
+ * @example
+ * wholeNumber({ BATCH_QUEUE_LIMIT: "0" }, "BATCH_QUEUE_LIMIT", 4, 8); // 0
+ * wholeNumber({ BATCH_QUEUE_LIMIT: "9" }, "BATCH_QUEUE_LIMIT", 4, 8); // throws "Expected an integer from 0 to 8 …"
+ */
+export function wholeNumber(env: Env, name: string, fallback: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
+    throw new Error(`Expected an integer from 0 to ${max} for ${name} but received ${raw}`);
   }
   return value;
 }
@@ -121,6 +154,8 @@ export function availableCpus(cpuMaxPath = "/sys/fs/cgroup/cpu.max"): number {
  * config.port; // 8080 unless PORT is set
  */
 export function loadConfig(env: Env): ContainerConfig {
+  const analysisConcurrency = positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64);
+  const analysisQueueLimit = positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000);
   const config: ContainerConfig = {
     port: positiveInt(env, "PORT", PORT, 65_535),
     maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
@@ -130,8 +165,20 @@ export function loadConfig(env: Env): ContainerConfig {
     headersTimeoutMs: positiveInt(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
     requestTimeoutMs: positiveInt(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
     shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
-    analysisConcurrency: positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64),
-    analysisQueueLimit: positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000),
+    analysisConcurrency,
+    analysisQueueLimit,
+    // Capped rather than refused: ANALYSIS_CONCURRENCY follows the machine's CPUs when unset, and a value past it
+    // only means "no cap" there.
+    batchDecodeSlots: Math.min(
+      analysisConcurrency,
+      positiveInt(env, "BATCH_DECODE_SLOTS", Math.max(1, analysisConcurrency - INTERACTIVE_DECODE_SLOTS), 64),
+    ),
+    batchQueueLimit: wholeNumber(
+      env,
+      "BATCH_QUEUE_LIMIT",
+      Math.floor(analysisQueueLimit * BATCH_QUEUE_SHARE),
+      analysisQueueLimit,
+    ),
     admissionBudgetBytes: positiveInt(env, "ADMISSION_BUDGET_BYTES", ADMISSION_BUDGET_BYTES),
     analysisWaitLimitMs: positiveInt(env, "ANALYSIS_WAIT_LIMIT_MS", ANALYSIS_WAIT_LIMIT_MS),
     processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),

@@ -204,3 +204,122 @@ describe("Limiter with a wait limit", () => {
     expect(limiter.timedOut).toBe(0);
   });
 });
+
+describe("Limiter with priorities", () => {
+  /** A task that records its start under `name` and runs until its gate opens. */
+  function gated(started: string[], name: string) {
+    const gate = deferred();
+    return {
+      gate,
+      task: async () => {
+        started.push(name);
+        await gate.promise;
+        return name;
+      },
+    };
+  }
+
+  it("starts every waiting interactive task before any waiting batch one, whatever their arrival order", async () => {
+    const limiter = new Limiter(1);
+    const started: string[] = [];
+    const running = gated(started, "running");
+    const runs = [limiter.run(running.task)];
+    const quick = (name: string) => async () => {
+      started.push(name);
+      return name;
+    };
+    runs.push(limiter.run(quick("batch-1"), { priority: "batch" }));
+    runs.push(limiter.run(quick("batch-2"), { priority: "batch" }));
+    runs.push(limiter.run(quick("interactive-1")));
+    runs.push(limiter.run(quick("interactive-2"), { priority: "interactive" }));
+    expect([limiter.active, limiter.queued, limiter.queuedBatch]).toEqual([1, 4, 2]);
+    // One slot: when it comes free, the interactive tasks go first, then the batch ones, each in arrival order.
+    running.gate.resolve();
+    await Promise.all(runs);
+    expect(started).toEqual(["running", "interactive-1", "interactive-2", "batch-1", "batch-2"]);
+  });
+
+  it("runs at most batchLimit batch tasks at once, on free slots while no interactive task waits", async () => {
+    const limiter = new Limiter(3, 8, Number.POSITIVE_INFINITY, 2);
+    const started: string[] = [];
+    const batch = ["b1", "b2", "b3"].map((name) => gated(started, name));
+    const batchRuns = batch.map(({ task }) => limiter.run(task, { priority: "batch" }));
+    await Promise.resolve();
+    // Two batch tasks take two of the three slots (nothing else waits); the third waits for a batch slot...
+    expect(started).toEqual(["b1", "b2"]);
+    expect([limiter.active, limiter.activeBatch, limiter.queued, limiter.queuedBatch]).toEqual([2, 2, 1, 1]);
+    // ...and does not hold back an interactive task, which takes the slot left for it at once.
+    const interactive = gated(started, "i1");
+    const interactiveRun = limiter.run(interactive.task);
+    await Promise.resolve();
+    expect(started).toEqual(["b1", "b2", "i1"]);
+    expect([limiter.active, limiter.activeBatch]).toEqual([3, 2]);
+    // A batch slot comes free: the waiting batch task takes it.
+    batch[0]?.gate.resolve();
+    await batchRuns[0];
+    await Promise.resolve();
+    expect(started).toEqual(["b1", "b2", "i1", "b3"]);
+    expect([limiter.active, limiter.activeBatch, limiter.queued]).toEqual([3, 2, 0]);
+    for (const { gate } of [...batch, interactive]) gate.resolve();
+    await Promise.all([...batchRuns, interactiveRun]);
+    expect([limiter.active, limiter.activeBatch]).toEqual([0, 0]);
+  });
+
+  it("puts interactive tasks first in the budget too: a waiting batch task holds back none, a waiting interactive one every batch one", async () => {
+    const limiter = new Limiter(4, 8, 100);
+    const started: string[] = [];
+    const running = gated(started, "running");
+    const runs = [limiter.run(running.task, { cost: 60 })];
+    // 60 + 50 > 100: the batch task waits for room...
+    const big = gated(started, "big-batch");
+    runs.push(limiter.run(big.task, { cost: 50, priority: "batch" }));
+    // ...and an interactive task that fits (60 + 30) starts at once rather than behind it.
+    const fits = gated(started, "fits");
+    runs.push(limiter.run(fits.task, { cost: 30 }));
+    await Promise.resolve();
+    expect(started).toEqual(["running", "fits"]);
+    // 90 + 50 > 100: this interactive task waits for room, and the small batch task that would fit waits behind it.
+    const large = gated(started, "large");
+    runs.push(limiter.run(large.task, { cost: 50 }));
+    const small = gated(started, "small-batch");
+    runs.push(limiter.run(small.task, { cost: 5, priority: "batch" }));
+    await Promise.resolve();
+    expect(started).toEqual(["running", "fits"]);
+    // 60 freed: the interactive one starts (30 + 50); the big batch one still does not fit, the small one after it.
+    running.gate.resolve();
+    await runs[0];
+    await Promise.resolve();
+    expect(started).toEqual(["running", "fits", "large"]);
+    expect([limiter.spent, limiter.queuedBatch]).toEqual([80, 2]);
+    for (const task of [fits, large, big, small]) task.gate.resolve();
+    await Promise.all(runs);
+    expect(started).toEqual(["running", "fits", "large", "big-batch", "small-batch"]);
+  });
+
+  it("gives an interactive task that finds the queue full the place of the batch task that arrived last", async () => {
+    const limiter = new Limiter(1, 2);
+    const started: string[] = [];
+    const running = gated(started, "running");
+    const first = limiter.run(running.task);
+    const early = limiter.run(gated(started, "batch-early").task, { priority: "batch" });
+    const late = limiter.run(gated(started, "batch-late").task, { priority: "batch" });
+    const interactive = gated(started, "interactive");
+    const served = limiter.run(interactive.task);
+    // The queue holds 2: the last batch task to arrive is refused, and the interactive one waits in its place.
+    await expect(late).rejects.toBeInstanceOf(QueueFullError);
+    expect([limiter.queued, limiter.queuedBatch, limiter.rejected]).toEqual([2, 1, 1]);
+    // A second interactive task takes the other batch task's place; a third finds no batch task to replace.
+    const second = gated(started, "interactive-2");
+    const servedToo = limiter.run(second.task);
+    await expect(early).rejects.toBeInstanceOf(QueueFullError);
+    await expect(limiter.run(async () => "third")).rejects.toBeInstanceOf(QueueFullError);
+    expect([limiter.queued, limiter.queuedBatch, limiter.rejected]).toEqual([2, 0, 3]);
+    // A batch task that finds the queue full is refused, as before.
+    await expect(limiter.run(async () => "batch", { priority: "batch" })).rejects.toBeInstanceOf(QueueFullError);
+    running.gate.resolve();
+    interactive.gate.resolve();
+    second.gate.resolve();
+    expect(await Promise.all([first, served, servedToo])).toEqual(["running", "interactive", "interactive-2"]);
+    expect(started).toEqual(["running", "interactive", "interactive-2"]);
+  });
+});

@@ -2,7 +2,8 @@
  * Bounded work in the container: a fixed number of decodes, a bounded queue, refusals that are fast, callers
  * that went away never started, slow uploads never holding a slot; admission at the door (by count and by
  * declared bytes, before a body is read) and a bounded wait, so that a busy container neither grows past its
- * memory nor answers after the Worker has given up.
+ * memory nor answers after the Worker has given up; and single requests before job items, which never crowd
+ * them out.
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
@@ -223,5 +224,86 @@ describe("admission at the door (the real process)", () => {
     });
     // Without admission at the door all 60 bodies (190 MB) were held at once: 180 MiB more.
     expect(peakMiB() - before).toBeLessThan(100);
+  });
+});
+
+describe("single requests before job items (the real process)", () => {
+  let container: ContainerProcess | undefined;
+  afterEach(async () => {
+    await container?.stop("SIGKILL");
+  });
+  const small = referenceSample("sample2-536x354.jpg");
+
+  /** Sends an analysis, a job item's when `batch`; resolves with its status and when it was answered. */
+  function analyse(
+    url: string,
+    image: Uint8Array,
+    batch: boolean,
+  ): Promise<{ status: number; at: number; body: string }> {
+    return fetch(`${url}/v1/image/analysis`, {
+      method: "POST",
+      body: imageForm(image, "image/jpeg"),
+      headers: batch ? { "X-Analysis-Priority": "batch" } : {},
+    }).then(async (res) => ({ status: res.status, body: await res.text(), at: performance.now() }));
+  }
+
+  it("starts a single request that arrives behind queued job items before them", async () => {
+    // One decode slot, which job items may use (BATCH_DECODE_SLOTS is at least 1).
+    container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: "1" } });
+    const { url } = container;
+    expect(await deepHealth(url)).toMatchObject({ batch_decode_slots: 1, batch_queue_limit: 4 });
+    // Five job items of about 400 ms of decode each, at once: one decodes, four wait.
+    const items = Array.from({ length: 5 }, () => analyse(url, LARGE, true));
+    await until(async () => {
+      const now = await deepHealth(url);
+      return now.in_flight_batch === 1 && (now.queued_batch ?? 0) >= 3;
+    });
+    const queuedAhead = (await deepHealth(url)).queued_batch ?? 0;
+    // A single request arrives behind them, and decodes as soon as the slot is free.
+    const single = await analyse(url, small, false);
+    expect(single.status).toBe(200);
+    expect(JSON.parse(single.body)).toMatchObject({ width: 536, height: 354 });
+    const answered = await Promise.all(items);
+    expect(answered.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    // At most one job item could start between the count above and its arrival: every other one that waited
+    // ahead of it was answered after it (in arrival order, none would have been).
+    const after = answered.filter((a) => a.at > single.at).length;
+    expect(after).toBeGreaterThanOrEqual(Math.max(2, queuedAhead - 1));
+    expect(await deepHealth(url)).toMatchObject({ analyses_total: 6, analyses_batch_total: 5, rejected: 0 });
+  });
+
+  it("lets job items take only BATCH_DECODE_SLOTS + BATCH_QUEUE_LIMIT places: the rest stay for single requests", async () => {
+    // Three places (1 decoding, ANALYSIS_QUEUE_LIMIT 2 waiting); job items get 1 + half of 2.
+    container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: "1", ANALYSIS_QUEUE_LIMIT: "2" } });
+    const { url } = container;
+    expect(await deepHealth(url)).toMatchObject({ batch_decode_slots: 1, batch_queue_limit: 1 });
+    const items = Array.from({ length: 3 }, () => analyse(url, LARGE, true));
+    // The third is refused from its headers, although a place is free: it is the single requests'.
+    const refused = await Promise.race(items);
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toMatchObject({ detail: { code: "overloaded", retry_after_seconds: 1 } });
+    expect(await deepHealth(url)).toMatchObject({ admitted: 2, admitted_batch: 2, rejected: 1 });
+    const single = await analyse(url, small, false);
+    expect(single.status).toBe(200);
+    expect((await Promise.all(items)).map((a) => a.status).sort()).toEqual([200, 200, 503]);
+  });
+
+  it("decodes job items on at most BATCH_DECODE_SLOTS slots: a single request takes the one left at once", async () => {
+    // Two decode slots: job items get ANALYSIS_CONCURRENCY − 1 = 1 of them.
+    container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: "2" } });
+    const { url } = container;
+    const items = Array.from({ length: 3 }, () => analyse(url, LARGE, true));
+    await until(async () => {
+      const now = await deepHealth(url);
+      return now.admitted_batch === 3 && now.queued_batch === 2;
+    });
+    // One slot idles for single requests while two job items wait.
+    expect(await deepHealth(url)).toMatchObject({ in_flight: 1, in_flight_batch: 1, queued: 2, queued_batch: 2 });
+    const single = await analyse(url, small, false);
+    expect(single.status).toBe(200);
+    // It did not wait for a job item: the two that waited (about 400 ms of decode each) were answered after it.
+    const answered = await Promise.all(items);
+    expect(answered.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(answered.filter((a) => a.at > single.at).length).toBeGreaterThanOrEqual(2);
   });
 });
