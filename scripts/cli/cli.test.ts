@@ -315,3 +315,24 @@ describe("image-insights analyze", () => {
     expect((await cli(["analyse-typo"])).code).toBe(2);
   }, 30_000);
 });
+
+describe("image-insights analyze on a public deployment (PUBLIC_API=true, no key)", () => {
+  it("reads its jobs with the job tokens their submissions returned", async () => {
+    const open = await startLocalStack({ quiet: true, vars: { PUBLIC_API: "true" } });
+    try {
+      const out = join(dir, "public.csv");
+      const result = await cli(["analyze", join(dir, "photos"), "--out", out, "--api", open.url]);
+      expect(result.stderr).toBe("");
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/12 images, 12 analysed, 0 failed/);
+      const rows = parseCsv(readFileSync(out, "utf8"));
+      expect(rows).toHaveLength(12);
+      for (const row of rows) {
+        const i = Number(/c(\d+)\.png$/.exec(row.id ?? "")?.[1]);
+        expect(Number(row["result.average_luminance"]), row.id).toBe(expected(COLOURS[i] as readonly number[]));
+      }
+    } finally {
+      await open.stop();
+    }
+  }, 120_000);
+});

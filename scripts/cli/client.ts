@@ -11,6 +11,7 @@ import type { Hono } from "hono";
 import { hc } from "hono/client";
 import {
   IDEMPOTENCY_KEY_HEADER,
+  JOB_TOKEN_HEADER,
   type Job,
   type JobRequest,
   type JobResultLine,
@@ -60,6 +61,16 @@ export interface JobsApi {
  */
 export function jobsApi(base: string, key: string | undefined, note: (line: string) => void): JobsApi {
   const client = hc<Hono<{}, JobRoutes>>(base, { headers: key ? { "X-API-Key": key } : {} });
+  /**
+   * The job tokens a public deployment (no key) gave this run's submissions: reading a job there needs it. A
+   * job of an earlier run reads as gone without it, and its submission, sent again with its Idempotency-Key,
+   * gives the token back.
+   */
+  const tokens = new Map<string, string>();
+  const tokenOf = (jobId: string) => {
+    const token = tokens.get(jobId);
+    return token ? { headers: { [JOB_TOKEN_HEADER]: token } } : undefined;
+  };
 
   /** Sends, waits out 429 and 503 (Retry-After), and turns a network failure into what to check. */
   async function send(what: string, request: () => Promise<Response>): Promise<Response> {
@@ -114,10 +125,14 @@ export function jobsApi(base: string, key: string | undefined, note: (line: stri
           : client.v1.jobs.$post({ query: what.query, form: { images: what.form } }, { headers }),
       );
       if (res.status !== 202) throw await refusal("The job was refused", res);
-      return JobSchema.parse(await res.json());
+      const job = JobSchema.parse(await res.json());
+      if (job.job_token) tokens.set(job.job_id, job.job_token);
+      return job;
     },
     async get(jobId) {
-      const res = await send(`reading ${jobId}`, () => client.v1.jobs[":job_id"].$get({ param: { job_id: jobId } }));
+      const res = await send(`reading ${jobId}`, () =>
+        client.v1.jobs[":job_id"].$get({ param: { job_id: jobId } }, tokenOf(jobId)),
+      );
       if (res.status === 404) {
         await res.body?.cancel();
         return null;
@@ -127,7 +142,10 @@ export function jobsApi(base: string, key: string | undefined, note: (line: stri
     },
     async results(jobId) {
       const res = await send(`reading ${jobId}'s results`, () =>
-        client.v1.jobs[":job_id"].results.$get({ param: { job_id: jobId }, query: { format: "ndjson" } }),
+        client.v1.jobs[":job_id"].results.$get(
+          { param: { job_id: jobId }, query: { format: "ndjson" } },
+          tokenOf(jobId),
+        ),
       );
       if (res.status !== 200) throw await refusal(`The results of ${jobId} could not be read`, res);
       return (await res.text())

@@ -74,8 +74,9 @@ export const submitJob: RouteHandler<typeof submitJobRoute, AppEnv> = async (c) 
     partition: cachePartition(config.resultCacheScope, principal),
     callbackUrl: submission.callbackUrl,
     items: submission.items,
-    // Public deployments: the address is shared behind a NAT, so the job also needs its own token.
-    accessToken: principal.kind === "ip" ? newJobToken() : null,
+    // A public deployment's caller is its address, shared behind a NAT: the job also needs its own token. (Under
+    // `npm run dev` without keys the caller is an address too, but only this machine's.)
+    accessToken: config.publicApi && principal.kind === "ip" ? newJobToken() : null,
   });
   // The job was there already and has ended (released): this call's reservation counts nothing. (A live job's
   // reservation is the one both attempts of a submission share, and stays.)
@@ -169,7 +170,7 @@ export async function decodeCursor(owner: string, token: string): Promise<string
 /** `GET /v1/jobs`: the caller's jobs, newest first, a page at a time. */
 export const listJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) => {
   const { cursor, limit } = c.req.valid("query");
-  if (c.get("principal").kind === "ip") {
+  if (configFor(c.env).publicApi && c.get("principal").kind === "ip") {
     // Callers behind one NAT share an address: a list by address would show them each other's jobs.
     throw new ApiError(
       403,
