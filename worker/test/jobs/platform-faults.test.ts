@@ -196,24 +196,27 @@ describe("the job's alarm is never lost", () => {
   });
 });
 
-describe("leases measure what they mean", () => {
-  /** A job whose sends are only counted (the consumer never sees them): its claims are this test's to make. */
-  async function heldJob(paths: string[]) {
-    const jobId = newJobId();
-    const stub = env.JOBS.getByName(jobId);
-    const { state, queue } = flakyQueue(0, false);
-    await runInDurableObject(stub, async (job: BatchJob) => {
-      injectBindings(job, { JOB_QUEUE: queue });
-      await job.create(urlSpec(jobId, paths));
-    });
-    await until(
-      "the first send",
-      async () => state.sent.length,
-      (n) => n === paths.length,
-    );
-    return { jobId, stub, sent: state.sent };
-  }
+/**
+ * A job whose sends are only counted (the consumer never sees them): its claims are the test's to make. Resolves
+ * once its first window is sent.
+ */
+async function heldJob(paths: string[]) {
+  const jobId = newJobId();
+  const stub = env.JOBS.getByName(jobId);
+  const { state, queue } = flakyQueue(0, false);
+  await runInDurableObject(stub, async (job: BatchJob) => {
+    injectBindings(job, { JOB_QUEUE: queue });
+    await job.create(urlSpec(jobId, paths));
+  });
+  await until(
+    "the first send",
+    async () => state.sent.length,
+    (n) => n > 0,
+  );
+  return { jobId, stub, sent: state.sent };
+}
 
+describe("leases measure what they mean", () => {
   it("an item that has waited in the queue longer than the lease is not sent again", async () => {
     const { jobId, stub, sent } = await heldJob(["/png/404", "/png/405", "/png/406"]);
     await runInDurableObject(stub, (_job, state) => {
@@ -265,18 +268,7 @@ describe("leases measure what they mean", () => {
 describe("a consumer invocation never outruns its wall-clock limit", () => {
   it("starts items only within JOB_CONSUMER_BUDGET_MS, and hands the rest back to their job, no attempt spent", async () => {
     const paths = Array.from({ length: 20 }, (_, i) => `/slow/300/${410 + i}`);
-    const jobId = newJobId();
-    const stub = env.JOBS.getByName(jobId);
-    const { state, queue } = flakyQueue(0, false);
-    await runInDurableObject(stub, async (job: BatchJob) => {
-      injectBindings(job, { JOB_QUEUE: queue });
-      await job.create(urlSpec(jobId, paths));
-    });
-    await until(
-      "the first send",
-      async () => state.sent.length,
-      (n) => n > 0,
-    );
+    const { jobId } = await heldJob(paths);
     const messages = paths.map((_, index) => ({
       id: `m${index}`,
       timestamp: new Date(),
