@@ -9,6 +9,7 @@ import { ApiError, fieldError } from "../../../contract/errors.ts";
 import {
   IDEMPOTENCY_KEY_HEADER,
   JOB_IMAGES_FIELD,
+  JOB_TOKEN_HEADER,
   JOBS_PATH,
   JobListSchema,
   JobRequestSchema,
@@ -44,6 +45,14 @@ const JobIdParam = z.object({
     .string()
     .regex(JOB_ID)
     .openapi({ param: { name: "job_id", in: "path" }, example: "job_3f2a9c0d1e4b5a6978f0e1d2c3b4a596" }),
+});
+
+/** A public deployment's job token: reading, downloading and cancelling a job there need it. */
+const JobTokenHeader = z.object({
+  [JOB_TOKEN_HEADER.toLowerCase()]: z
+    .string()
+    .optional()
+    .describe("Public deployments (no API key) only: the `job_token` the job's submission returned."),
 });
 
 const NOT_FOUND = jsonAnswer("No job with this ID belongs to your key.", Named.ErrorEnvelope);
@@ -163,7 +172,11 @@ export const submitJobRoute = createRoute({
     },
     415: jsonAnswer("A file that is not JPEG, PNG, WebP, AVIF or GIF (`item_index` says which).", Named.ErrorEnvelope),
     422: UNPROCESSABLE,
-    429: COMMON_ERRORS[429],
+    429: {
+      ...COMMON_ERRORS[429],
+      description:
+        "`rate_limited`, or `too_many_open_items`: the key's unfinished jobs would pass JOB_MAX_OPEN_ITEMS_PER_KEY items (`Retry-After`).",
+    },
   },
 });
 
@@ -191,6 +204,10 @@ export const listJobsRoute = createRoute({
       Named.ErrorEnvelope,
     ),
     401: COMMON_ERRORS[401],
+    403: jsonAnswer(
+      "`listing_needs_key`: a public deployment's caller without a key (read each job with its `job_token`).",
+      Named.ErrorEnvelope,
+    ),
     429: COMMON_ERRORS[429],
   },
 });
@@ -203,7 +220,7 @@ export const getJobRoute = createRoute({
   summary: "A job's status and progress",
   security: KEY_SECURITY,
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
-  request: { params: JobIdParam },
+  request: { params: JobIdParam, headers: JobTokenHeader },
   responses: {
     200: jsonAnswer("The job.", JobNamed.Job),
     401: COMMON_ERRORS[401],
@@ -224,6 +241,7 @@ export const jobResultsRoute = createRoute({
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
   request: {
     params: JobIdParam,
+    headers: JobTokenHeader,
     query: z.object({ format: z.enum(["ndjson", "csv"]).optional() }),
   },
   responses: {
@@ -250,7 +268,7 @@ export const deleteJobRoute = createRoute({
     "A queued or running job is cancelled (its items not yet started are never analysed) and returned. A finished job is deleted with its results and uploads (204).",
   security: KEY_SECURITY,
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
-  request: { params: JobIdParam },
+  request: { params: JobIdParam, headers: JobTokenHeader },
   responses: {
     200: jsonAnswer("The job, cancelled.", JobNamed.Job),
     204: { description: "The finished job was deleted." },
