@@ -9,10 +9,12 @@
  *    clock: the Worker runs on this machine), as a share of (1) measured just before. (1) and (2) are measured
  *    PAIRS times back to back; the figures are the pairs' medians. Goal: ≥ 80 %.
  * 3. Interactive latency: single requests at a light rate, first with nothing else running (idle), then while a
- *    big job runs (only the requests sent before its `finished_at`): p50 of each. Goal: while the job runs,
- *    ≤ 2× idle.
+ *    big job of another API key runs (only the requests sent before its `finished_at`): p50 of each. Goal: while
+ *    the job runs, ≤ 1.5× idle (BUSY_OVER_IDLE_GOAL; the run fails only past BUSY_OVER_IDLE_FAIL, see there).
  *
  * Every job must end with exactly one result per item (a lost or doubled item fails the run).
+ *
+ * Single requests carry one API key and jobs another (`keys`), as two tenants' would.
  *
  * Alone, on its own local stack: `node --import tsx scripts/load-jobs.ts [--smoke] [--runs N]` (N runs, then
  * the median of each figure), to compare the jobs' figures run after run without the sweep of load.ts.
@@ -46,6 +48,16 @@ export interface JobsLoadResult {
   busy_over_idle: number;
   /** How many single requests were sent while the big job ran (the busy p50's sample). */
   busy_samples: number;
+  /** BUSY_OVER_IDLE_GOAL met. */
+  busy_goal_met: boolean;
+  /**
+   * The cores used by processes other than this run's (other sessions' work, the hypervisor's steal) while the
+   * idle and the busy probes ran; null where /proc does not say.
+   */
+  other_cores_idle: number | null;
+  other_cores_busy: number | null;
+  /** Why the ratio was not checked against BUSY_OVER_IDLE_FAIL (too few samples, a busy machine), or null. */
+  busy_not_checked: string | null;
   big_job_items: number;
   big_job_seconds: number;
   failures: string[];
@@ -60,21 +72,62 @@ const CAPACITY_CLIENTS = 4;
 const PAIRS = 3;
 /** The rate of the interactive probe requests, per second. */
 const PROBE_RPS = 5;
+/** The goal: a single request's p50 while another key's 1,000-item job runs, at most this many times idle. */
+export const BUSY_OVER_IDLE_GOAL = 1.5;
+/**
+ * Where the run fails, when the measure is meaningful (MIN_BUSY_SAMPLES, OTHER_CORES_MAX). The ratio is of two
+ * p50s of 10–40 ms each, on 2 cores that workerd, the container and this load generator share: a few ms more
+ * or less in either moves it by 0.2–0.5×. The code before the scheduler change measured 1.76, 1.78, 2.08 and
+ * 2.17× in four runs with the machine otherwise quiet (0.01–0.03 cores of other work), so a hard fail at the
+ * 1.5× goal, or at 2×, would fail today's code one run in two. Past 2.5× it is the code: a consumer that sends
+ * the container more job items than it decodes at once queues single requests behind them (4 items at once into
+ * 2 decode slots measured a median of 3.2× on a busy machine, docs/BENCHMARK.md). Between the goal and this, the
+ * run prints "NOT met" and passes.
+ */
+export const BUSY_OVER_IDLE_FAIL = 2.5;
+/**
+ * Fewer busy samples than this (a job that ended in under 4 s) and the ratio says nothing: it is printed, not
+ * checked.
+ */
+export const MIN_BUSY_SAMPLES = 20;
+/**
+ * Past this many cores used by other processes during either probe (/proc/stat's busy time minus this run's
+ * processes'), the ratio is printed, not checked. On 2 oversubscribed cores the job's own work and the other
+ * work queue together for the CPU, and the busy p50 grows far more than the idle one: that measures the
+ * machine, not the code. A dedicated CI runner shows about 0.
+ */
+export const OTHER_CORES_MAX = 0.25;
 
-/** `count` distinct 320×240 JPEGs of a photo: the reference sample, with a unique pixel pattern each. */
-async function distinctImages(photo: Buffer, count: number): Promise<Buffer[]> {
-  const base = await sharp(photo).resize(320, 240, { fit: "cover" }).raw().toBuffer();
+/** The API keys of the load suite's stack: single requests are one tenant's, jobs another's. */
+export interface LoadKeys {
+  single: string;
+  jobs: string;
+}
+
+/**
+ * `count` distinct JPEGs of a photo (320×240 unless told): the reference sample, with a unique pixel pattern each.
+ */
+export async function distinctImages(
+  photo: Buffer,
+  count: number,
+  size: { width: number; height: number; quality: number } = { width: 320, height: 240, quality: 85 },
+): Promise<Buffer[]> {
+  const { width, height, quality } = size;
+  const base = await sharp(photo).resize(width, height, { fit: "cover" }).raw().toBuffer();
   return Promise.all(
     Array.from({ length: count }, (_, i) => {
       const pixels = Buffer.from(base);
       pixels.writeUInt32BE(i, 0); // four bytes of the first pixels: every image differs
       pixels.writeUInt32BE(Number.parseInt(randomBytes(4).toString("hex"), 16), 8);
-      return sharp(pixels, { raw: { width: 320, height: 240, channels: 3 } })
-        .jpeg({ quality: 85 })
+      return sharp(pixels, { raw: { width, height, channels: 3 } })
+        .jpeg({ quality })
         .toBuffer();
     }),
   );
 }
+
+/** The headers that present `key` (none for an open API). */
+export const keyHeaders = (key: string | undefined): Record<string, string> => (key ? { "X-API-Key": key } : {});
 
 /** The CPU time of this process's workerd children so far, in milliseconds (Linux /proc), or null. */
 function workerdCpuMs(): number | null {
@@ -101,52 +154,105 @@ function workerdCpuMs(): number | null {
   }
 }
 
+/** The machine's busy CPU time (all cores, steal included) and this process's and its children's, in ms. */
+interface CpuSnapshot {
+  at: number;
+  machineMs: number;
+  oursMs: number;
+}
+
+/** A CpuSnapshot now (Linux /proc), or null. */
+function cpuSnapshot(): CpuSnapshot | null {
+  try {
+    // /proc/stat's first line: user nice system idle iowait irq softirq steal … (USER_HZ ticks, 10 ms each).
+    const ticks = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+    let ours = 0;
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      } catch {
+        continue; // gone meanwhile
+      }
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      // This load generator, and what it started: workerd, the container processes, esbuild.
+      if (Number(entry) !== process.pid && Number(fields[1]) !== process.pid) continue;
+      ours += Number(fields[11]) + Number(fields[12]);
+    }
+    return { at: Date.now(), machineMs: (user + nice + system + irq + softirq + steal) * 10, oursMs: ours * 10 };
+  } catch {
+    return null;
+  }
+}
+
+/** The cores that processes other than this run's used between two snapshots (null where unknown). */
+const otherCores = (from: CpuSnapshot | null, to: CpuSnapshot | null) =>
+  from && to && to.at > from.at
+    ? Number(Math.max(0, (to.machineMs - from.machineMs - (to.oursMs - from.oursMs)) / (to.at - from.at)).toFixed(2))
+    : null;
+
 const perItem = (before: number | null, after: number | null, items: number) =>
   before === null || after === null ? null : Number(((after - before) / items).toFixed(2));
 
-async function analyse(url: string, image: Buffer): Promise<{ status: number; ms: number }> {
+async function analyse(url: string, image: Buffer, key?: string): Promise<{ status: number; ms: number }> {
   const form = new FormData();
   form.append("image", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), "load.jpg");
   const started = performance.now();
-  const res = await fetch(`${url}/v1/image/analysis`, { method: "POST", body: form });
+  const res = await fetch(`${url}/v1/image/analysis`, { method: "POST", body: form, headers: keyHeaders(key) });
   await res.arrayBuffer();
   return { status: res.status, ms: performance.now() - started };
 }
 
-async function capacity(url: string, images: Buffer[]): Promise<number> {
+async function capacity(url: string, images: Buffer[], key: string | undefined): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: CAPACITY_CLIENTS }, async () => {
-      while (next < images.length) await analyse(url, images[next++] as Buffer);
+      while (next < images.length) await analyse(url, images[next++] as Buffer, key);
     }),
   );
   return images.length / ((performance.now() - started) / 1000);
 }
 
-async function submitJob(url: string, images: Buffer[]): Promise<string> {
+/** A multipart job of `images` (JPEGs), with `query` as its parameters (e.g. `metrics=all`): its ID. */
+export async function submitJob(url: string, images: Buffer[], key?: string, query = ""): Promise<string> {
   const form = new FormData();
   for (const [i, image] of images.entries()) {
     form.append("images", new Blob([new Uint8Array(image)], { type: "image/jpeg" }), `i${i}.jpg`);
   }
-  const res = await fetch(`${url}/v1/jobs`, { method: "POST", body: form });
+  const res = await fetch(`${url}/v1/jobs${query ? `?${query}` : ""}`, {
+    method: "POST",
+    body: form,
+    headers: keyHeaders(key),
+  });
   if (res.status !== 202) throw new Error(`job submission answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { job_id: string }).job_id;
 }
 
-async function waitForJob(
-  url: string,
-  jobId: string,
-  timeoutMs: number,
-): Promise<{ done: number; total: number; finished_at: string }> {
+/** What the load scripts read of `GET /v1/jobs/{id}`. */
+export interface JobView {
+  status: string;
+  done: number;
+  succeeded: number;
+  total: number;
+  created_at: string;
+  finished_at: string;
+}
+
+/** The job as `GET /v1/jobs/{id}` shows it to `key`. */
+export async function getJob(url: string, jobId: string, key?: string): Promise<JobView> {
+  const res = await fetch(`${url}/v1/jobs/${jobId}`, { headers: keyHeaders(key) });
+  if (res.status !== 200) throw new Error(`GET job ${jobId} answered ${res.status}: ${await res.text()}`);
+  return (await res.json()) as JobView;
+}
+
+/** Polls the job every 100 ms until it has succeeded; throws past `timeoutMs`. */
+export async function waitForJob(url: string, jobId: string, timeoutMs: number, key?: string): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await (await fetch(`${url}/v1/jobs/${jobId}`)).json()) as {
-      status: string;
-      done: number;
-      total: number;
-      finished_at: string;
-    };
+    const job = await getJob(url, jobId, key);
     if (job.status === "succeeded") return job;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} (${job.done}/${job.total})`);
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -154,8 +260,8 @@ async function waitForJob(
 }
 
 /** Lines of a job's results: one per item, in order, or the failure that says otherwise. */
-async function checkResults(url: string, jobId: string, total: number): Promise<string | null> {
-  const text = await (await fetch(`${url}/v1/jobs/${jobId}/results`)).text();
+export async function checkResults(url: string, jobId: string, total: number, key?: string): Promise<string | null> {
+  const text = await (await fetch(`${url}/v1/jobs/${jobId}/results`, { headers: keyHeaders(key) })).text();
   const indexes = text
     .trim()
     .split("\n")
@@ -174,6 +280,7 @@ async function checkResults(url: string, jobId: string, total: number): Promise<
 async function probe(
   url: string,
   images: Buffer[],
+  key: string | undefined,
   stop: () => boolean = () => false,
 ): Promise<{ sentAt: number; status: number; ms: number }[]> {
   const started = performance.now();
@@ -183,7 +290,7 @@ async function probe(
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     if (stop()) break;
     const sentAt = Date.now();
-    pending.push(analyse(url, images[i] as Buffer).then((answer) => ({ sentAt, ...answer })));
+    pending.push(analyse(url, images[i] as Buffer, key).then((answer) => ({ sentAt, ...answer })));
   }
   return Promise.all(pending);
 }
@@ -209,14 +316,14 @@ interface Pair {
  * Capacity over `forCapacity`, then a job of `forJob`, back to back (the same conditions for both), and the
  * job's items per second as a share of that capacity.
  */
-async function capacityThenJob(url: string, forCapacity: Buffer[], forJob: Buffer[]): Promise<Pair> {
+async function capacityThenJob(url: string, forCapacity: Buffer[], forJob: Buffer[], keys?: LoadKeys): Promise<Pair> {
   const cpuBeforeSingle = workerdCpuMs();
-  const single = await capacity(url, forCapacity);
+  const single = await capacity(url, forCapacity, keys?.single);
   const cpuBeforeJob = workerdCpuMs();
   const jobStarted = Date.now();
-  const jobId = await submitJob(url, forJob);
+  const jobId = await submitJob(url, forJob, keys?.jobs);
   const submitMs = Date.now() - jobStarted;
-  const { finished_at } = await waitForJob(url, jobId, 300_000);
+  const { finished_at } = await waitForJob(url, jobId, 300_000, keys?.jobs);
   // To the job's own end, not to the poll that saw it (polls are 100 ms apart).
   const jobPerS = forJob.length / ((Date.parse(finished_at) - jobStarted) / 1000);
   const cpuAfterJob = workerdCpuMs(); // a poll later than the end: a few polls' work more, on the job's side
@@ -227,15 +334,20 @@ async function capacityThenJob(url: string, forCapacity: Buffer[], forJob: Buffe
     submitMs,
     cpuSingle: perItem(cpuBeforeSingle, cpuBeforeJob, forCapacity.length),
     cpuJobItem: perItem(cpuBeforeJob, cpuAfterJob, forJob.length),
-    lost: await checkResults(url, jobId, forJob.length),
+    lost: await checkResults(url, jobId, forJob.length, keys?.jobs),
   };
 }
 
 /**
  * @example
- * const result = await runJobsLoad(stack.url, photo, { smoke: true });
+ * const result = await runJobsLoad(stack.url, photo, { smoke: true, keys: { single: "k1", jobs: "k2" } });
  */
-export async function runJobsLoad(url: string, photo: Buffer, options: { smoke: boolean }): Promise<JobsLoadResult> {
+export async function runJobsLoad(
+  url: string,
+  photo: Buffer,
+  options: { smoke: boolean; keys?: LoadKeys },
+): Promise<JobsLoadResult> {
+  const { keys } = options;
   const items = 200;
   // The goal's 1,000 items in the smoke run too: such a job takes a few seconds now, and a 300-item one ran too
   // briefly for more than a handful of latency samples.
@@ -251,7 +363,7 @@ export async function runJobsLoad(url: string, photo: Buffer, options: { smoke: 
 
   const pairs: Pair[] = [];
   for (let p = 0; p < PAIRS; p++) {
-    const pair = await capacityThenJob(url, forPairs[2 * p] as Buffer[], forPairs[2 * p + 1] as Buffer[]);
+    const pair = await capacityThenJob(url, forPairs[2 * p] as Buffer[], forPairs[2 * p + 1] as Buffer[], keys);
     if (pair.lost) failures.push(pair.lost);
     pairs.push(pair);
   }
@@ -260,22 +372,40 @@ export async function runJobsLoad(url: string, photo: Buffer, options: { smoke: 
     return values.length === pairs.length ? median(values) : null;
   };
 
-  const idle = p50(await probe(url, forProbeIdle));
+  const idleFrom = cpuSnapshot();
+  const idle = p50(await probe(url, forProbeIdle, keys?.single));
+  const busyFrom = cpuSnapshot();
   const bigStarted = Date.now();
-  const bigId = await submitJob(url, forBigJob);
+  // Another key's job: the single requests' key has nothing of its own queued.
+  const bigId = await submitJob(url, forBigJob, keys?.jobs);
   // Probed while the job runs, and only then: a request sent after the job's end does not count.
   let ended = false;
   const [big, probed] = await Promise.all([
-    waitForJob(url, bigId, 600_000).finally(() => {
+    waitForJob(url, bigId, 600_000, keys?.jobs).finally(() => {
       ended = true;
     }),
-    probe(url, forProbeBusy, () => ended),
+    probe(url, forProbeBusy, keys?.single, () => ended),
   ]);
+  const busyTo = cpuSnapshot();
   const whileRunning = probed.filter((s) => s.sentAt < Date.parse(big.finished_at));
   const busy = p50(whileRunning);
   const bigS = (Date.parse(big.finished_at) - bigStarted) / 1000;
-  const bigLost = await checkResults(url, bigId, big.total);
+  const bigLost = await checkResults(url, bigId, big.total, keys?.jobs);
   if (bigLost) failures.push(bigLost);
+  const busyOverIdle = Number((busy / idle).toFixed(2));
+  const othersIdle = otherCores(idleFrom, busyFrom);
+  const othersBusy = otherCores(busyFrom, busyTo);
+  const notChecked =
+    whileRunning.length < MIN_BUSY_SAMPLES
+      ? `${whileRunning.length} requests while it ran, fewer than ${MIN_BUSY_SAMPLES}`
+      : Math.max(othersIdle ?? 0, othersBusy ?? 0) > OTHER_CORES_MAX
+        ? `other processes used ${othersIdle} cores while idle was measured, ${othersBusy} while busy was (more than ${OTHER_CORES_MAX})`
+        : null;
+  if (notChecked === null && !(busyOverIdle <= BUSY_OVER_IDLE_FAIL)) {
+    failures.push(
+      `single-request p50 while another key's ${bigItems}-item job ran: expected at most ${BUSY_OVER_IDLE_GOAL}× idle (the run fails past ${BUSY_OVER_IDLE_FAIL}×), measured ${Math.round(busy)} ms against ${Math.round(idle)} ms idle = ${busyOverIdle}× (${whileRunning.length} requests while it ran)`,
+    );
+  }
 
   return {
     single_capacity_per_s: Number((mid("single") as number).toFixed(1)),
@@ -288,16 +418,23 @@ export async function runJobsLoad(url: string, photo: Buffer, options: { smoke: 
     worker_cpu_ms_per_job_item: mid("cpuJobItem"),
     idle_p50_ms: Math.round(idle),
     busy_p50_ms: Math.round(busy),
-    busy_over_idle: Number((busy / idle).toFixed(2)),
+    busy_over_idle: busyOverIdle,
     busy_samples: whileRunning.length,
+    busy_goal_met: busyOverIdle <= BUSY_OVER_IDLE_GOAL,
+    other_cores_idle: othersIdle,
+    other_cores_busy: othersBusy,
+    busy_not_checked: notChecked,
     big_job_items: bigItems,
     big_job_seconds: Number(bigS.toFixed(1)),
     failures,
   };
 }
 
+/** The API keys load.ts and this script give their stack: single requests', and jobs'. */
+export const LOAD_KEYS: LoadKeys = { single: "load-single-key", jobs: "load-jobs-key" };
+
 /** The middle value (the mean of the two middle ones for an even count). */
-function median(values: number[]): number {
+export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length / 2;
   return Number.isInteger(mid)
@@ -311,11 +448,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const photo = readFileSync(
     fileURLToPath(new URL("../../shared/fixtures/reference/sample2-536x354.jpg", import.meta.url)),
   );
-  const stack = await startLocalStack({ quiet: true, rateLimitPerMinute: 100_000 });
+  const stack = await startLocalStack({
+    quiet: true,
+    rateLimitPerMinute: 100_000,
+    vars: { API_KEYS: `${LOAD_KEYS.single},${LOAD_KEYS.jobs}` },
+  });
   const results: JobsLoadResult[] = [];
   try {
     for (let run = 0; run < runs; run++) {
-      const result = await runJobsLoad(stack.url, photo, { smoke: process.argv.includes("--smoke") });
+      const result = await runJobsLoad(stack.url, photo, { smoke: process.argv.includes("--smoke"), keys: LOAD_KEYS });
       results.push(result);
       console.log(JSON.stringify({ run: run + 1, load_1m: Number(loadavg()[0]?.toFixed(2)), ...result }));
     }
@@ -331,6 +472,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     "worker_cpu_ms_per_job_item",
     "busy_over_idle",
     "busy_samples",
+    "other_cores_idle",
+    "other_cores_busy",
     "big_job_seconds",
   ] as const;
   console.log(

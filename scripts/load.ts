@@ -11,18 +11,25 @@
  * 3. Half the knee rate: the service recovers (no errors).
  *
  * 4. Batch jobs (scripts/load-jobs.ts): a job's throughput against single-request capacity, and single requests'
- *    latency while a big job runs; every job must end with one result per item.
+ *    latency while another key's big job runs (goal ≤ 1.5× idle); every job must end with one result per item.
+ * 5. Two tenants (scripts/load-tenants.ts, a stack of its own): key A floods the queue with three jobs of slow
+ *    URLs, key B submits 12 images a few seconds later; B's job must start within seconds and end within 60 s.
+ * 6. Capacity follows the instances (scripts/load-tenants.ts, two stacks; full run only): a job's items per second
+ *    with one container instance (one process) against two (two processes), each held to one decode at once and
+ *    a quarter of a CPU, like a `basic` instance.
  *
  * Exits non-zero when the container's peak RSS reaches 512 MiB (half a `basic` instance), when any answer is a
- * 5xx other than a 503 with `Retry-After`, or when the recovery step has errors. Results also go to
- * test-results/load.json.
+ * 5xx other than a 503 with `Retry-After`, when the recovery step has errors, when a job loses or doubles an
+ * item, when single requests' latency under another key's job passes its fail bound, or when tenant B's job
+ * misses its goals. Results also go to test-results/load.json.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { fileURLToPath } from "node:url";
 import sharp from "sharp";
-import { runJobsLoad } from "./load-jobs.ts";
+import { BUSY_OVER_IDLE_FAIL, BUSY_OVER_IDLE_GOAL, LOAD_KEYS, runJobsLoad } from "./load-jobs.ts";
+import { printInstancesLoad, printTenantsLoad, runInstancesLoad, runTenantsLoad } from "./load-tenants.ts";
 import { startLocalStack } from "./local-stack.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -66,7 +73,18 @@ function pickImage(i: number): [Buffer, string] {
   return [small, "image/jpeg"];
 }
 
-const stack = await startLocalStack({ quiet: true, rateLimitPerMinute: 100_000 });
+// Two keys: the sweep's and the single requests' one, and the jobs' one (scripts/load-jobs.ts).
+const stack = await startLocalStack({
+  quiet: true,
+  rateLimitPerMinute: 100_000,
+  vars: { API_KEYS: `${LOAD_KEYS.single},${LOAD_KEYS.jobs}` },
+});
+let stackStopped = false;
+const stopStack = async () => {
+  if (stackStopped) return;
+  stackStopped = true;
+  await stack.stop();
+};
 const pid = stack.container.child.pid as number;
 const rssMiB = (field: "VmRSS" | "VmHWM") => {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -95,6 +113,7 @@ async function send(): Promise<Sample> {
     const res = await fetch(`${stack.url}/v1/image/analysis`, {
       method: "POST",
       body: form,
+      headers: { "X-API-Key": LOAD_KEYS.single },
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
     const body = await res.text();
@@ -209,13 +228,37 @@ try {
   );
 
   console.log("\nbatch jobs (distinct 320×240 JPEGs):");
-  const jobs = await runJobsLoad(stack.url, small, { smoke: SMOKE });
+  const jobs = await runJobsLoad(stack.url, small, { smoke: SMOKE, keys: LOAD_KEYS });
+  const busyGoal = `${jobs.busy_goal_met ? "met" : "NOT met"}; ${jobs.busy_samples} requests while it ran; other processes ${jobs.other_cores_idle} / ${jobs.other_cores_busy} cores; ${jobs.busy_not_checked === null ? `the run fails past ${BUSY_OVER_IDLE_FAIL}×` : `not checked: ${jobs.busy_not_checked}`}`;
   console.log(
-    `| single-request capacity | ${jobs.single_capacity_per_s}/s (${4} clients; Worker CPU ${jobs.worker_cpu_ms_per_single} ms/request) |\n| job of ${jobs.job_items} | ${jobs.job_items_per_s} items/s = ${Math.round(jobs.job_share_of_capacity * 100)} % of capacity (goal ≥ 80 %; pairs ${jobs.shares.join(", ")}; submission ${jobs.job_submit_ms} ms; Worker CPU ${jobs.worker_cpu_ms_per_job_item} ms/item) |\n| single p50 idle / while a ${jobs.big_job_items}-item job runs | ${jobs.idle_p50_ms} ms / ${jobs.busy_p50_ms} ms = ${jobs.busy_over_idle}× (goal ≤ 2×; ${jobs.busy_samples} requests while it ran) |\n| ${jobs.big_job_items}-item job | ${jobs.big_job_seconds} s |`,
+    `| single-request capacity | ${jobs.single_capacity_per_s}/s (${4} clients; Worker CPU ${jobs.worker_cpu_ms_per_single} ms/request) |\n| job of ${jobs.job_items} | ${jobs.job_items_per_s} items/s = ${Math.round(jobs.job_share_of_capacity * 100)} % of capacity (goal ≥ 80 %; pairs ${jobs.shares.join(", ")}; submission ${jobs.job_submit_ms} ms; Worker CPU ${jobs.worker_cpu_ms_per_job_item} ms/item) |\n| single p50 idle / while another key's ${jobs.big_job_items}-item job runs | ${jobs.idle_p50_ms} ms / ${jobs.busy_p50_ms} ms = ${jobs.busy_over_idle}× (goal ≤ ${BUSY_OVER_IDLE_GOAL}×: ${busyGoal}) |\n| ${jobs.big_job_items}-item job | ${jobs.big_job_seconds} s |`,
   );
+  // The main stack is not needed any more: the next scenarios start stacks of their own.
+  await stopStack();
+
+  console.log("\ntwo tenants: A floods the queue with slow URLs, B submits a small job:");
+  // A scenario that cannot run (a refused submission, a stack that does not start) is a failure of its own, and
+  // the others still run and are written.
+  const failed =
+    (scenario: string) =>
+    (cause: unknown): { failures: string[]; error: true } => ({
+      failures: [`${scenario} did not run: ${cause instanceof Error ? cause.message : String(cause)}`],
+      error: true,
+    });
+  const tenants = await runTenantsLoad({ smoke: SMOKE }).catch(failed("the two-tenant scenario"));
+  if (!("error" in tenants)) printTenantsLoad(tenants);
+
+  // Full run only: its two stacks and six jobs take 2–3 minutes, and the smoke (CI) has no room for them; one job
+  // of each in the smoke's time would be too short for its pace to say more than the machine's noise.
+  console.log("\nbatch capacity with 1 container instance against 2 (one process each, 1 decode at once):");
+  const instances = SMOKE ? null : await runInstancesLoad({ smoke: SMOKE }).catch(failed("the instances scenario"));
+  if (instances && !("error" in instances)) printInstancesLoad(instances);
+  else if (!instances) console.log("| full run only (or: node --import tsx scripts/load-tenants.ts instances) |");
 
   failures = [
     ...jobs.failures,
+    ...tenants.failures,
+    ...(instances?.failures ?? []),
     ...[...sweep, overload, recovery]
       .filter((r) => r.bad > 0)
       .map(
@@ -238,6 +281,8 @@ try {
         recovery,
         peak_rss_mib: peakMiB,
         jobs,
+        tenants,
+        instances,
         failures,
       },
       null,
@@ -245,7 +290,7 @@ try {
     ),
   );
 } finally {
-  await stack.stop();
+  await stopStack();
 }
 for (const failure of failures) console.log(`FAIL ${failure}`);
 console.log(`${failures.length === 0 ? 1 : 0} passed, ${failures.length === 0 ? 0 : 1} failed`);

@@ -22,15 +22,25 @@ export const COMPATIBILITY_DATE = String(
 export interface LocalStack {
   /** The Worker's address, e.g. `http://127.0.0.1:40123`. */
   url: string;
+  /** The first container process (instance analyzer-0, and every instance without one of its own). */
   container: ContainerProcess;
+  /** Every container process, `containers[i]` serving instance `analyzer-i` (the first also the rest). */
+  containers: ContainerProcess[];
   stop(): Promise<void>;
 }
 
 export interface LocalStackOptions {
   /** Worker variables and secrets (strings), on top of development defaults. */
   vars?: Record<string, string>;
-  /** Container environment. */
+  /** Container environment (of every container process). */
   containerEnv?: Record<string, string>;
+  /**
+   * How many container processes to start (default 1): process i serves instance `analyzer-i` through
+   * `LOCAL_CONTAINER_URL`'s `name=url` entries, the first one also every instance beyond. With
+   * `CONTAINER_INSTANCES` equal to it, each instance has a process of its own, as each has a container on
+   * Cloudflare.
+   */
+  containers?: number;
   /** Requests per minute per client for the rate limiter. */
   rateLimitPerMinute?: number;
   /** The Worker's port; a free one when absent. */
@@ -63,10 +73,15 @@ export async function bundleWorker(): Promise<string> {
  * await stack.stop();
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const container = await startContainerProcess({
-    env: options.containerEnv,
-    stdio: options.quiet ? "ignore" : "inherit",
-  });
+  const containers = await Promise.all(
+    Array.from({ length: Math.max(1, options.containers ?? 1) }, () =>
+      startContainerProcess({ env: options.containerEnv, stdio: options.quiet ? "ignore" : "inherit" }),
+    ),
+  );
+  const container = containers[0] as ContainerProcess;
+  const localContainerUrl = [container.url, ...containers.slice(1).map((c, i) => `analyzer-${i + 1}=${c.url}`)].join(
+    ",",
+  );
   // wrangler.toml's bindings as wrangler itself reads them (Durable Objects, KV, queues and their consumers,
   // R2), so the stack is the deployed Worker's shape; the container runs as the local process above.
   const { workerOptions } = unstable_getMiniflareWorkerOptions(`${ROOT}wrangler.toml`, undefined, {
@@ -97,7 +112,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       bindings: {
         ...(bindings.bindings as Record<string, unknown> | undefined),
         ENVIRONMENT: "development",
-        LOCAL_CONTAINER_URL: container.url,
+        LOCAL_CONTAINER_URL: localContainerUrl,
         ...options.vars,
       },
       host: "127.0.0.1",
@@ -109,6 +124,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               stdout.resume();
               stderr.resume();
             },
+            // Miniflare 5 reads workerd's output as structured logs and prints them unless told otherwise.
+            handleStructuredLogs: () => {},
           }
         : {}),
     }),
@@ -117,9 +134,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     url,
     container,
+    containers,
     stop: async () => {
       await mf.dispose();
-      await container.stop();
+      await Promise.all(containers.map((c) => c.stop()));
     },
   };
 }
