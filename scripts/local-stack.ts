@@ -36,9 +36,9 @@ export interface LocalStackOptions {
   containerEnv?: Record<string, string>;
   /**
    * How many container processes to start (default 1): process i serves instance `analyzer-i` through
-   * `LOCAL_CONTAINER_URL`'s `name=url` entries, the first one also every instance beyond. With
-   * `CONTAINER_INSTANCES` equal to it, each instance has a process of its own, as each has a container on
-   * Cloudflare.
+   * `LOCAL_CONTAINER_URL`'s `name=url` entries, the first one also every instance beyond. `CONTAINER_INSTANCES`
+   * is set equal to it (unless `vars` says otherwise): each instance has a process of its own, as each has a
+   * container on Cloudflare.
    */
   containers?: number;
   /** Requests per minute per client for the rate limiter. */
@@ -113,6 +113,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         ...(bindings.bindings as Record<string, unknown> | undefined),
         ENVIRONMENT: "development",
         LOCAL_CONTAINER_URL: localContainerUrl,
+        // As many instances as processes: batch capacity follows CONTAINER_INSTANCES (JOB_ITEMS_PER_INSTANCE on
+        // each), and wrangler.toml's 4 on one process would send it four instances' share of job items.
+        CONTAINER_INSTANCES: String(containers.length),
         ...options.vars,
       },
       host: "127.0.0.1",

@@ -51,16 +51,16 @@ export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
 export const JOB_RETENTION = "7d";
 /**
- * How many of one queue consumer invocation's items run on one container instance at once: batch capacity
- * follows CONTAINER_INSTANCES (an invocation runs up to this × CONTAINER_INSTANCES items, at most
- * JOB_ITEMS_IN_FLIGHT_MAX). Two, as many as a container decodes at once here; the container itself puts single
- * requests before job items (docs/OPERATIONS.md, "Who waits for whom").
+ * How many of one queue consumer invocation's items are analysed on one container instance at once: batch
+ * capacity follows CONTAINER_INSTANCES. Two, as many as a container decodes at once here; the container itself
+ * puts single requests before job items (docs/OPERATIONS.md, "Who waits for whom").
  */
 export const JOB_ITEMS_PER_INSTANCE = 2;
 /**
- * The most items one consumer invocation works on at once (downloads included), whatever the instance count:
- * each may hold an image of up to MAX_UPLOAD_BYTES in the Worker's memory (128 MB on Cloudflare), so 16 × 5 MiB
- * stays under it. Past it, capacity grows with the queue's `max_concurrency` (docs/OPERATIONS.md).
+ * The most items one consumer invocation works on at once (downloading, reading, waiting for an instance,
+ * analysed): a slow download holds one of these, never an instance's place. Each may hold an image of up to
+ * MAX_UPLOAD_BYTES in the Worker's memory (128 MB on Cloudflare), so 16 × 5 MiB stays under it. Past
+ * 16 / JOB_ITEMS_PER_INSTANCE instances, capacity grows with the queue's `max_concurrency` (docs/OPERATIONS.md).
  */
 export const JOB_ITEMS_IN_FLIGHT_MAX = 16;
 /**
@@ -162,11 +162,10 @@ export interface WorkerConfig {
   maxJobUploadBytes: number;
   jobRetentionMs: number;
   jobItemsPerInstance: number;
-  /** Items one consumer invocation works on at once: JOB_ITEMS_PER_INSTANCE × instances, at most JOB_ITEMS_IN_FLIGHT_MAX. */
-  jobItemsInFlight: number;
   /**
    * Items one job keeps in the queue or in a consumer's hands at once (its window): twice what one invocation
-   * works on, so the next batch is waiting when one ends, and never a backlog that would hold other keys' jobs.
+   * works on (JOB_ITEMS_IN_FLIGHT_MAX), so the next batch is waiting when one ends, and never a backlog that would
+   * hold other keys' jobs.
    */
   jobWindow: number;
   jobItemLeaseS: number;
@@ -424,7 +423,6 @@ export function loadConfig(env: Vars): WorkerConfig {
     );
   }
   const jobItemsPerInstance = positiveInt(vars, "JOB_ITEMS_PER_INSTANCE", JOB_ITEMS_PER_INSTANCE);
-  const jobItemsInFlight = Math.min(jobItemsPerInstance * containerInstances, JOB_ITEMS_IN_FLIGHT_MAX);
   const urlFetchTimeoutMs = positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS);
   // An item's longest run: its download, then its instance and one retry on the next (routing/index.ts).
   const itemLongestMs = urlFetchTimeoutMs + 2 * containerDeadlineMs;
@@ -442,8 +440,7 @@ export function loadConfig(env: Vars): WorkerConfig {
   }
   const jobs = {
     jobItemsPerInstance,
-    jobItemsInFlight,
-    jobWindow: 2 * jobItemsInFlight,
+    jobWindow: 2 * JOB_ITEMS_IN_FLIGHT_MAX,
     jobItemLeaseS,
     jobItemMaxAttempts: positiveInt(vars, "JOB_ITEM_MAX_ATTEMPTS", JOB_ITEM_MAX_ATTEMPTS),
     jobConsumerBudgetMs,

@@ -7,10 +7,9 @@
  *   retried by the queue with a growing delay; after `max_retries` it lands in the dead-letter queue, whose
  *   messages this same consumer records as failed with the last error. A job always ends.
  * - Anything else (a bad image, a refused URL) is the item's answer: recorded as failed, never retried.
- * - Batch capacity follows the instances: an invocation works on JOB_ITEMS_PER_INSTANCE × CONTAINER_INSTANCES
- *   items at once (at most JOB_ITEMS_IN_FLIGHT_MAX), and sends at most JOB_ITEMS_PER_INSTANCE of them to one
- *   instance at a time; a download or a cache hit takes no instance's place. The container puts single
- *   requests before job items (they are sent as `priority: "batch"`).
+ * - Batch capacity follows the instances: an invocation works on JOB_ITEMS_IN_FLIGHT_MAX items at once, and
+ *   sends at most JOB_ITEMS_PER_INSTANCE of them to one instance at a time; a download or a cache hit takes no
+ *   instance's place. The container puts single requests before job items (sent as `priority: "batch"`).
  * - A batch's jobs take turns: its items are started one job after another, not one job's all first.
  * - An invocation starts items for JOB_CONSUMER_BUDGET_MS only, so it always ends within a queue consumer's
  *   15 minutes; what it claimed and did not start goes back to its job (`handBack`), which sends it again.
@@ -24,7 +23,7 @@ import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { analyseImage, analyseUrl, type Outcome } from "../analysis/index.ts";
-import { configFor, type Env, type WorkerConfig } from "../config.ts";
+import { configFor, type Env, JOB_ITEMS_IN_FLIGHT_MAX, type WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import { describeCause, log } from "../log.ts";
 import { instanceIndex } from "../routing/index.ts";
@@ -357,7 +356,7 @@ export async function consumeJobs(batch: MessageBatch<JobMessage>, env: Env, ctx
   const lanes = new InstanceLanes(config.jobItemsPerInstance, config.containerInstances);
   const stopStartingAt = startedAt + config.jobConsumerBudgetMs;
   const unstarted: Work[] = [];
-  await eachLimited(work, config.jobItemsInFlight, async (item) => {
+  await eachLimited(work, JOB_ITEMS_IN_FLIGHT_MAX, async (item) => {
     if (Date.now() >= stopStartingAt) unstarted.push(item);
     else await deliver(item, env, config, ctx, lanes);
   });

@@ -777,6 +777,12 @@ export class BatchJob extends DurableObject<Env> {
       .one();
     const room = config.jobWindow - inFlight - this.#sending.size;
     if (room <= 0) return;
+    // Sent half a window at a time (or the last ones): a send per finished item would make a queue batch, and so
+    // a consumer invocation with its claim call, of one or two items each.
+    const { pending } = this.#sql
+      .exec<{ pending: number }>("SELECT COUNT(*) AS pending FROM items WHERE state = 'pending'")
+      .one();
+    if (room < Math.ceil(config.jobWindow / 2) && room < pending - this.#sending.size) return;
     const due = this.#sql
       .exec<{ idx: number }>(
         `SELECT idx FROM items WHERE state = 'pending' AND idx NOT IN (SELECT value FROM json_each(?))

@@ -10,7 +10,7 @@ import { type JobResultLine, JobResultLineSchema, JobSchema } from "../../../con
 import { flattenResult, type ResultCell, resultColumns } from "../../../contract/result-columns.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
-import { JOB_ITEMS_IN_FLIGHT_MAX, JOB_ITEMS_PER_INSTANCE } from "../../src/settings.ts";
+import { JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/settings.ts";
 import { png, upload } from "../helpers.ts";
 import { stripesPng } from "./stripes.ts";
 
@@ -428,8 +428,7 @@ describe("cancellation and expiry", () => {
     expect(later).toMatchObject({ done: 120, succeeded: cancelled.succeeded, failed: cancelled.failed });
     // What the consumer had started may finish its download (each of an invocation's lanes may also start one
     // more before a record tells it of the cancellation); nothing else starts.
-    const lanes = Math.min(JOB_ITEMS_PER_INSTANCE * Number(env.CONTAINER_INSTANCES), JOB_ITEMS_IN_FLIGHT_MAX);
-    expect((await downloads()) - atCancel).toBeLessThanOrEqual(lanes * 2);
+    expect((await downloads()) - atCancel).toBeLessThanOrEqual(JOB_ITEMS_IN_FLIGHT_MAX * 2);
     const lines = (await (await results(job_id)).text())
       .trim()
       .split("\n")
