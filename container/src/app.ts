@@ -36,7 +36,8 @@ import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
 
-type Env = { Variables: { requestId: string; startedAt: number } };
+/** `slotWaitMs`: how long the analysis waited for its decode slot (not its own work). */
+type Env = { Variables: { requestId: string; startedAt: number; slotWaitMs?: number } };
 
 /** How long a caller refused for overload should wait, in seconds: the queue drains in about that. */
 const RETRY_AFTER_OVERLOADED_S = 1;
@@ -163,6 +164,8 @@ export function createApp(config: ContainerConfig): Hono<Env> {
 
   let analysesTotal = 0;
   let batchAnalysesTotal = 0;
+  /** When the last single request arrived (`performance.now()`): job items yield while they are about. */
+  let interactiveAt = Number.NEGATIVE_INFINITY;
   const health = (): HealthResponse => ({ status: "healthy", service: SERVICE_NAME, version: pkg.version });
   app.get("/", (c) => c.json(health()));
   // `?deep=1` adds the decode counters: what an operator (and the stampede test) reads. Each count covers both
@@ -198,12 +201,29 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     // runtime, still sending, report it lost: a 503 `container_failed` instead of this `overloaded`.)
     const declared = declaredLength(c.req.raw, maxBodyBytes, config.maxUploadBytes);
     const priority = priorityFrom(c.req.header(PRIORITY_HEADER));
+    if (priority !== "batch") interactiveAt = performance.now();
     const cost = declared ?? maxBodyBytes;
     const admit = () => admission.run(() => analyseUpload(c, declared, priority), { cost });
     // The admission's refusals and the decode queues' (full, or past ANALYSIS_WAIT_LIMIT_MS) all surface here.
-    return (priority === "batch" ? batchAdmission.run(admit, { cost }) : admit()).catch((err: unknown) => {
+    if (priority !== "batch") {
+      return admit().catch((err: unknown) => {
+        throw backpressureError(err);
+      });
+    }
+    try {
+      return await batchAdmission.run(admit, { cost });
+    } catch (err) {
       throw backpressureError(err);
-    });
+    } finally {
+      // Single requests about: job items rest BATCH_REST_FACTOR times as long as this one worked (its wait for a
+      // slot, which includes earlier rests, left out: rests must not grow on each other).
+      const now = performance.now();
+      if (now - interactiveAt < config.interactiveRecentMs) {
+        const restMs = config.batchRestFactor * (now - c.get("startedAt") - (c.get("slotWaitMs") ?? 0));
+        decodes.restBatch(restMs);
+        progressiveLane.restBatch(restMs);
+      }
+    }
   });
 
   /** One admitted analysis: read, check, wait for a decode slot (at most until its start deadline), answer. */
@@ -227,9 +247,11 @@ export function createApp(config: ContainerConfig): Hono<Env> {
     const timings = { decode: 0, analyse: 0 };
     // A client that went away while its request waited for a slot is never started.
     const signal = c.req.raw.signal;
+    const queuedAt = performance.now();
     const work = () =>
       decodes.run(
         async () => {
+          c.set("slotWaitMs", performance.now() - queuedAt);
           analysesTotal++;
           if (priority === "batch") batchAnalysesTotal++;
           let t = performance.now();

@@ -38,6 +38,14 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ ANALYSIS_QUEUE_LIMIT: "8", BATCH_QUEUE_LIMIT: "9" })).toThrow(
       "Expected an integer from 0 to 8 for BATCH_QUEUE_LIMIT but received 9",
     );
+    expect(loadConfig({})).toMatchObject({ batchRestFactor: 7, interactiveRecentMs: 1000 });
+    expect(loadConfig({ BATCH_REST_FACTOR: "0", INTERACTIVE_RECENT_MS: "250" })).toMatchObject({
+      batchRestFactor: 0,
+      interactiveRecentMs: 250,
+    });
+    expect(() => loadConfig({ BATCH_REST_FACTOR: "101" })).toThrow(
+      "Expected an integer from 0 to 100 for BATCH_REST_FACTOR but received 101",
+    );
     expect(() => loadConfig({ BATCH_DECODE_SLOTS: "0" })).toThrow(
       "Expected a positive integer up to 64 for BATCH_DECODE_SLOTS but received 0",
     );

@@ -38,6 +38,22 @@ export const INTERACTIVE_DECODE_SLOTS = 1;
  */
 export const BATCH_QUEUE_SHARE = 0.5;
 /**
+ * How long after a single request's arrival job items still yield to single requests, in milliseconds (see
+ * BATCH_REST_FACTOR).
+ */
+export const INTERACTIVE_RECENT_MS = 1_000;
+/**
+ * While single requests are about (one arrived within INTERACTIVE_RECENT_MS), each job item's analysis is
+ * followed by a rest of job items this many times as long as its own work in the container (its wait for a slot
+ * left out): job items then have at most 1 / (1 + this) of the container's time, and, since the consumer waits
+ * for their answers, their Worker-side work slows as much. With no single request about, job items run back to
+ * back; 0 turns the rest off. Seven: on 2 cores, where the Worker, the queue and the container share the CPU and
+ * a job item's Worker-side work costs more than its container-side work, single requests' p50 while another
+ * key's 1,000-item job ran was 2.0× idle at 3 and 1.26–1.57× at 7 (docs/BENCHMARK.md). On Cloudflare the Worker
+ * runs elsewhere, and a smaller factor gives the same latency with more of the jobs' throughput.
+ */
+export const BATCH_REST_FACTOR = 7;
+/**
  * What the request bodies of the analyses in the container may declare together (Content-Length; a body without
  * one counts as the largest allowed), in bytes. Past it a request is refused at its headers, like a full queue.
  * Each body is held twice while it is read (its chunks, then one buffer), so with libvips' own buffers and
@@ -85,6 +101,10 @@ export interface ContainerConfig {
   batchDecodeSlots: number;
   /** How many job items may be in the container besides those decoding (at most `analysisQueueLimit`). */
   batchQueueLimit: number;
+  /** Job items rest this many times their own work while single requests are about (0: never). */
+  batchRestFactor: number;
+  /** How long after a single request's arrival job items still rest, in milliseconds. */
+  interactiveRecentMs: number;
   admissionBudgetBytes: number;
   analysisWaitLimitMs: number;
   processingTimeoutS: number;
@@ -179,6 +199,8 @@ export function loadConfig(env: Env): ContainerConfig {
       Math.floor(analysisQueueLimit * BATCH_QUEUE_SHARE),
       analysisQueueLimit,
     ),
+    batchRestFactor: wholeNumber(env, "BATCH_REST_FACTOR", BATCH_REST_FACTOR, 100),
+    interactiveRecentMs: positiveInt(env, "INTERACTIVE_RECENT_MS", INTERACTIVE_RECENT_MS, 60_000),
     admissionBudgetBytes: positiveInt(env, "ADMISSION_BUDGET_BYTES", ADMISSION_BUDGET_BYTES),
     analysisWaitLimitMs: positiveInt(env, "ANALYSIS_WAIT_LIMIT_MS", ANALYSIS_WAIT_LIMIT_MS),
     processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),

@@ -322,4 +322,29 @@ describe("Limiter with priorities", () => {
     expect(await Promise.all([first, served, servedToo])).toEqual(["running", "interactive", "interactive-2"]);
     expect(started).toEqual(["running", "interactive", "interactive-2"]);
   });
+
+  it("holds batch tasks, not interactive ones, through a rest, and starts them when it ends (even if its timer fires early)", async () => {
+    const limiter = new Limiter(2);
+    const started: string[] = [];
+    const quick = (name: string) => async () => {
+      started.push(`${name}@${Math.round(performance.now() - t0)}`);
+      return name;
+    };
+    const t0 = performance.now();
+    limiter.restBatch(0.4); // less than a millisecond: a timer may fire before it is over
+    limiter.restBatch(60);
+    limiter.restBatch(10); // a shorter rest does not cut the longer one
+    const batch = limiter.run(quick("batch"), { priority: "batch" });
+    const interactive = limiter.run(quick("interactive"));
+    await interactive;
+    expect(started).toEqual([expect.stringMatching(/^interactive@/)]);
+    expect(limiter.queuedBatch).toBe(1);
+    await batch;
+    const [, batchStart] = started;
+    expect(Number(batchStart?.split("@")[1])).toBeGreaterThanOrEqual(59);
+    // A rest of a fraction of a millisecond, alone: its waiting batch task still starts.
+    const other = new Limiter(1);
+    other.restBatch(0.3);
+    await expect(other.run(async () => "late", { priority: "batch" })).resolves.toBe("late");
+  });
 });

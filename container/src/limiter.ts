@@ -70,6 +70,9 @@ export class Limiter {
   readonly #waiting: Waiter[] = [];
   /** Batch tasks waiting, in arrival order. */
   readonly #waitingBatch: Waiter[] = [];
+  /** No batch task starts before this (`performance.now()` milliseconds): see `restBatch`. */
+  #batchRestUntil = 0;
+  #batchRestTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     limit: number,
@@ -129,9 +132,31 @@ export class Limiter {
   #fits(cost: number, batch: boolean): boolean {
     return (
       this.#active < this.limit &&
-      (!batch || this.#activeBatch < this.batchLimit) &&
+      (!batch || (this.#activeBatch < this.batchLimit && performance.now() >= this.#batchRestUntil)) &&
       (this.#active === 0 || this.#spent + cost <= this.budget)
     );
+  }
+
+  /**
+   * Starts no batch task for the next `ms` milliseconds (a later, longer rest extends it); waiting batch tasks
+   * start when it ends, if they still fit. Interactive tasks are not held.
+   *
+   * @example
+   * decodes.restBatch(12); // the job items let single requests have the machine for 12 ms
+   */
+  restBatch(ms: number): void {
+    const until = performance.now() + ms;
+    if (!(ms > 0) || until <= this.#batchRestUntil) return;
+    this.#batchRestUntil = until;
+    clearTimeout(this.#batchRestTimer);
+    // A timer may fire a fraction of a millisecond early: one that finds the rest not over yet waits again, or
+    // the batch tasks waiting would wait until something else happened to wake them.
+    const wake = () => {
+      const left = this.#batchRestUntil - performance.now();
+      if (left > 0) this.#batchRestTimer = setTimeout(wake, Math.ceil(left));
+      else this.#startWaiting();
+    };
+    this.#batchRestTimer = setTimeout(wake, Math.ceil(ms));
   }
 
   /**
