@@ -128,26 +128,33 @@ export async function distinctImages(
 /** The headers that present `key` (none for an open API). */
 export const keyHeaders = (key: string | undefined): Record<string, string> => (key ? { "X-API-Key": key } : {});
 
+/** Every process's name, parent and CPU time so far (utime + stime, in ms), from Linux /proc. */
+function processes(): { pid: number; ppid: number; name: string; cpuMs: number }[] {
+  const found = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    found.push({
+      pid: Number(entry),
+      ppid: Number(fields[1]),
+      name: stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")),
+      cpuMs: (Number(fields[11]) + Number(fields[12])) * 10, // USER_HZ ticks of 10 ms
+    });
+  }
+  return found;
+}
+
 /** The CPU time of this process's workerd children so far, in milliseconds (Linux /proc), or null. */
 function workerdCpuMs(): number | null {
   try {
-    const ticksPerMs = 100 / 1000; // USER_HZ: 100 on Linux
-    let total = 0;
-    let found = false;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue; // gone meanwhile
-      }
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (!stat.includes("(workerd)") || Number(fields[1]) !== process.pid) continue;
-      total += (Number(fields[11]) + Number(fields[12])) / ticksPerMs; // utime + stime
-      found = true;
-    }
-    return found ? total : null;
+    const workerd = processes().filter((p) => p.name === "workerd" && p.ppid === process.pid);
+    return workerd.length > 0 ? workerd.reduce((sum, p) => sum + p.cpuMs, 0) : null;
   } catch {
     return null;
   }
@@ -166,21 +173,11 @@ function cpuSnapshot(): CpuSnapshot | null {
     // /proc/stat's first line: user nice system idle iowait irq softirq steal … (USER_HZ ticks, 10 ms each).
     const ticks = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
     const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
-    let ours = 0;
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      let stat: string;
-      try {
-        stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      } catch {
-        continue; // gone meanwhile
-      }
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      // This load generator, and what it started: workerd, the container processes, esbuild.
-      if (Number(entry) !== process.pid && Number(fields[1]) !== process.pid) continue;
-      ours += Number(fields[11]) + Number(fields[12]);
-    }
-    return { at: Date.now(), machineMs: (user + nice + system + irq + softirq + steal) * 10, oursMs: ours * 10 };
+    // This load generator, and what it started: workerd, the container processes, esbuild.
+    const ours = processes()
+      .filter((p) => p.pid === process.pid || p.ppid === process.pid)
+      .reduce((sum, p) => sum + p.cpuMs, 0);
+    return { at: Date.now(), machineMs: (user + nice + system + irq + softirq + steal) * 10, oursMs: ours };
   } catch {
     return null;
   }

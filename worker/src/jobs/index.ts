@@ -772,17 +772,16 @@ export class BatchJob extends DurableObject<Env> {
       now - config.jobItemLeaseS * 1000,
     );
     if (expired > 0) log("warn", "job item claims expired", { job_id: job.job_id, items: expired });
-    const { inFlight } = this.#sql
-      .exec<{ inFlight: number }>("SELECT COUNT(*) AS inFlight FROM items WHERE state IN ('queued','running')")
+    const counts = this.#sql
+      .exec<{ inFlight: number | null; pending: number | null }>(
+        "SELECT SUM(state IN ('queued','running')) AS inFlight, SUM(state = 'pending') AS pending FROM items",
+      )
       .one();
-    const room = config.jobWindow - inFlight - this.#sending.size;
+    const room = config.jobWindow - (counts.inFlight ?? 0) - this.#sending.size;
     if (room <= 0) return;
     // Sent half a window at a time (or the last ones): a send per finished item would make a queue batch, and so
     // a consumer invocation with its claim call, of one or two items each.
-    const { pending } = this.#sql
-      .exec<{ pending: number }>("SELECT COUNT(*) AS pending FROM items WHERE state = 'pending'")
-      .one();
-    if (room < Math.ceil(config.jobWindow / 2) && room < pending - this.#sending.size) return;
+    if (room < Math.ceil(config.jobWindow / 2) && room < (counts.pending ?? 0) - this.#sending.size) return;
     const due = this.#sql
       .exec<{ idx: number }>(
         `SELECT idx FROM items WHERE state = 'pending' AND idx NOT IN (SELECT value FROM json_each(?))
