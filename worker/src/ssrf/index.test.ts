@@ -294,10 +294,26 @@ describe("checkSourceUrl: ports", () => {
   });
 });
 
+describe("isSpecialIpv4", () => {
+  it.each(["127.1", "0177.0.0.1", "0x7f.0.0.1", "2130706433", "1.2.3.256", "8.8.8.08", "not-an-address", ""])(
+    "refuses %s, which is not four decimal parts (what URL parsing and DNS answers give)",
+    (text) => {
+      expect(isSpecialIpv4(text)).toBe(true);
+    },
+  );
+});
+
 describe("isSpecialIpv6", () => {
   it("refuses what it cannot parse", () => {
     expect(isSpecialIpv6("not-an-address")).toBe(true);
     expect(isSpecialIpv6("1:2:3:4:5:6:7:8:9")).toBe(true);
+    expect(isSpecialIpv6("2001:db8::1::2")).toBe(true);
+    expect(isSpecialIpv6("2606:4700::g")).toBe(true);
+  });
+
+  it("judges the address, not its zone ID", () => {
+    expect(isSpecialIpv6("fe80::1%eth0")).toBe(true);
+    expect(isSpecialIpv6("2606:4700::1111%eth0")).toBe(false);
   });
 });
 

@@ -17,6 +17,7 @@
  *
  * The download follows redirects by hand and runs every hop through the same checks (source/index.ts).
  */
+import ipaddr from "ipaddr.js";
 import { ApiError } from "../../../contract/errors.ts";
 
 /** The public words of every refusal of an address (the issue's wording, the reference's envelope). */
@@ -161,105 +162,43 @@ export const SPECIAL_PURPOSE_IPV6: readonly SpecialBlock[] = [
   { cidr: "ff00::/8", name: "Multicast (address space registry)", rfc: "RFC 4291", globallyReachable: "n/a" },
 ];
 
-// ---------------------------------------------------------------------------------------------- IPv4
+// ---------------------------------------------------------------------------------------------- matching
 
-type Cidr4 = readonly [number, number]; // network as a 32-bit number, prefix length
-
-function ipv4ToNumber(dotted: string): number | null {
-  const parts = dotted.split(".");
-  if (parts.length !== 4) return null;
-  let n = 0;
-  for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part) || Number(part) > 255) return null;
-    n = n * 256 + Number(part);
-  }
-  return n;
-}
-
-function cidr4(text: string): Cidr4 {
-  const [net, len] = text.split("/");
-  return [ipv4ToNumber(net as string) as number, Number(len)];
-}
-
-const REFUSED_IPV4: readonly Cidr4[] = SPECIAL_PURPOSE_IPV4.map((block) => cidr4(block.cidr));
-
-function inCidr4(address: number, [net, len]: Cidr4): boolean {
-  const size = 2 ** (32 - len);
-  return Math.floor(address / size) === Math.floor(net / size);
-}
+// The tables stay text, as the registries print them; ipaddr.js does the parsing and the prefix arithmetic.
+const REFUSED_IPV4 = SPECIAL_PURPOSE_IPV4.map((block) => ipaddr.IPv4.parseCIDR(block.cidr));
+const REFUSED_IPV6 = SPECIAL_PURPOSE_IPV6.map((block) => ipaddr.IPv6.parseCIDR(block.cidr));
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
 
 /**
  * Whether a dotted-quad IPv4 address is in a block of `SPECIAL_PURPOSE_IPV4` (never a public image host).
+ * Only the four-part decimal form counts as an address: that is what URL parsing leaves and what a DNS answer
+ * holds, and any other text (`0177.0.0.1`, `127.1`, which ipaddr.js would read too) is refused as unreadable.
  *
  * @example
  * isSpecialIpv4("100.64.0.1"); // true (CGNAT)
  * isSpecialIpv4("93.184.216.34"); // false
  */
 export function isSpecialIpv4(dotted: string): boolean {
-  const n = ipv4ToNumber(dotted);
-  return n === null || REFUSED_IPV4.some((range) => inCidr4(n, range));
+  if (!ipaddr.IPv4.isValidFourPartDecimal(dotted)) return true;
+  const address = ipaddr.IPv4.parse(dotted);
+  return REFUSED_IPV4.some((range) => address.match(range));
 }
-
-// ---------------------------------------------------------------------------------------------- IPv6
-
-/** Eight 16-bit groups of an IPv6 literal (without brackets), or null when it is not one. */
-function ipv6Groups(literal: string): number[] | null {
-  let text = literal.toLowerCase();
-  const zone = text.indexOf("%");
-  if (zone !== -1) text = text.slice(0, zone);
-  // A trailing dotted quad (::ffff:1.2.3.4) becomes two groups.
-  const quad = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
-  if (quad) {
-    const n = ipv4ToNumber(quad[1] as string);
-    if (n === null) return null;
-    text = `${text.slice(0, quad.index)}${(n >>> 16).toString(16)}:${(n & 0xffff).toString(16)}`;
-  }
-  const halves = text.split("::");
-  if (halves.length > 2) return null;
-  const parse = (s: string) =>
-    s === "" ? [] : s.split(":").map((g) => (/^[0-9a-f]{1,4}$/.test(g) ? Number.parseInt(g, 16) : Number.NaN));
-  const head = parse(halves[0] as string);
-  const tail = halves.length === 2 ? parse(halves[1] as string) : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? head.length !== 8 : missing < 1) return null;
-  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill(0), ...tail];
-  return groups.some(Number.isNaN) ? null : groups;
-}
-
-/** An IPv6 address as one 128-bit number. */
-function ipv6ToBigInt(literal: string): bigint | null {
-  const groups = ipv6Groups(literal);
-  return groups ? groups.reduce((n, g) => (n << 16n) | BigInt(g), 0n) : null;
-}
-
-type Cidr6 = readonly [bigint, bigint]; // network, prefix length
-
-function cidr6(text: string): Cidr6 {
-  const [net, len] = text.split("/");
-  return [ipv6ToBigInt(net as string) as bigint, BigInt(len as string)];
-}
-
-function inCidr6(address: bigint, [net, len]: Cidr6): boolean {
-  const shift = 128n - len;
-  return address >> shift === net >> shift;
-}
-
-const REFUSED_IPV6: readonly Cidr6[] = SPECIAL_PURPOSE_IPV6.map((block) => cidr6(block.cidr));
-const GLOBAL_UNICAST = cidr6("2000::/3");
 
 /**
  * Whether an IPv6 literal is outside 2000::/3 or in a block of `SPECIAL_PURPOSE_IPV6`; unparseable counts as
- * special. Every form that wraps an IPv4 address (mapped, compatible, translated, NAT64, 6to4, Teredo) is
- * refused whole, whichever IPv4 address it wraps.
+ * special, and a zone ID (`fe80::1%eth0`) changes nothing. Every form that wraps an IPv4 address (mapped,
+ * compatible, translated, NAT64, 6to4, Teredo) is refused whole, whichever IPv4 address it wraps: so the
+ * IPv4 inside is never unwrapped here (ipaddr.js even reads the deprecated `::1.2.3.4` as `::ffff:1.2.3.4`, both
+ * refused).
  *
  * @example
  * isSpecialIpv6("::ffff:7f00:1"); // true (IPv4-mapped 127.0.0.1)
  * isSpecialIpv6("2606:4700::1111"); // false
  */
 export function isSpecialIpv6(literal: string): boolean {
-  const n = ipv6ToBigInt(literal);
-  if (n === null) return true;
-  return !inCidr6(n, GLOBAL_UNICAST) || REFUSED_IPV6.some((range) => inCidr6(n, range));
+  if (!ipaddr.IPv6.isValid(literal)) return true;
+  const address = ipaddr.IPv6.parse(literal);
+  return !address.match(GLOBAL_UNICAST) || REFUSED_IPV6.some((range) => address.match(range));
 }
 
 // ---------------------------------------------------------------------------------------------- hosts
@@ -278,7 +217,7 @@ export type HostKind =
  */
 export function hostKind(hostname: string): HostKind {
   if (hostname.startsWith("[") && hostname.endsWith("]")) return { kind: "ipv6", address: hostname.slice(1, -1) };
-  if (ipv4ToNumber(hostname) !== null) return { kind: "ipv4", address: hostname };
+  if (ipaddr.IPv4.isValidFourPartDecimal(hostname)) return { kind: "ipv4", address: hostname };
   return { kind: "name", name: hostname.toLowerCase().replace(/\.+$/, "") };
 }
 
@@ -386,7 +325,8 @@ const DNS_TYPE_AAAA = 28;
  * Any failure of the resolver itself refuses the URL too: a check that cannot run must not let a URL through.
  *
  * Why: Cloudflare documents no guarantee that a Worker's subrequest to a name that resolves to a private
- * address is refused, and local workerd (`wrangler dev`) does fetch it (worker/test/source.test.ts).
+ * address is refused, and local workerd (`wrangler dev`) does fetch it (worker/test/url.test.ts, "is needed:
+ * workerd itself fetches a name that resolves to loopback").
  *
  * @example
  * await resolvePublic("example.com", "https://cloudflare-dns.com/dns-query", signal);
