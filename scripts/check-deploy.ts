@@ -24,7 +24,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
-import { loadConfig, MAX_CONTAINER_INSTANCES, refusesEveryCall, type Vars } from "../worker/src/settings.ts";
+import { loadConfig, MAX_CONTAINER_INSTANCES, refusesEveryCall, type Vars } from "../worker/src/config.ts";
 
 interface WranglerToml {
   vars?: Record<string, unknown>;

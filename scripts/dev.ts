@@ -4,7 +4,7 @@
  * - Where a Docker engine answers: plain `wrangler dev`, which builds ./Dockerfile and runs the real container.
  * - Where none does (CI, this project's machines): the container program as a local Node process on
  *   CONTAINER_PORT (default 8080), and `wrangler dev --enable-containers=false` with LOCAL_CONTAINER_URL
- *   pointing at it (see worker/src/container/local-runtime.ts). A container process that dies is restarted,
+ *   pointing at it (see worker/src/analyzer/local-runtime.ts). A container process that dies is restarted,
  *   as Cloudflare would start a new container.
  *
  * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started.

@@ -49,9 +49,7 @@ describe("README", () => {
 
   it("documents every setting the Worker reads and every error code the API may answer", () => {
     const docs = read("README.md") + read("docs/OPERATIONS.md");
-    const settings = [...read("worker/src/settings.ts").matchAll(/^\s+([A-Z][A-Z0-9_]+)\?: string;/gm)].map(
-      (m) => m[1],
-    );
+    const settings = [...read("worker/src/config.ts").matchAll(/^\s+([A-Z][A-Z0-9_]+)\?: string;/gm)].map((m) => m[1]);
     expect(settings.length).toBeGreaterThan(20);
     expect(settings.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
     const errors = read("contract/errors.ts");

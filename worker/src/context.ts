@@ -2,7 +2,7 @@
  * The Worker's Hono environment: its bindings and what middleware records on each request's context.
  */
 import type { AuthVariables } from "./auth/index.ts";
-import type { Env } from "./config.ts";
+import type { Env } from "./env.ts";
 import type { Submission } from "./jobs/submit.ts";
 import type { UrlRequest } from "./source/index.ts";
 

@@ -2,13 +2,14 @@
  * wrangler's entry: the Worker's handlers and the Durable Object classes it binds, nothing else.
  */
 import { createApp } from "./app.ts";
-import { configFor, type Env } from "./config.ts";
+import { configFor } from "./config.ts";
+import type { Env } from "./env.ts";
 import { probeInstances } from "./health/index.ts";
 import { consumeJobs } from "./jobs/consumer.ts";
 import type { JobMessage } from "./jobs/index.ts";
 import { log } from "./log.ts";
 
-export { AnalysisContainer } from "./container/index.ts";
+export { AnalysisContainer } from "./analyzer/durable-object.ts";
 export { BatchJob } from "./jobs/index.ts";
 export { TenantJobs } from "./jobs/tenant.ts";
 

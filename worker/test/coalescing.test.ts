@@ -12,7 +12,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AnalysisContainer } from "../src/container/index.ts";
+import type { AnalysisContainer } from "../src/analyzer/durable-object.ts";
 import { containerCounters, control, png } from "./helpers.ts";
 
 /** The Durable Object instance these tests use alone. */

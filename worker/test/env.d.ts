@@ -1,5 +1,5 @@
 // Types for the Worker tests: the bindings `cloudflare:test` exposes (see provided-context.d.ts for what global-setup.ts provides).
-import type { Env as WorkerEnv } from "../src/config.ts";
+import type { Env as WorkerEnv } from "../src/env.ts";
 
 declare global {
   namespace Cloudflare {

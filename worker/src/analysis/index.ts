@@ -7,11 +7,12 @@
 import type { AnalysisParams, AnalysisResponse } from "../../../contract/analysis.ts";
 import type { ErrorDetail } from "../../../contract/errors.ts";
 import { mediaTypeOf } from "../../../contract/formats.ts";
+import { analyseOnContainer } from "../analyzer/client.ts";
 import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "../cache/index.ts";
-import type { Env, WorkerConfig } from "../config.ts";
+import type { WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
+import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
-import { analyseOnContainer } from "../routing/index.ts";
 import { downloadImage, loggableUrl } from "../source/index.ts";
 import { checkSourceUrl } from "../ssrf/index.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { apiKeys, loadConfig } from "../config.ts";
 import { ownerOf } from "../jobs/route.ts";
-import { apiKeys, loadConfig } from "../settings.ts";
 import { addressPrincipal, keyPrincipal, matchingKey, presentedKey } from "./index.ts";
 
 describe("presentedKey", () => {

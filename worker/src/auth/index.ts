@@ -4,7 +4,7 @@
  * - Keys come from the secret `API_KEYS` (comma-separated: during a rotation the old and the new key are
  *   both valid), sent as `X-API-Key: <key>` or `Authorization: Bearer <key>` (RFC 6750 §2.1). Never from the
  *   query string, where keys end up in logs and browser history (RFC 6750 §5.3).
- * - A named key (`acme:<secret>`, settings.ts `apiKeys`) is its id: every secret of `acme` is one principal,
+ * - A named key (`acme:<secret>`, config.ts `apiKeys`) is its id: every secret of `acme` is one principal,
  *   so its jobs, cache and rate limit outlive a rotation. A plain key is a hash prefix of itself, as always.
  * - Compared in constant time: both sides are hashed with SHA-256 first, so the comparison takes the same time
  *   whatever the length or content of the key presented, then `crypto.subtle.timingSafeEqual`; every
@@ -17,8 +17,9 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
 import { SERVICE_NAME } from "../../../contract/service.ts";
-import { type ApiKey, configFor, type Env, type WorkerConfig } from "../config.ts";
+import { type ApiKey, configFor, type WorkerConfig } from "../config.ts";
 import { sha256, sha256Hex } from "../digest.ts";
+import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { clientBucket } from "./address.ts";
 
@@ -65,7 +66,7 @@ export async function matchingKey(presented: string, keys: readonly ApiKey[]): P
 /**
  * The principal of a request that presented `key`. A named key's id is used as it is; a plain key's is the first
  * 16 hex digits of its SHA-256, as before named keys existed, so the jobs and cache of keys in use stay theirs.
- * The two never meet: settings.ts refuses a named id of 16 lowercase hex digits.
+ * The two never meet: config.ts refuses a named id of 16 lowercase hex digits.
  *
  * @example
  * await keyPrincipal({ id: "acme", secret: "k1" }); // { kind: "key", id: "acme" }

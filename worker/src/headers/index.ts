@@ -5,7 +5,8 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { REQUEST_ID_HEADER } from "../../../contract/service.ts";
-import { corsOrigins, type Env } from "../config.ts";
+import { corsOrigins } from "../config.ts";
+import type { Env } from "../env.ts";
 
 /** How long a browser may reuse a CORS preflight answer, in seconds. */
 export const CORS_MAX_AGE_S = 600;

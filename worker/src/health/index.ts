@@ -8,10 +8,11 @@
 import type { HealthResponse } from "../../../contract/service.ts";
 import { SERVICE_NAME } from "../../../contract/service.ts";
 import pkg from "../../../package.json" with { type: "json" };
-import type { Env, WorkerConfig } from "../config.ts";
-import type { InstanceHealth } from "../container/index.ts";
+import { instanceName } from "../analyzer/client.ts";
+import type { InstanceHealth } from "../analyzer/durable-object.ts";
+import type { WorkerConfig } from "../config.ts";
 import { withDeadline } from "../deadline.ts";
-import { instanceName } from "../routing/index.ts";
+import type { Env } from "../env.ts";
 
 /** How long one instance's probe may take before it is reported unhealthy, in milliseconds. */
 export const PROBE_TIMEOUT_MS = 5_000;
@@ -33,7 +34,7 @@ export const NO_API_KEYS_REASON =
   'No API key is configured and PUBLIC_API is not "true", so every API call is refused (401): set keys with `npx wrangler secret put API_KEYS`, or PUBLIC_API = "true" for an open API.';
 
 /**
- * The health answer of a Worker that refuses every call (settings.ts `refusesEveryCall`): every setting is valid,
+ * The health answer of a Worker that refuses every call (config.ts `refusesEveryCall`): every setting is valid,
  * yet it serves no one, and a monitor that sees `healthy` would never say so.
  */
 export function keylessHealth(): HealthResponse {

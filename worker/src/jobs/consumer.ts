@@ -23,10 +23,11 @@ import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { analyseImage, analyseUrl, type Outcome } from "../analysis/index.ts";
-import { configFor, type Env, JOB_ITEMS_IN_FLIGHT_MAX, type WorkerConfig } from "../config.ts";
+import { instanceIndex } from "../analyzer/client.ts";
+import { configFor, JOB_ITEMS_IN_FLIGHT_MAX, type WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
+import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
-import { instanceIndex } from "../routing/index.ts";
 import type { BatchJob, Claim, ItemOutcome, JobMessage, RecordEntry } from "./index.ts";
 
 /** The longest delay before a failed delivery is tried again, in seconds. */
@@ -73,7 +74,7 @@ function thrownOutcome(cause: unknown, requestId: string): ItemOutcome & { trans
 
 /**
  * At most `perInstance` container calls on one instance at once, for one invocation: the instance is the one
- * the image's hash picks (routing/index.ts), so capacity grows with CONTAINER_INSTANCES.
+ * the image's hash picks (analyzer/client.ts), so capacity grows with CONTAINER_INSTANCES.
  */
 class InstanceLanes {
   readonly #perInstance: number;

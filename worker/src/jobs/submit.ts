@@ -29,8 +29,9 @@ import {
 import { ApiError, fieldError, missingField, tooLarge } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { JOB_IMAGES_FIELD } from "../../../contract/jobs.ts";
-import type { Env, WorkerConfig } from "../config.ts";
+import type { WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
+import type { Env } from "../env.ts";
 import { checkSourceUrl } from "../ssrf/index.ts";
 import { INLINE_FILE_MAX_BYTES, INLINE_JOB_MAX_BYTES, type JobItemSpec, uploadPrefix } from "./index.ts";
 

@@ -16,7 +16,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { ApiError } from "../../../contract/errors.ts";
-import type { Env, WorkerConfig } from "../config.ts";
+import type { WorkerConfig } from "../config.ts";
+import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
 
 /** When a refused submission should try again, in seconds: open items free as the key's jobs end. */

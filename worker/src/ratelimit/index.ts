@@ -12,7 +12,8 @@
 import type { MiddlewareHandler } from "hono";
 import { ApiError } from "../../../contract/errors.ts";
 import type { AuthVariables } from "../auth/index.ts";
-import { configFor, type Env } from "../config.ts";
+import { configFor } from "../config.ts";
+import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
 
 /**

@@ -4,7 +4,7 @@
  */
 import { env, listDurableObjectIds, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AnalysisContainer } from "../../src/container/index.ts";
+import type { AnalysisContainer } from "../../src/analyzer/durable-object.ts";
 import { control, GREY_PNG, png, sha256Hex, upload } from "../helpers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,7 +6,7 @@
  */
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import type { AnalysisContainer } from "../../src/container/index.ts";
+import type { AnalysisContainer } from "../../src/analyzer/durable-object.ts";
 import { control, GREY_PNG } from "../helpers.ts";
 
 function analysis(signal: AbortSignal): Request {

@@ -9,8 +9,8 @@ import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { type JobResultLine, JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
 import { flattenResult, type ResultCell, resultColumns } from "../../../contract/result-columns.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
+import { JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/config.ts";
 import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
-import { JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/settings.ts";
 import { png, upload } from "../helpers.ts";
 import { stripesPng } from "./stripes.ts";
 

@@ -14,11 +14,11 @@ import {
 } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
-import type { Env } from "../../src/config.ts";
+import { JOB_ITEM_LEASE_S, JOB_ITEM_MAX_ATTEMPTS, JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/config.ts";
+import type { Env } from "../../src/env.ts";
 import { consumeJobs } from "../../src/jobs/consumer.ts";
 import { type BatchJob, indexKey, type JobMessage, type JobSpec } from "../../src/jobs/index.ts";
 import type { TenantJobs } from "../../src/jobs/tenant.ts";
-import { JOB_ITEM_LEASE_S, JOB_ITEM_MAX_ATTEMPTS, JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/settings.ts";
 import { png } from "../helpers.ts";
 
 const params = parseAnalysisParams(new URLSearchParams("metrics=median"));

@@ -16,8 +16,10 @@ import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, containerFailed, unavailable } from "../../../contract/errors.ts";
 import { type AnalysisPriority, PRIORITY_HEADER, priorityFrom, REQUEST_ID_HEADER } from "../../../contract/service.ts";
 import { storeResult } from "../cache/index.ts";
-import { CONTAINER_PORT, configFor, type Env, type WorkerConfig } from "../config.ts";
+import { CONTAINER_PORT, configFor, type WorkerConfig } from "../config.ts";
+import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
+import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./headers.ts";
 import { NOT_LISTENING_ERROR, withLocalContainerRuntime } from "./local-runtime.ts";
 
 /** How long a health probe waits for a running container's own `/health`, in milliseconds. */
@@ -29,13 +31,6 @@ const START_POLL_INTERVAL_MS = 100;
  * before the store landed (or before KV showed it) joins this result instead of running a second analysis.
  */
 const RECENT_RESULT_MS = 60_000;
-/** Internal header from the Worker: the result's cache key, which is also the coalescing key. */
-export const RESULT_KEY_HEADER = "X-Result-Key";
-/**
- * Internal header from the Worker: the result's ETag, stored beside it. Absent means "do not store": the
- * image's server forbade caching (`no-store`, `private`), which keeps the result out of every cache.
- */
-export const RESULT_ETAG_HEADER = "X-Result-ETag";
 
 /** A container's answer, read whole so several waiting requests can each get a copy. */
 interface Outcome {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sha256Hex } from "../digest.ts";
-import { instanceIndex, instanceName } from "./index.ts";
+import { instanceIndex, instanceName } from "./client.ts";
 
 describe("instanceIndex", () => {
   it("takes the hash's first 32 bits modulo the instance count", () => {

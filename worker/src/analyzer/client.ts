@@ -9,11 +9,12 @@
 import { canonicalQuery } from "../../../contract/analysis.ts";
 import { ApiError, containerTimeout } from "../../../contract/errors.ts";
 import { ANALYSIS_PATH, IMAGE_FIELD, PRIORITY_HEADER, REQUEST_ID_HEADER } from "../../../contract/service.ts";
-import type { Env, WorkerConfig } from "../config.ts";
-import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "../container/index.ts";
+import type { WorkerConfig } from "../config.ts";
 import { withDeadline } from "../deadline.ts";
+import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Upload } from "../upload/index.ts";
+import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./headers.ts";
 
 /**
  * The instance index for a content hash: its first 32 bits modulo the instance count.
