@@ -79,7 +79,7 @@ export default defineConfig({
       {
         test: {
           name: "node",
-          include: ["container/**/*.test.ts", "contract/**/*.test.ts", "scripts/**/*.test.ts"],
+          include: ["container/**/*.test.ts", "contract/**/*.test.ts", "scripts/**/*.test.ts", "packages/**/*.test.ts"],
           environment: "node",
           testTimeout: 30_000,
         },

@@ -4,11 +4,11 @@ import { describe, expect, it } from "vitest";
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 
 describe("README", () => {
-  it("shows the typed client exactly as docs/client-example.ts, which worker/test/client.test.ts runs", () => {
+  it("shows the typed client exactly as packages/client/examples/typed-client.ts, which worker/test/client.test.ts runs", () => {
     const block = /```ts\n([\s\S]*?)```/.exec(
       read("README.md").slice(read("README.md").indexOf("## A typed client")),
     )?.[1];
-    expect(block?.trim()).toBe(read("docs/client-example.ts").trim());
+    expect(block?.trim()).toBe(read("packages/client/examples/typed-client.ts").trim());
   });
 
   it("links every guide it names, and each exists", () => {

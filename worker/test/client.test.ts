@@ -1,10 +1,10 @@
 /**
- * The typed client of the README (docs/client-example.ts, `hono/client` with the app's own type), run against
+ * The typed client of the README (packages/client/examples/typed-client.ts, `hono/client` with the app's own type), run against
  * the real Worker: it gets a real score, and an error in the API's own words.
  */
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { brightnessOf, insightsOf } from "../../docs/client-example.ts";
+import { brightnessOf, insightsOf } from "../../packages/client/examples/typed-client.ts";
 import { GREY_PNG } from "./helpers.ts";
 
 const fetchSelf: typeof fetch = (input, init) => SELF.fetch(input as RequestInfo, init);

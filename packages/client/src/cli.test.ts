@@ -13,9 +13,9 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseAnalysisParams } from "../../contract/analysis.ts";
-import { resultColumns } from "../../contract/result-columns.ts";
-import { type LocalStack, startLocalStack } from "../local-stack.ts";
+import { parseAnalysisParams } from "../../../contract/analysis.ts";
+import { resultColumns } from "../../../contract/result-columns.ts";
+import { type LocalStack, startLocalStack } from "../../../scripts/local-stack.ts";
 
 const run = promisify(execFile);
 
@@ -85,7 +85,7 @@ afterAll(async () => {
 });
 
 const cli = (args: string[]) =>
-  run(process.execPath, ["scripts/image-insights.mjs", ...args], {
+  run(process.execPath, ["packages/client/bin/image-insights.mjs", ...args], {
     env: { ...process.env, FORCE_COLOR: "0", IMAGE_INSIGHTS_API_KEY: "" },
   }).then(
     (r) => ({ code: 0, ...r }),
@@ -270,7 +270,9 @@ describe("image-insights analyze", () => {
   it("interrupted (Ctrl-C) after submitting, it picks the job up when started again", async () => {
     const out = join(dir, "interrupted.csv");
     const args = ["analyze", join(dir, "photos"), "--out", out, "--api", stack.url, "--metrics", "histogram"];
-    const child = spawn(process.execPath, ["scripts/image-insights.mjs", ...args], { env: { ...process.env } });
+    const child = spawn(process.execPath, ["packages/client/bin/image-insights.mjs", ...args], {
+      env: { ...process.env },
+    });
     let stdout = "";
     child.stdout.on("data", (chunk) => {
       stdout += chunk;

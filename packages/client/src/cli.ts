@@ -19,10 +19,10 @@ import {
   parseAnalysisParams,
   VALID_ALGORITHMS,
   VALID_EDGE_MODES,
-} from "../../contract/analysis.ts";
-import { ApiError } from "../../contract/errors.ts";
-import type { Job, JobRequest, JobResultLine } from "../../contract/jobs.ts";
-import { jobsApi, RunError } from "./client.ts";
+} from "../../../contract/analysis.ts";
+import { ApiError } from "../../../contract/errors.ts";
+import type { Job, JobRequest, JobResultLine } from "../../../contract/jobs.ts";
+import { jobsApi, RunError } from "./jobs-api.ts";
 import { formatOf, summary, writeResults } from "./output.ts";
 import { gather, JOB_FILE_BYTES, MAX_JOB_ITEMS, plan, UsageError } from "./plan.ts";
 

@@ -4,9 +4,9 @@
  * (cli.test.ts compares the whole file with the API's own CSV of the same job.)
  */
 import { describe, expect, it } from "vitest";
-import { parseAnalysisParams } from "../../contract/analysis.ts";
-import examples from "../../contract/examples.json" with { type: "json" };
-import type { JobResultLine } from "../../contract/jobs.ts";
+import { parseAnalysisParams } from "../../../contract/analysis.ts";
+import examples from "../../../contract/examples.json" with { type: "json" };
+import type { JobResultLine } from "../../../contract/jobs.ts";
 import { summary, toCsv } from "./output.ts";
 
 const params = (query: string) => parseAnalysisParams(new URLSearchParams(query));

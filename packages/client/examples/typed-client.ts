@@ -1,5 +1,5 @@
 import { hc } from "hono/client";
-import type { AppType } from "../worker/src/app.ts";
+import type { AppType } from "../../../worker/src/app.ts";
 
 /** Uploads an image and returns its brightness score (0–100); throws the API's own words on an error. */
 export async function brightnessOf(baseUrl: string, image: Blob, apiKey: string, fetchImpl: typeof fetch = fetch) {

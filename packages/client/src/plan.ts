@@ -6,8 +6,8 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
-import { sniffFormat } from "../../contract/formats.ts";
-import { MAX_JOB_ITEMS, MAX_JOB_UPLOAD_BYTES, MAX_UPLOAD_BYTES } from "../../worker/src/config.ts";
+import { sniffFormat } from "../../../contract/formats.ts";
+import { MAX_JOB_ITEMS, MAX_JOB_UPLOAD_BYTES, MAX_UPLOAD_BYTES } from "../../../contract/limits.ts";
 
 /** The extensions a folder is walked for; a file named on the command line is judged by its bytes alone. */
 export const IMAGE_EXTENSIONS = new Set([".jpg", ".jpeg", ".png", ".webp", ".avif", ".gif"]);

@@ -17,7 +17,7 @@ import {
   type JobResultLine,
   JobResultLineSchema,
   JobSchema,
-} from "../../contract/jobs.ts";
+} from "../../../contract/jobs.ts";
 
 type Answer<Input, Output, Status extends 200 | 202> = {
   input: Input;

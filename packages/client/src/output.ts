@@ -1,9 +1,9 @@
 /** The results file (CSV or NDJSON, by its extension) and the summary line. Pure but for the one write. */
 import { writeFileSync } from "node:fs";
 import { stringify } from "csv-stringify/sync";
-import type { AnalysisParams } from "../../contract/analysis.ts";
-import type { JobResultLine } from "../../contract/jobs.ts";
-import { jobCsv } from "../../contract/result-columns.ts";
+import type { AnalysisParams } from "../../../contract/analysis.ts";
+import type { JobResultLine } from "../../../contract/jobs.ts";
+import { jobCsv } from "../../../contract/result-columns.ts";
 
 /** The results file's format from its name: `.ndjson`/`.jsonl` or `.csv`; null for anything else. */
 export function formatOf(path: string): "csv" | "ndjson" | null {
