@@ -1,7 +1,8 @@
 /**
- * Puts the docs page's third-party files (Swagger UI, from the `swagger-ui-dist` package) into the static
- * assets, worker/public/vendor/ (not committed: made from the installed package). wrangler runs this before
- * `wrangler dev` and `wrangler deploy` (`[build]` in wrangler.toml); it is quick and idempotent.
+ * Puts the pages' third-party files into the static assets, under worker/public/vendor/ (not committed: made from
+ * the installed packages): the docs page's Swagger UI (`swagger-ui-dist`) and the playground's BlurHash decoder
+ * (`blurhash`'s browser ES module, which imports nothing). wrangler runs this before `wrangler dev` and
+ * `wrangler deploy` (`[build]` in wrangler.toml); it is quick and idempotent.
  *
  * @example
  * node --import tsx scripts/assets.ts
@@ -12,17 +13,44 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
-/** Where the vendored files go, under the assets directory. */
-export const VENDOR_DIR = join(ROOT, "worker/public/vendor/swagger-ui");
-/** The files of swagger-ui-dist the page loads. */
-const SWAGGER_FILES = ["swagger-ui-bundle.js", "swagger-ui.css", "LICENSE"];
+/** Where the vendored files go, under the assets directory (served as /vendor/…). */
+export const VENDOR_DIR = join(ROOT, "worker/public/vendor");
+
+/** One package's files to copy: from its folder in node_modules to `VENDOR_DIR/<into>`, each under a new name. */
+interface VendoredPackage {
+  name: string;
+  into: string;
+  /** File in the package → name under `into`. */
+  files: Record<string, string>;
+}
+
+export const VENDORED: readonly VendoredPackage[] = [
+  {
+    name: "swagger-ui-dist",
+    into: "swagger-ui",
+    files: { "swagger-ui-bundle.js": "swagger-ui-bundle.js", "swagger-ui.css": "swagger-ui.css", LICENSE: "LICENSE" },
+  },
+  {
+    // The package's "browser" + "import" export: ES2017+, no import of its own, so a page can import() it as is.
+    // Its source map keeps its name, which the file's sourceMappingURL comment names.
+    name: "blurhash",
+    into: "blurhash",
+    files: { "dist/esm/index.js": "index.js", "dist/esm/index.js.map": "index.js.map" },
+  },
+];
 
 /** Copies the vendored files; returns where they went. */
 export function vendorAssets(): string {
-  const from = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
-  mkdirSync(VENDOR_DIR, { recursive: true });
-  for (const file of SWAGGER_FILES) copyFileSync(join(from, file), join(VENDOR_DIR, file));
+  const require = createRequire(import.meta.url);
+  for (const { name, into, files } of VENDORED) {
+    const from = dirname(require.resolve(`${name}/package.json`));
+    mkdirSync(join(VENDOR_DIR, into), { recursive: true });
+    for (const [source, target] of Object.entries(files))
+      copyFileSync(join(from, source), join(VENDOR_DIR, into, target));
+  }
   return VENDOR_DIR;
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) console.log(`assets: ${vendorAssets()}`);
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(`assets: ${vendorAssets()} (${VENDORED.map((p) => p.into).join(", ")})`);
+}

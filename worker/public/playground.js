@@ -106,7 +106,8 @@ $("form").addEventListener("submit", async (event) => {
     $("raw").textContent = body ? JSON.stringify(body, null, 2) : text;
     renderTiming(res.headers.get("Server-Timing"));
     if (!res.ok || !body) return showError(describe(res.status, body));
-    render(body);
+    // The results are busy until the placeholder is drawn too (its decoder may still be loading).
+    await render(body);
   } catch (err) {
     showError(`The request did not reach the API: ${err.message}`);
   } finally {
@@ -191,6 +192,7 @@ function setSpan(card, percent, from = 0) {
   fill.style.width = `${Math.max(0.5, percent)}%`;
 }
 
+/** Fills the cards from an analysis answer; resolves once the placeholder, drawn asynchronously, is on its canvas. */
 function render(body) {
   $("error").style.display = "none";
   const scale = SCALES[body.algorithm] ?? body.algorithm;
@@ -217,8 +219,12 @@ function render(body) {
   showCard("edge_density", body.edge_density, (card, e) => setSpan(card, e.percent));
   showCard("colors", body.colors, renderColours);
   showCard("overlay", body.overlay, renderAdvice);
-  showCard("placeholder", body.placeholder, (_card, p) => drawPlaceholder(p.blurhash, body));
+  let placeholder = Promise.resolve();
+  showCard("placeholder", body.placeholder, (_card, p) => {
+    placeholder = drawPlaceholder(p.blurhash, body);
+  });
   drawPicture(body);
+  return placeholder;
 }
 
 function renderHistogram(buckets, scale) {
@@ -407,68 +413,24 @@ function drawCaptions(body, width, height) {
   }
 }
 
-/* BlurHash (https://blurha.sh): base-83 digits; the first term is the average colour in linear light, the others
-   the weights of cosines, quantised on a square-root scale. */
-const BASE83 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz#$%*+,-.:;=?@[]^_{|}~";
-const decode83 = (digits) => [...digits].reduce((value, c) => value * 83 + BASE83.indexOf(c), 0);
-const toLinear = (v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
-const toSrgb = (v) => {
-  const c = Math.max(0, Math.min(1, v));
-  return Math.trunc((c <= 0.0031308 ? c * 12.92 : 1.055 * c ** (1 / 2.4) - 0.055) * 255 + 0.5);
-};
-const signedSquare = (v) => Math.sign(v) * Math.abs(v) ** 2;
-
 /**
- * Decodes a BlurHash into RGBA pixels, as the reference decoder does (the browser test compares the two).
- *
- * @example
- * decodeBlurhash("LxKT#]^jR*kC~C-Uj@s;IUWCj[oM", 32, 21); // Uint8ClampedArray of 32 × 21 × 4
+ * The `blurhash` package's decoder (https://blurha.sh), the one the container's encoder comes with: `npm run
+ * assets` (scripts/assets.ts) copies its browser ES module here. Imported when a placeholder is first drawn (this
+ * page is a classic script; `import()` is how one loads a module).
  */
-function decodeBlurhash(hash, width, height) {
-  const size = decode83(hash[0]);
-  const nx = (size % 9) + 1;
-  const ny = Math.floor(size / 9) + 1;
-  if (hash.length !== 4 + 2 * nx * ny) throw new Error(`a ${nx}×${ny} BlurHash has ${4 + 2 * nx * ny} characters`);
-  const maximum = (decode83(hash[1]) + 1) / 166;
-  const dc = decode83(hash.slice(2, 6));
-  const terms = [[dc >> 16, (dc >> 8) & 255, dc & 255].map(toLinear)];
-  for (let i = 1; i < nx * ny; i++) {
-    const ac = decode83(hash.slice(4 + 2 * i, 6 + 2 * i));
-    terms.push(
-      [Math.floor(ac / 361), Math.floor(ac / 19) % 19, ac % 19].map((q) => signedSquare((q - 9) / 9) * maximum),
-    );
-  }
-  const pixels = new Uint8ClampedArray(width * height * 4);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let r = 0,
-        g = 0,
-        b = 0;
-      for (let j = 0; j < ny; j++) {
-        for (let i = 0; i < nx; i++) {
-          const basis = Math.cos((Math.PI * x * i) / width) * Math.cos((Math.PI * y * j) / height);
-          const term = terms[i + j * nx];
-          r += term[0] * basis;
-          g += term[1] * basis;
-          b += term[2] * basis;
-        }
-      }
-      pixels.set([toSrgb(r), toSrgb(g), toSrgb(b), 255], 4 * (x + y * width));
-    }
-  }
-  return pixels;
-}
+const BLURHASH_MODULE = "/vendor/blurhash/index.js";
 
 /** Width of the decoded placeholder: a BlurHash holds a few cosines, so 32 px are all the detail there is. */
 const PLACEHOLDER_WIDTH_PX = 32;
 
-function drawPlaceholder(hash, body) {
+async function drawPlaceholder(hash, body) {
   const canvas = $("blurhash");
   canvas.width = PLACEHOLDER_WIDTH_PX;
   canvas.height = Math.max(1, Math.round((PLACEHOLDER_WIDTH_PX * body.analysed_height) / body.analysed_width));
   const ctx = canvas.getContext("2d");
   try {
-    ctx.putImageData(new ImageData(decodeBlurhash(hash, canvas.width, canvas.height), canvas.width), 0, 0);
+    const { decode } = await import(BLURHASH_MODULE);
+    ctx.putImageData(new ImageData(decode(hash, canvas.width, canvas.height), canvas.width), 0, 0);
   } catch (err) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     showError(`The placeholder could not be decoded: ${err.message}`);
