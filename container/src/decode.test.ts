@@ -17,8 +17,13 @@ import {
 const ADOBE_GAMMA = { kind: "gamma", gamma: 563 / 256 } as const;
 
 import { greyPng, orientedPng, referenceSample } from "../test/images.ts";
-import { type DecodeOptions, decodeForAnalysis, readHeader } from "./decode.ts";
+import { type DecodedImage, type DecodeOptions, decodePixels, readHeader } from "./decode.ts";
 import { analyse } from "./metrics/analyse.ts";
+
+/** `readHeader` then `decodePixels`, as the app runs them (with its admission between the two). */
+async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+  return decodePixels(bytes, await readHeader(bytes, options), options);
+}
 
 const OPTIONS: DecodeOptions = {
   format: "png",

@@ -259,13 +259,3 @@ export async function decodePixels(
     throw invalidImage(cause);
   }
 }
-
-/**
- * `readHeader` then `decodePixels`, for callers that need no step between them.
- *
- * @example
- * const image = await decodeForAnalysis(bytes, options);
- */
-export async function decodeForAnalysis(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
-  return decodePixels(bytes, await readHeader(bytes, options), options);
-}

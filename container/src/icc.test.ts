@@ -10,7 +10,12 @@ import {
   SRGB_TABLE,
   srgbDecode,
 } from "../test/icc-profiles.ts";
-import { profileKind, readProfile, toSrgb } from "./icc.ts";
+import { type ProfileKind, readProfile, toSrgb } from "./icc.ts";
+
+/** What an embedded profile is, for decoding: "srgb" when converting from it to sRGB would change nothing. */
+function profileKind(profile: Uint8Array | undefined): ProfileKind {
+  return readProfile(profile).kind;
+}
 
 /** libvips' own built-in profile ("srgb", "p3", "cmyk"), as sharp embeds it. */
 async function builtinProfile(name: string): Promise<Uint8Array> {

@@ -85,17 +85,6 @@ function readCurve(view: DataView, offset: number, size: number): ((x: number) =
   return null;
 }
 
-/**
- * What an embedded profile is, for decoding: "srgb" when converting from it to sRGB would change nothing.
- *
- * @example
- * profileKind(await sharp(jpegWithSrgbProfile).metadata().then((m) => m.icc)); // "srgb"
- * profileKind(displayP3Profile); // "matrix"
- */
-export function profileKind(profile: Uint8Array | undefined): ProfileKind {
-  return readProfile(profile).kind;
-}
-
 const OTHER: Profile = { kind: "other" };
 
 /**

@@ -6,20 +6,20 @@
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Algorithm } from "../../contract/analysis.ts";
-import { colorfulness } from "../src/metrics/colorfulness.ts";
-import { colors, dominantClusters } from "../src/metrics/colors.ts";
 import { contrast } from "../src/metrics/contrast.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
 import { srgbToLab } from "../src/metrics/lab.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
-import { overlay, overlayFromPixels } from "../src/metrics/overlay.ts";
 import { boxDown } from "../src/metrics/placeholder.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
-import { weightedPercentiles } from "../src/metrics/quantile.ts";
 import { SCALES, scalePlane } from "../src/metrics/scales.ts";
 import { sharpness } from "../src/metrics/sharpness.ts";
 import { goldenImages, pixelsHash, qualityImages } from "./golden-v2/pixels.ts";
 import { near } from "./near.ts";
+import { colorfulness } from "./reference/colorfulness.ts";
+import { colors, dominantClusters } from "./reference/colors.ts";
+import { overlay, overlayFromPixels } from "./reference/overlay.ts";
+import { weightedPercentiles } from "./reference/quantile.ts";
 
 /** Reported values have 2 decimals: half a unit of the last place, and a little for the float sums. */
 const TOLERANCE = {

@@ -10,18 +10,18 @@ import type { EdgeMode, Metric } from "../../contract/analysis.ts";
 import { AnalysisResponseSchema } from "../../contract/schemas.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
-import { colorfulness } from "../src/metrics/colorfulness.ts";
-import { colors } from "../src/metrics/colors.ts";
 import { contrast } from "../src/metrics/contrast.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
 import { insights } from "../src/metrics/insights.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
-import { overlayFromPixels } from "../src/metrics/overlay.ts";
 import { placeholder } from "../src/metrics/placeholder.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { sharpness } from "../src/metrics/sharpness.ts";
 import { anyImage } from "./arbitrary-images.ts";
 import { goldenImages } from "./golden-v2/pixels.ts";
+import { colorfulness } from "./reference/colorfulness.ts";
+import { colors } from "./reference/colors.ts";
+import { overlayFromPixels } from "./reference/overlay.ts";
 
 const app = createApp(loadConfig({}));
 

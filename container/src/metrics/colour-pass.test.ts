@@ -3,10 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { EdgeMode } from "../../../contract/analysis.ts";
 import { anyImage } from "../../test/arbitrary-images.ts";
 import { goldenImages } from "../../test/golden-v2/pixels.ts";
-import { colorfulness } from "./colorfulness.ts";
-import { colors } from "./colors.ts";
+import { colorfulness } from "../../test/reference/colorfulness.ts";
+import { colors } from "../../test/reference/colors.ts";
+import { overlayFromPixels } from "../../test/reference/overlay.ts";
 import { colourMetrics } from "./colour-pass.ts";
-import { overlayFromPixels } from "./overlay.ts";
 import { placeholder } from "./placeholder.ts";
 import { alphaPlane, type PixelImage } from "./planes.ts";
 

@@ -6,8 +6,8 @@
  * (contrast.ts), so that the plane costs no pass of its own. `placeholder` reads a quarter of the pixels by itself
  * (placeholder.ts). A grey image (1–2 channels) needs even less: its 256 level weights give every histogram.
  * The pass over RGB pixels, and each overlay band's, run in WebAssembly (wasm.ts), with a loop for each set of
- * metrics asked for. Each result is the very one its own function gives (colour-pass.test.ts); a metric not asked
- * for costs nothing. Pure: typed arrays in, plain objects out.
+ * metrics asked for. Each result is the very one its JavaScript reference gives (container/test/reference/,
+ * colour-pass.test.ts); a metric not asked for costs nothing. Pure: typed arrays in, plain objects out.
  */
 import type { EdgeMode } from "../../../contract/analysis.ts";
 import { type Colorfulness, colorfulnessOfSums } from "./colorfulness.ts";

@@ -40,13 +40,3 @@ export function roundRatio(num: number | bigint, den: number | bigint, decimals 
   const text = decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(-decimals)}`;
   return scaled < 0n && rounded !== 0n ? -Number(text) : Number(text);
 }
-
-/**
- * A ratio's value as a float, for logs and tests; never for what the API reports.
- *
- * @example
- * ratioValue({ num: 1, den: 4 }); // 0.25
- */
-export function ratioValue({ num, den }: Ratio): number {
-  return num / den;
-}

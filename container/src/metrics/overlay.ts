@@ -3,15 +3,16 @@
  * readable it is by WCAG 2. The background of a caption is not one colour: the advice takes the region's 10th to
  * 90th percentile of relative luminance as what the text may land on, and each colour's worst case over it
  * (black text against the darkest, p10; white text against the brightest, p90). WCAG 2 contrast ratio:
- * (L_lighter + 0.05) / (L_darker + 0.05). Pure: typed arrays in, a plain object out.
+ * (L_lighter + 0.05) / (L_darker + 0.05). The colour pass (colour-pass.ts) counts each region's relative luminance
+ * in 14-bit fixed point (Y14: the ratio within 0.002 of the exact one); here that histogram becomes the advice.
+ * Pure: typed arrays in, a plain object out.
  */
 import type { z } from "zod";
 import type { EdgeMode } from "../../../contract/analysis.ts";
 import type { InsightsSchemas, OverlayAdviceSchema } from "../../../contract/schemas.ts";
 import { bandSize } from "./edges.ts";
-import type { PixelImage, Weights } from "./planes.ts";
-import { type Rect, weightedPercentiles } from "./quantile.ts";
-import { SCALES, SRGB8_TO_LINEAR } from "./scales.ts";
+import type { Rect } from "./quantile.ts";
+import { SRGB8_TO_LINEAR } from "./scales.ts";
 
 export type Overlay = z.infer<typeof InsightsSchemas.overlay>;
 export type OverlayAdvice = z.infer<typeof OverlayAdviceSchema>;
@@ -64,55 +65,6 @@ export function bandRects(width: number, height: number, edgeMode: EdgeMode): Ar
   return edgeMode === "left_right" ? columns : edgeMode === "top_bottom" ? rows : [...columns, ...rows];
 }
 
-/** The advice for one region of a luminance plane, or null when it is wholly transparent. */
-function regionAdvice(
-  luminance: Uint32Array,
-  weights: Weights,
-  width: number,
-  height: number,
-  rect?: Rect,
-): OverlayAdvice | null {
-  const { max, unit } = SCALES.luminance;
-  const full = max * unit; // relative luminance 1
-  const [low, high] = weightedPercentiles(
-    luminance,
-    weights,
-    width,
-    height,
-    [OVERLAY_LOW_PERCENTILE, OVERLAY_HIGH_PERCENTILE],
-    full,
-    rect,
-  );
-  if (!low || !high) return null;
-  return adviceFor(low.num / low.den / full, high.num / high.den / full);
-}
-
-/**
- * The overlay advice for the whole image and, with `edgeMode`, for each of its bands (null where a band is
- * wholly transparent); `null` when nothing is visible. `luminance` is the plane of `scalePlane(pixels,
- * "luminance")` (relative luminance × 2 048 000), the one `algorithm=luminance` uses.
- *
- * @example
- * const white = scalePlane({ data: new Uint8Array(12).fill(255), width: 2, height: 2, channels: 3 }, "luminance");
- * overlay(white, null, 2, 2, null); // { text_color: "#000000", contrast_ratio: 21, wcag_aa: true, wcag_aa_large: true }
- */
-export function overlay(
-  luminance: Uint32Array,
-  weights: Weights,
-  width: number,
-  height: number,
-  edgeMode: EdgeMode | null,
-): Overlay | null {
-  const whole = regionAdvice(luminance, weights, width, height);
-  if (!whole) return null;
-  if (!edgeMode) return whole;
-  const bands: OverlayBands = {};
-  for (const [band, rect] of bandRects(width, height, edgeMode)) {
-    bands[band] = regionAdvice(luminance, weights, width, height, rect);
-  }
-  return { ...whole, bands };
-}
-
 /**
  * Relative luminance in 14-bit fixed point: each channel's share × 16 383, rounded (Y within 9.2·10⁻⁵, the ratio
  * within 0.002); the histogram of 16 384 counts stays in cache.
@@ -125,46 +77,6 @@ const TABLES = [0.2126, 0.7152, 0.0722].map((k) =>
 // its module cell on every use, which cost this pass a third of its time, measured).
 export const Y14_MAX = MAX;
 export const Y14 = TABLES;
-let histogramScratch = new Uint32Array(MAX + 1);
-
-/** Σ weight of each 14-bit relative luminance over `rect`, into `histogram` (zeroed first); returns Σ weight. */
-function countLuminance(pixels: PixelImage, weights: Weights, rect: Rect, histogram: Uint32Array): number {
-  const { data, width, channels } = pixels;
-  const [yr, yg, yb] = TABLES;
-  const g = channels >= 3 ? 1 : 0;
-  const b = channels >= 3 ? 2 : 0;
-  histogram.fill(0);
-  let total = 0;
-  for (let y = rect.y0; y < rect.y1; y++) {
-    const from = y * width + rect.x0;
-    const to = y * width + rect.x1;
-    if (weights) {
-      for (let i = from, o = from * channels; i < to; i++, o += channels) {
-        const w = weights[i] as number;
-        const v = Math.min(
-          MAX,
-          (yr[data[o] as number] as number) +
-            (yg[data[o + g] as number] as number) +
-            (yb[data[o + b] as number] as number),
-        );
-        histogram[v] = (histogram[v] as number) + w;
-        total += w;
-      }
-    } else {
-      for (let o = from * channels, end = to * channels; o < end; o += channels) {
-        const v = Math.min(
-          MAX,
-          (yr[data[o] as number] as number) +
-            (yg[data[o + g] as number] as number) +
-            (yb[data[o + b] as number] as number),
-        );
-        histogram[v] = (histogram[v] as number) + 1;
-      }
-      total += to - from;
-    }
-  }
-  return total;
-}
 
 /** The p-th percentile (the median's method: position p·(W − 1)/100, linear between copies) of a histogram, 0–1. */
 function histogramPercentile(histogram: Uint32Array, total: number, p: number): number {
@@ -181,15 +93,6 @@ function histogramPercentile(histogram: Uint32Array, total: number, p: number): 
   return lowValue / MAX;
 }
 
-function regionAdviceFromPixels(pixels: PixelImage, weights: Weights, rect: Rect): OverlayAdvice | null {
-  const total = countLuminance(pixels, weights, rect, histogramScratch);
-  if (total === 0) return null;
-  return adviceFor(
-    histogramPercentile(histogramScratch, total, OVERLAY_LOW_PERCENTILE),
-    histogramPercentile(histogramScratch, total, OVERLAY_HIGH_PERCENTILE),
-  );
-}
-
 /** The advice for a region from its histogram of 14-bit luminance (Y14); `null` when `total` is 0. */
 export function adviceOfLuminanceHistogram(histogram: Uint32Array, total: number): OverlayAdvice | null {
   if (total === 0) return null;
@@ -197,32 +100,4 @@ export function adviceOfLuminanceHistogram(histogram: Uint32Array, total: number
     histogramPercentile(histogram, total, OVERLAY_LOW_PERCENTILE),
     histogramPercentile(histogram, total, OVERLAY_HIGH_PERCENTILE),
   );
-}
-
-/** The advice for each band of `edgeMode`, from the pixels (one pass over each band). */
-export function bandAdviceFromPixels(pixels: PixelImage, weights: Weights, edgeMode: EdgeMode): OverlayBands {
-  if (histogramScratch.length <= MAX) histogramScratch = new Uint32Array(MAX + 1);
-  const bands: OverlayBands = {};
-  for (const [band, rect] of bandRects(pixels.width, pixels.height, edgeMode)) {
-    bands[band] = regionAdviceFromPixels(pixels, weights, rect);
-  }
-  return bands;
-}
-
-/**
- * `overlay` straight from the analysed pixels, without a luminance plane: one pass counts each region's relative
- * luminance in 14-bit fixed point (Y within 9.2·10⁻⁵, the ratio within 0.002 of the exact one). The faster
- * choice unless the plane exists anyway (algorithm=luminance).
- *
- * @example
- * overlayFromPixels({ data: new Uint8Array(12).fill(255), width: 2, height: 2, channels: 3 }, null, null);
- * // { text_color: "#000000", contrast_ratio: 21, wcag_aa: true, wcag_aa_large: true }
- */
-export function overlayFromPixels(pixels: PixelImage, weights: Weights, edgeMode: EdgeMode | null): Overlay | null {
-  const { width, height } = pixels;
-  if (histogramScratch.length <= MAX) histogramScratch = new Uint32Array(MAX + 1);
-  const whole = regionAdviceFromPixels(pixels, weights, { x0: 0, y0: 0, x1: width, y1: height });
-  if (!whole) return null;
-  if (!edgeMode) return whole;
-  return { ...whole, bands: bandAdviceFromPixels(pixels, weights, edgeMode) };
 }

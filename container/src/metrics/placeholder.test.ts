@@ -1,6 +1,6 @@
 import { decode, isBlurhashValid } from "blurhash";
 import { describe, expect, it } from "vitest";
-import { averageColour } from "./colors.ts";
+import { averageColour } from "../../test/reference/colors.ts";
 import { boxDown, placeholder } from "./placeholder.ts";
 import { SRGB8_TO_LINEAR } from "./scales.ts";
 

