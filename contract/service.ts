@@ -1,6 +1,7 @@
 /**
- * Facts about the service that both programs state: its name, the analysis route, the headers that carry
- * the request ID and an analysis's priority. Kept apart from errors so that each file has one subject.
+ * Facts about the service that both programs state: its name, the analysis route, the form around an upload,
+ * the headers that carry the request ID and an analysis's priority, and how both measure a request's time. Kept
+ * apart from errors so that each file has one subject.
  */
 
 /** The name in `/health` answers, as the reference service reports it. */
@@ -14,6 +15,14 @@ export const URL_ANALYSIS_PATH = "/v1/image/analysis/url";
 
 /** The multipart field that carries the image, as in the reference service. */
 export const IMAGE_FIELD = "image";
+
+/**
+ * What a multipart form may add around its one image (the boundaries, the part's headers), in bytes: an analysis
+ * request's body may be this much larger than MAX_UPLOAD_BYTES. The Worker refuses a longer body with 413 before
+ * reading it, and the container counts each body as this much more than its file against its admission budget,
+ * so the two must agree.
+ */
+export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 /** The header that carries a request's ID from the caller, through the Worker, into the container and back. */
 export const REQUEST_ID_HEADER = "X-Request-Id";
@@ -61,4 +70,18 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
  */
 export function requestIdFrom(header: string | null | undefined): string {
   return header && REQUEST_ID_PATTERN.test(header) ? header : crypto.randomUUID();
+}
+
+/**
+ * Milliseconds since `since` (a `performance.now()` reading), rounded to `decimals` places: what both programs
+ * report as `processing_time_ms`, in `Server-Timing` and as a log line's `duration_ms`.
+ *
+ * @example
+ * const startedAt = performance.now();
+ * elapsedMs(startedAt); // 12.3
+ * elapsedMs(startedAt, 2); // 12.34
+ */
+export function elapsedMs(since: number, decimals = 1): number {
+  const factor = 10 ** decimals;
+  return Math.round((performance.now() - since) * factor) / factor;
 }

@@ -17,6 +17,7 @@ import {
   type AnalysisPriority,
   type HealthResponse,
   IMAGE_FIELD,
+  MULTIPART_OVERHEAD_BYTES,
   PRIORITY_HEADER,
   priorityFrom,
   REQUEST_ID_HEADER,
@@ -24,7 +25,7 @@ import {
   SERVICE_NAME,
 } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { type ContainerConfig, MULTIPART_OVERHEAD_BYTES } from "./config.ts";
+import type { ContainerConfig } from "./config.ts";
 import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from "./decode.ts";
 import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ADMISSION_BUDGET_BYTES, loadConfig, MAX_UPLOAD_BYTES, MULTIPART_OVERHEAD_BYTES } from "./config.ts";
+import { MULTIPART_OVERHEAD_BYTES } from "../../contract/service.ts";
+import { ADMISSION_BUDGET_BYTES, loadConfig, MAX_UPLOAD_BYTES } from "./config.ts";
 
 describe("loadConfig", () => {
   it("takes the defaults, whose admission budget holds several uploads of the largest size", () => {
@@ -20,7 +21,15 @@ describe("loadConfig", () => {
 
   it("refuses a setting that is not a positive integer", () => {
     expect(() => loadConfig({ ADMISSION_BUDGET_BYTES: "lots" })).toThrow(
-      "Expected a positive integer up to 9007199254740991 for ADMISSION_BUDGET_BYTES but received lots",
+      "Expected an integer of at least 1 for ADMISSION_BUDGET_BYTES but received lots",
+    );
+  });
+
+  // The Worker's rule (contract/config.ts): `Number()` took these once, so the same line meant different things
+  // to the two programs.
+  it.each(["1e3", "0x10", " 12", "1.5"])("refuses %j for an integer, as the Worker does: plain digits only", (raw) => {
+    expect(() => loadConfig({ ANALYSIS_QUEUE_LIMIT: raw })).toThrow(
+      `Expected an integer from 1 to 10000 for ANALYSIS_QUEUE_LIMIT but received ${raw}`,
     );
   });
 
@@ -47,7 +56,7 @@ describe("loadConfig", () => {
       "Expected an integer from 0 to 100 for BATCH_REST_FACTOR but received 101",
     );
     expect(() => loadConfig({ BATCH_DECODE_SLOTS: "0" })).toThrow(
-      "Expected a positive integer up to 64 for BATCH_DECODE_SLOTS but received 0",
+      "Expected an integer from 1 to 64 for BATCH_DECODE_SLOTS but received 0",
     );
   });
 });

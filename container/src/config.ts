@@ -1,18 +1,19 @@
 /**
  * The container's settings, read from the environment once at start and validated there, so that a bad
  * value stops the process with a clear message instead of surfacing mid-request. Every limit is a named
- * constant with its unit in the name; the environment variable of the same name overrides it.
+ * constant with its unit in the name; the environment variable of the same name overrides it, read by the
+ * Worker's rules (contract/config.ts: an integer is plain decimal digits).
  */
 
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
+import { integerSetting } from "../../contract/config.ts";
+import { MULTIPART_OVERHEAD_BYTES } from "../../contract/service.ts";
 
 /** Port the service listens on: the Durable Object's `defaultPort`. */
 export const PORT = 8080;
 /** Largest accepted upload, in bytes (the reference's 5 MB, which is 5 MiB). */
 export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
-/** What a multipart form may add around its file, in bytes: a body may be this much larger than MAX_UPLOAD_BYTES. */
-export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 /** The analysed image's longer side, in pixels (the reference's thumbnail size). */
 export const ANALYSIS_MAX_SIDE_PX = 512;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
@@ -112,41 +113,8 @@ export interface ContainerConfig {
   decodeThreadsPerImage: number;
 }
 
-type Env = Record<string, string | undefined>;
-
-/**
- * Reads one positive integer setting, or its default.
- *
- * @example
- * positiveInt({ PORT: "9000" }, "PORT", 8080); // 9000
- * positiveInt({ PORT: "x" }, "PORT", 8080); // throws "Expected a positive integer for PORT but received x"
- */
-export function positiveInt(env: Env, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 1 || value > max) {
-    throw new Error(`Expected a positive integer up to ${max} for ${name} but received ${raw}`);
-  }
-  return value;
-}
-
-/**
- * Reads one setting that may be 0, or its default.
- *
- * @example
- * wholeNumber({ BATCH_QUEUE_LIMIT: "0" }, "BATCH_QUEUE_LIMIT", 4, 8); // 0
- * wholeNumber({ BATCH_QUEUE_LIMIT: "9" }, "BATCH_QUEUE_LIMIT", 4, 8); // throws "Expected an integer from 0 to 8 …"
- */
-export function wholeNumber(env: Env, name: string, fallback: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0 || value > max) {
-    throw new Error(`Expected an integer from 0 to ${max} for ${name} but received ${raw}`);
-  }
-  return value;
-}
+/** The process environment the settings are read from: strings, or absent. */
+export type ContainerVars = Readonly<Record<string, string | undefined>>;
 
 /**
  * The CPU this process may really use: its cgroup v2 `cpu.max` quota rounded up, else
@@ -173,39 +141,39 @@ export function availableCpus(cpuMaxPath = "/sys/fs/cgroup/cpu.max"): number {
  * const config = loadConfig(process.env);
  * config.port; // 8080 unless PORT is set
  */
-export function loadConfig(env: Env): ContainerConfig {
-  const analysisConcurrency = positiveInt(env, "ANALYSIS_CONCURRENCY", availableCpus(), 64);
-  const analysisQueueLimit = positiveInt(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, 10_000);
+export function loadConfig(env: ContainerVars): ContainerConfig {
+  const analysisConcurrency = integerSetting(env, "ANALYSIS_CONCURRENCY", availableCpus(), { max: 64 });
+  const analysisQueueLimit = integerSetting(env, "ANALYSIS_QUEUE_LIMIT", ANALYSIS_QUEUE_LIMIT, { max: 10_000 });
   const config: ContainerConfig = {
-    port: positiveInt(env, "PORT", PORT, 65_535),
-    maxUploadBytes: positiveInt(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    port: integerSetting(env, "PORT", PORT, { max: 65_535 }),
+    maxUploadBytes: integerSetting(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     // 2048² pixels keep the weighted luma sums exact in a double (2048² × 2 550 000 × 255 < 2^53).
-    analysisMaxSidePx: positiveInt(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, 2048),
-    maxInputPixels: positiveInt(env, "MAX_INPUT_PIXELS", MAX_INPUT_PIXELS),
-    headersTimeoutMs: positiveInt(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
-    requestTimeoutMs: positiveInt(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
-    shutdownGraceMs: positiveInt(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
+    analysisMaxSidePx: integerSetting(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, { max: 2048 }),
+    maxInputPixels: integerSetting(env, "MAX_INPUT_PIXELS", MAX_INPUT_PIXELS),
+    headersTimeoutMs: integerSetting(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
+    requestTimeoutMs: integerSetting(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
+    shutdownGraceMs: integerSetting(env, "SHUTDOWN_GRACE_MS", SHUTDOWN_GRACE_MS),
     analysisConcurrency,
     analysisQueueLimit,
     // Capped rather than refused: ANALYSIS_CONCURRENCY follows the machine's CPUs when unset, and a value past it
     // only means "no cap" there.
     batchDecodeSlots: Math.min(
       analysisConcurrency,
-      positiveInt(env, "BATCH_DECODE_SLOTS", Math.max(1, analysisConcurrency - INTERACTIVE_DECODE_SLOTS), 64),
+      integerSetting(env, "BATCH_DECODE_SLOTS", Math.max(1, analysisConcurrency - INTERACTIVE_DECODE_SLOTS), {
+        max: 64,
+      }),
     ),
-    batchQueueLimit: wholeNumber(
-      env,
-      "BATCH_QUEUE_LIMIT",
-      Math.floor(analysisQueueLimit * BATCH_QUEUE_SHARE),
-      analysisQueueLimit,
-    ),
-    batchRestFactor: wholeNumber(env, "BATCH_REST_FACTOR", BATCH_REST_FACTOR, 100),
-    interactiveRecentMs: positiveInt(env, "INTERACTIVE_RECENT_MS", INTERACTIVE_RECENT_MS, 60_000),
-    admissionBudgetBytes: positiveInt(env, "ADMISSION_BUDGET_BYTES", ADMISSION_BUDGET_BYTES),
-    analysisWaitLimitMs: positiveInt(env, "ANALYSIS_WAIT_LIMIT_MS", ANALYSIS_WAIT_LIMIT_MS),
-    processingTimeoutS: positiveInt(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, 3_600),
-    progressiveBudgetBytes: positiveInt(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
-    decodeThreadsPerImage: positiveInt(env, "DECODE_THREADS_PER_IMAGE", DECODE_THREADS_PER_IMAGE, 64),
+    batchQueueLimit: integerSetting(env, "BATCH_QUEUE_LIMIT", Math.floor(analysisQueueLimit * BATCH_QUEUE_SHARE), {
+      min: 0,
+      max: analysisQueueLimit,
+    }),
+    batchRestFactor: integerSetting(env, "BATCH_REST_FACTOR", BATCH_REST_FACTOR, { min: 0, max: 100 }),
+    interactiveRecentMs: integerSetting(env, "INTERACTIVE_RECENT_MS", INTERACTIVE_RECENT_MS, { max: 60_000 }),
+    admissionBudgetBytes: integerSetting(env, "ADMISSION_BUDGET_BYTES", ADMISSION_BUDGET_BYTES),
+    analysisWaitLimitMs: integerSetting(env, "ANALYSIS_WAIT_LIMIT_MS", ANALYSIS_WAIT_LIMIT_MS),
+    processingTimeoutS: integerSetting(env, "PROCESSING_TIMEOUT_S", PROCESSING_TIMEOUT_S, { max: 3_600 }),
+    progressiveBudgetBytes: integerSetting(env, "PROGRESSIVE_BUDGET_BYTES", PROGRESSIVE_BUDGET_BYTES),
+    decodeThreadsPerImage: integerSetting(env, "DECODE_THREADS_PER_IMAGE", DECODE_THREADS_PER_IMAGE, { max: 64 }),
   };
   // One upload of the largest size allowed must fit the admission budget, or it would be refused forever.
   const largestBody = config.maxUploadBytes + MULTIPART_OVERHEAD_BYTES;

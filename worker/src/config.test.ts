@@ -1,6 +1,7 @@
 import { createExecutionContext, env } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
-import { durationMs, loadConfig } from "./config.ts";
+import { durationMs } from "../../contract/config.ts";
+import { loadConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 
 const with_ = (vars: Partial<Record<keyof Env, string>>) => loadConfig({ ...env, ...vars } as Env);

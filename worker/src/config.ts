@@ -5,6 +5,7 @@
  * check:deploy` runs the same `loadConfig` on wrangler.toml in Node, so a value the Worker would refuse never
  * deploys.
  */
+import { durationMs, integerSetting } from "../../contract/config.ts";
 import { misconfigured } from "../../contract/errors.ts";
 import { log } from "./log.ts";
 
@@ -185,23 +186,6 @@ export interface WorkerConfig {
   allowedPrivateOrigins: string[];
 }
 
-/**
- * Reads one positive integer setting, or its default.
- *
- * @example
- * positiveInt({ MAX_UPLOAD_BYTES: "1024" }, "MAX_UPLOAD_BYTES", 5); // 1024
- */
-export function positiveInt(env: Record<string, unknown>, name: string, fallback: number, min = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  // Digits only: `Number()` would also take 1e3, 0x10, " 7 " and 1_000-less surprises as integers.
-  const value = /^\d+$/.test(String(raw)) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min) {
-    throw new Error(`Expected an integer of at least ${min} for ${name} but received ${String(raw)}`);
-  }
-  return value;
-}
-
 function flag(env: Record<string, unknown>, name: string): boolean {
   const raw = String(env[name] ?? "").toLowerCase();
   if (raw === "" || raw === "false") return false;
@@ -226,21 +210,6 @@ function ports(raw: string | undefined): number[] {
     }
     return value;
   });
-}
-
-const DURATION = /^(\d+)(s|m|h|d)$/;
-const DURATION_UNIT_MS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-
-/**
- * A duration like `30s`, `5m`, `1h` or `7d`, in milliseconds; NaN for anything else.
- *
- * @example
- * durationMs("5m"); // 300000
- */
-export function durationMs(raw: string): number {
-  const match = DURATION.exec(raw);
-  if (!match) return Number.NaN;
-  return Number(match[1]) * DURATION_UNIT_MS[match[2] as keyof typeof DURATION_UNIT_MS];
 }
 
 /**
@@ -380,7 +349,7 @@ export function loadConfig(env: Vars): WorkerConfig {
   if (!(sleepAfterMs > 0)) {
     throw new Error(`Expected a duration like 30s, 5m or 1h for CONTAINER_SLEEP_AFTER but received ${sleepAfter}`);
   }
-  const containerStartTimeoutMs = positiveInt(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS);
+  const containerStartTimeoutMs = integerSetting(vars, "CONTAINER_START_TIMEOUT_MS", CONTAINER_START_TIMEOUT_MS);
   // A request in flight keeps its container awake whatever sleepAfter says (analyzer/durable-object.ts). But a
   // container that may sleep sooner than it may take to start would be paid for a start it barely uses:
   // such a setting is a mistake.
@@ -389,20 +358,20 @@ export function loadConfig(env: Vars): WorkerConfig {
       `Expected CONTAINER_SLEEP_AFTER of at least CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs} ms) but received ${sleepAfter}`,
     );
   }
-  const containerDeadlineMs = positiveInt(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS);
+  const containerDeadlineMs = integerSetting(vars, "CONTAINER_DEADLINE_MS", CONTAINER_DEADLINE_MS);
   // A request may meet a cold start, and a retry on a second instance: the deadline must outlast the start.
   if (containerDeadlineMs <= containerStartTimeoutMs) {
     throw new Error(
       `Expected CONTAINER_DEADLINE_MS above CONTAINER_START_TIMEOUT_MS (${containerStartTimeoutMs}) but received ${containerDeadlineMs}`,
     );
   }
-  const containerInstances = positiveInt(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES);
+  const containerInstances = integerSetting(vars, "CONTAINER_INSTANCES", CONTAINER_INSTANCES);
   if (containerInstances > MAX_CONTAINER_INSTANCES) {
     throw new Error(
       `Expected CONTAINER_INSTANCES of at most ${MAX_CONTAINER_INSTANCES} (max_instances in wrangler.toml) but received ${containerInstances}`,
     );
   }
-  const rateLimitPeriodS = positiveInt(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S);
+  const rateLimitPeriodS = integerSetting(vars, "RATE_LIMIT_PERIOD_S", RATE_LIMIT_PERIOD_S);
   if (!(RATE_LIMIT_PERIODS_S as readonly number[]).includes(rateLimitPeriodS)) {
     throw new Error(`Expected one of 10, 60 for RATE_LIMIT_PERIOD_S but received ${rateLimitPeriodS}`);
   }
@@ -425,17 +394,17 @@ export function loadConfig(env: Vars): WorkerConfig {
       `Expected a share from 0 to below 1, and 0 in production, for JOB_FAULT_RATE but received ${env.JOB_FAULT_RATE}`,
     );
   }
-  const jobItemsPerInstance = positiveInt(vars, "JOB_ITEMS_PER_INSTANCE", JOB_ITEMS_PER_INSTANCE);
-  const urlFetchTimeoutMs = positiveInt(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS);
+  const jobItemsPerInstance = integerSetting(vars, "JOB_ITEMS_PER_INSTANCE", JOB_ITEMS_PER_INSTANCE);
+  const urlFetchTimeoutMs = integerSetting(vars, "URL_FETCH_TIMEOUT_MS", URL_FETCH_TIMEOUT_MS);
   // An item's longest run: its download, then its instance and one retry on the next (analyzer/client.ts).
   const itemLongestMs = urlFetchTimeoutMs + 2 * containerDeadlineMs;
-  const jobItemLeaseS = positiveInt(vars, "JOB_ITEM_LEASE_S", JOB_ITEM_LEASE_S);
+  const jobItemLeaseS = integerSetting(vars, "JOB_ITEM_LEASE_S", JOB_ITEM_LEASE_S);
   if (jobItemLeaseS * 1000 <= itemLongestMs) {
     throw new Error(
       `Expected JOB_ITEM_LEASE_S above an item's longest run (${Math.ceil(itemLongestMs / 1000)} s: URL_FETCH_TIMEOUT_MS + 2 × CONTAINER_DEADLINE_MS) but received ${jobItemLeaseS}`,
     );
   }
-  const jobConsumerBudgetMs = positiveInt(vars, "JOB_CONSUMER_BUDGET_MS", JOB_CONSUMER_BUDGET_MS);
+  const jobConsumerBudgetMs = integerSetting(vars, "JOB_CONSUMER_BUDGET_MS", JOB_CONSUMER_BUDGET_MS);
   if (jobConsumerBudgetMs + itemLongestMs > QUEUE_CONSUMER_WALL_CLOCK_MS) {
     throw new Error(
       `Expected JOB_CONSUMER_BUDGET_MS of at most ${QUEUE_CONSUMER_WALL_CLOCK_MS - itemLongestMs} (a consumer's 15 minutes less an item's longest run) but received ${jobConsumerBudgetMs}`,
@@ -445,10 +414,10 @@ export function loadConfig(env: Vars): WorkerConfig {
     jobItemsPerInstance,
     jobWindow: 2 * JOB_ITEMS_IN_FLIGHT_MAX,
     jobItemLeaseS,
-    jobItemMaxAttempts: positiveInt(vars, "JOB_ITEM_MAX_ATTEMPTS", JOB_ITEM_MAX_ATTEMPTS),
+    jobItemMaxAttempts: integerSetting(vars, "JOB_ITEM_MAX_ATTEMPTS", JOB_ITEM_MAX_ATTEMPTS),
     jobConsumerBudgetMs,
-    jobMaxOpenItemsPerKey: positiveInt(vars, "JOB_MAX_OPEN_ITEMS_PER_KEY", JOB_MAX_OPEN_ITEMS_PER_KEY),
-    jobActiveJobsPerKey: positiveInt(vars, "JOB_ACTIVE_JOBS_PER_KEY", JOB_ACTIVE_JOBS_PER_KEY),
+    jobMaxOpenItemsPerKey: integerSetting(vars, "JOB_MAX_OPEN_ITEMS_PER_KEY", JOB_MAX_OPEN_ITEMS_PER_KEY),
+    jobActiveJobsPerKey: integerSetting(vars, "JOB_ACTIVE_JOBS_PER_KEY", JOB_ACTIVE_JOBS_PER_KEY),
   };
   return {
     environment,
@@ -458,22 +427,22 @@ export function loadConfig(env: Vars): WorkerConfig {
     containerStartTimeoutMs,
     containerDeadlineMs,
     containerInstances,
-    maxUploadBytes: positiveInt(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
-    resultTtlS: positiveInt(vars, "RESULT_TTL_S", RESULT_TTL_S, 60),
+    maxUploadBytes: integerSetting(vars, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
+    resultTtlS: integerSetting(vars, "RESULT_TTL_S", RESULT_TTL_S, { min: 60 }),
     rateLimitPeriodS,
     resultCacheScope: scope,
     corsAllowOrigins: corsOrigins(env),
     urlFetchTimeoutMs,
-    urlResultTtlS: positiveInt(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, 60),
+    urlResultTtlS: integerSetting(vars, "URL_RESULT_TTL_S", URL_RESULT_TTL_S, { min: 60 }),
     dnsResolverUrl: httpsUrl(env.DNS_RESOLVER_URL || DNS_RESOLVER_URL, "DNS_RESOLVER_URL", environment),
     urlAllowedPorts: ports(env.URL_ALLOWED_PORTS),
-    maxJobItems: positiveInt(vars, "MAX_JOB_ITEMS", MAX_JOB_ITEMS),
-    maxJobUploadBytes: positiveInt(vars, "MAX_JOB_UPLOAD_BYTES", MAX_JOB_UPLOAD_BYTES),
+    maxJobItems: integerSetting(vars, "MAX_JOB_ITEMS", MAX_JOB_ITEMS),
+    maxJobUploadBytes: integerSetting(vars, "MAX_JOB_UPLOAD_BYTES", MAX_JOB_UPLOAD_BYTES),
     jobRetentionMs,
     ...jobs,
     webhookSecret,
-    webhookMaxAttempts: positiveInt(vars, "WEBHOOK_MAX_ATTEMPTS", WEBHOOK_MAX_ATTEMPTS),
-    webhookRetryBaseS: positiveInt(vars, "WEBHOOK_RETRY_BASE_S", WEBHOOK_RETRY_BASE_S),
+    webhookMaxAttempts: integerSetting(vars, "WEBHOOK_MAX_ATTEMPTS", WEBHOOK_MAX_ATTEMPTS),
+    webhookRetryBaseS: integerSetting(vars, "WEBHOOK_RETRY_BASE_S", WEBHOOK_RETRY_BASE_S),
     jobFaultRate: faultRate,
     // Last: a test's Worker in production hears about its resolver before its private origins.
     allowedPrivateOrigins: privateOrigins(env.ALLOW_PRIVATE_SOURCE_ADDRESSES, environment),

@@ -37,8 +37,13 @@ import { INLINE_FILE_MAX_BYTES, INLINE_JOB_MAX_BYTES, type JobItemSpec, uploadPr
 
 /** Largest JSON submission, in bytes: 1,000 long URLs with references fit easily. */
 export const MAX_JOB_JSON_BYTES = 4 * 1024 * 1024;
-/** Room for the multipart boundaries and part headers around a job's files, in bytes. */
-const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
+/**
+ * Room for the multipart boundaries and part headers around a job's files, and its other fields, in bytes: a job
+ * form carries up to MAX_JOB_ITEMS parts, not the one of an analysis (MULTIPART_OVERHEAD_BYTES), so its room is
+ * larger: the headers of 1,000 parts (a few hundred bytes each, their file names included) and the callback_url
+ * fit in 1 MiB.
+ */
+const JOB_FORM_OVERHEAD_BYTES = 1024 * 1024;
 
 export interface Submission {
   items: JobItemSpec[];
@@ -187,7 +192,7 @@ export async function readMultipartSubmission(
 ): Promise<Submission> {
   const params = parseAnalysisParams(new URL(request.url).searchParams);
   const prefix = attemptPrefix(jobId);
-  const bodyCap = config.maxJobUploadBytes + MULTIPART_OVERHEAD_BYTES;
+  const bodyCap = config.maxJobUploadBytes + JOB_FORM_OVERHEAD_BYTES;
   const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
   if (declared > bodyCap) throw tooLarge(config.maxJobUploadBytes, declared, "Job");
   const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(request.headers.get("Content-Type") ?? "");

@@ -10,11 +10,8 @@
 import { type AcceptedFormat, type AnalysisParams, parseAnalysisParams } from "../../../contract/analysis.ts";
 import { ApiError, missingField, tooLarge } from "../../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../../contract/formats.ts";
-import { IMAGE_FIELD } from "../../../contract/service.ts";
+import { IMAGE_FIELD, MULTIPART_OVERHEAD_BYTES } from "../../../contract/service.ts";
 import { sha256Hex } from "../digest.ts";
-
-/** Room for the multipart boundary and part headers around the file itself, in bytes. */
-export const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 
 export interface Upload {
   file: File;
