@@ -201,56 +201,43 @@ export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisPa
   return withOptional(params, parseColors(colors), parseAlgorithm(stringField(fields, "algorithm")));
 }
 
-/** Whether `parse` accepts a value: a schema's check that uses the parser's own rules, so the two never differ. */
-const accepts =
-  <T>(parse: (raw: string) => T) =>
-  (raw: string): boolean => {
-    try {
-      parse(raw);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
 export const MetricsParamSchema = z
   .string()
-  .refine(accepts(parseMetrics))
   .describe(`Comma-separated, any case: ${VALID_METRICS.join(", ")}. Default: brightness.`);
 export const EdgeModeParamSchema = z
   .string()
-  .refine(accepts(parseEdgeMode))
   .describe(`${EdgeModeSchema.description} Any case: ${VALID_EDGE_MODES.join(", ")}.`);
 export const BackgroundParamSchema = z
   .string()
-  .refine(accepts(parseBackground))
   .describe(
     "RRGGBB (a leading # is allowed): flatten transparency onto this colour. Without it, pixels are weighted by opacity.",
   );
 
-/**
- * The analysis parameters as a query string (`POST /v1/image/analysis`). Validation uses the parsers above;
- * a failure is answered by them, in the reference service's words (the Worker's validation hook).
- */
 export const ColorsParamSchema = z
   .string()
-  .refine(accepts(parseColors))
   .describe(`How many dominant colours metrics=colors finds: 1–${MAX_COLORS}. Default: ${DEFAULT_COLORS}.`);
 
 export const AlgorithmParamSchema = z
   .string()
-  .refine(accepts(parseAlgorithm))
   .describe(
     `${AlgorithmSchema.description} Any case. Default: ${DEFAULT_ALGORITHM}. docs/METRICS.md says when to use which.`,
   );
 
-export const AnalysisQuerySchema = z.object({
-  metrics: MetricsParamSchema.optional(),
-  edge_mode: EdgeModeParamSchema.optional(),
-  background: BackgroundParamSchema.optional(),
-  colors: ColorsParamSchema.optional(),
-  algorithm: AlgorithmParamSchema.optional(),
-});
+/**
+ * The analysis parameters as a query string (`POST /v1/image/analysis`, `POST /v1/jobs`), validated once: the
+ * fields document the parameters, and the transform parses them all with the parsers above, in the reference's
+ * order and words (an invalid one throws its `ApiError`, which the Worker answers as it is). A route's handler
+ * reads the result, an `AnalysisParams`, with `c.req.valid("query")`.
+ */
+export const AnalysisQuerySchema = z
+  .object({
+    metrics: MetricsParamSchema.optional(),
+    edge_mode: EdgeModeParamSchema.optional(),
+    background: BackgroundParamSchema.optional(),
+    colors: ColorsParamSchema.optional(),
+    algorithm: AlgorithmParamSchema.optional(),
+  })
+  .transform((query) => parseAnalysisParams({ get: (name) => query[name as keyof typeof query] ?? null }));
 
 /** The JSON body of `POST /v1/image/analysis/url`: the URL and the same parameters (metrics also as a list). */
 export const UrlRequestSchema = z.object({

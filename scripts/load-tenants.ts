@@ -489,7 +489,7 @@ export async function runInstancesLoad(options: { smoke: boolean }): Promise<Ins
       for (const container of stacks[instances].containers) {
         unthrottle.push(throttle(container.child.pid as number, INSTANCE_CPU_SHARE, THROTTLE_PERIOD_MS));
       }
-      // Warm: every instance's container started, the consumer's road taken once.
+      // Warm: every instance's container started, the consumer's pipeline run once.
       const warm = await distinctImages(photo(), 8, INSTANCE_IMAGE);
       await waitForJob(
         stacks[instances].url,

@@ -9,98 +9,40 @@
  * parameter checks → KV cache → the image's Durable Object (coalesced there) → container → KV → caller.
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
-import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { type AnalysisResponse, parseAnalysisParams } from "../../contract/analysis.ts";
+import { parseAnalysisParams } from "../../contract/analysis.ts";
 import { ApiError, fieldError, misconfigured, toErrorResponse } from "../../contract/errors.ts";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { analyseImage, analyseUrl, type Outcome, type RoadOptions } from "./analysis/index.ts";
-import { type CachedResult, cachePartition } from "./cache/index.ts";
-import { configFor, loadedConfig } from "./config.ts";
+import { elapsedMs } from "./analysis/answer.ts";
+import { loadedConfig } from "./config.ts";
 import type { AppEnv } from "./context.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
-import { health, probeInstances } from "./health/index.ts";
-import { healthRoute, rootRoute } from "./health/route.ts";
-import { deleteJob, getJob, jobResults, listJobs, submitJob, webhookSecret } from "./jobs/http.ts";
+import { health } from "./health/index.ts";
+import { healthHandler, healthRoute, rootHandler, rootRoute } from "./health/route.ts";
 import {
+  deleteJob,
   deleteJobRoute,
+  getJob,
   getJobRoute,
+  jobResults,
   jobResultsRoute,
+  listJobs,
   listJobsRoute,
+  submitJob,
   submitJobRoute,
+  webhookSecret,
   webhookSecretRoute,
 } from "./jobs/route.ts";
 import { describeCause, log } from "./log.ts";
 import { serveDocument } from "./openapi/index.ts";
-import { analyseUrlRoute } from "./source/route.ts";
-import { checkImage } from "./upload/index.ts";
-import { analyseUploadRoute } from "./upload/route.ts";
+import { analyseUrlHandler, analyseUrlRoute } from "./source/route.ts";
+import { analyseUpload, analyseUploadRoute } from "./upload/route.ts";
 
 export type { AppEnv } from "./context.ts";
 
-type Ctx = Context<AppEnv>;
-
 /** The paths a health check may poll: they answer 503 `{"status":"unhealthy"}` on a misconfigured Worker. */
 const HEALTH_PATHS = ["/", "/health"];
-
-/** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
-function elapsedMs(since: number): number {
-  return Math.round((performance.now() - since) * 10) / 10;
-}
-
-/**
- * The answer's body and headers. `processing_time_ms` means the same on a hit and a miss: the time this
- * request spent in the service, from the Worker receiving it to the answer being ready (a URL's download
- * included). `Server-Timing` splits it: `download`, `edge` (the Worker's own share), then either
- * `cache;desc="hit"` or `container` and the container's `decode` and `analyse`.
- */
-function respond(
-  c: Ctx,
-  result: CachedResult,
-  etag: string,
-  timing: { downloadMs?: number; container?: { durationMs: number; serverTiming: string | null } },
-): Response {
-  const processingMs = elapsedMs(c.get("startedAt"));
-  const containerMs = timing.container?.durationMs ?? 0;
-  const edgeMs = Math.max(0, processingMs - containerMs - (timing.downloadMs ?? 0));
-  c.header("ETag", etag);
-  c.header(
-    "Server-Timing",
-    [
-      timing.downloadMs === undefined ? null : `download;dur=${timing.downloadMs}`,
-      `edge;dur=${edgeMs.toFixed(1)}`,
-      ...(timing.container
-        ? [`container;dur=${containerMs.toFixed(1)}`, timing.container.serverTiming]
-        : ['cache;desc="hit"']),
-    ]
-      .filter(Boolean)
-      .join(", "),
-  );
-  const cached = !timing.container;
-  return c.json({ ...result, cached, processing_time_ms: processingMs } satisfies AnalysisResponse);
-}
-
-/** The road's options for this request: its cache partition (RESULT_CACHE_SCOPE), its ID, its waitUntil. */
-function roadOf(c: Ctx): RoadOptions {
-  return {
-    partition: cachePartition(configFor(c.env).resultCacheScope, c.get("principal")),
-    requestId: c.get("requestId"),
-    waitUntil: (promise) => c.executionCtx.waitUntil(promise),
-  };
-}
-
-/** An outcome of the road as this request's answer: the numbers, or the container's own error envelope. */
-function answer(c: Ctx, outcome: Outcome): Response {
-  if (!outcome.ok) return c.newResponse(outcome.body, { status: outcome.status as 503, headers: outcome.headers });
-  return respond(c, outcome.result, outcome.etag, outcome);
-}
-
-/**
- * A route's answer as its declaration types it. The handlers build some answers themselves (a container's
- * own error envelope passed through, a cached result), all within the declared responses.
- */
-const declared = (response: Response) => response as never;
 
 /**
  * Builds the Worker's app.
@@ -110,8 +52,10 @@ const declared = (response: Response) => response as never;
  */
 export function createApp() {
   const app = new OpenAPIHono<AppEnv>({
-    // What zod refused is answered in the contract's own words: the parsers that the schemas' checks use
-    // throw the reference service's error for a parameter; anything else is FastAPI's 422 list shape.
+    // What zod refused is answered in the contract's own words. The analysis parameters' own errors never get
+    // here (the query schema's transform throws them); a parameter given twice does, refused for not being
+    // one string: it is answered as the reference answers it, by its first value's parse. Anything else is
+    // FastAPI's 422 list shape.
     defaultHook: (result, c) => {
       if (result.success) return;
       if (result.target === "query") parseAnalysisParams(new URL(c.req.url).searchParams);
@@ -157,23 +101,10 @@ export function createApp() {
   });
 
   const api = app
-    // The reference answers `GET /` like its health check (and its own tests check it).
-    .openapi(rootRoute, (c) => c.json(health(), 200))
-    .openapi(healthRoute, async (c) => {
-      if (c.req.valid("query").deep !== "1") return c.json(health(), 200);
-      return c.json({ ...health(), instances: await probeInstances(c.env, configFor(c.env)) }, 200);
-    })
-    .openapi(analyseUploadRoute, async (c) => {
-      const config = configFor(c.env);
-      const params = parseAnalysisParams(new URL(c.req.url).searchParams);
-      const { image } = c.req.valid("form");
-      const checked = await checkImage(image as File, config);
-      return declared(answer(c, await analyseImage(c.env, config, { ...checked, params }, roadOf(c))));
-    })
-    .openapi(analyseUrlRoute, async (c) => {
-      const { url, params } = c.get("urlRequest");
-      return declared(answer(c, await analyseUrl(c.env, configFor(c.env), url, params, roadOf(c))));
-    })
+    .openapi(rootRoute, rootHandler)
+    .openapi(healthRoute, healthHandler)
+    .openapi(analyseUploadRoute, analyseUpload)
+    .openapi(analyseUrlRoute, analyseUrlHandler)
     .openapi(submitJobRoute, submitJob)
     .openapi(listJobsRoute, listJobs)
     .openapi(getJobRoute, getJob)

@@ -1,5 +1,5 @@
 /**
- * Overload on the whole road, in workerd: the real Worker and Durable Object in front of the real container
+ * Overload on the whole way, in workerd: the real Worker and Durable Object in front of the real container
  * process. A container whose places are all taken refuses the next analysis from its headers, and the caller
  * gets that refusal as it is (503 `overloaded`, `Retry-After`), not a 504 at the Worker's deadline.
  */

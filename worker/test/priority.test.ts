@@ -1,5 +1,5 @@
 /**
- * A job item's priority on the whole road, in workerd: the analysis road (`priority: "batch"`, as the jobs
+ * A job item's priority on the whole way, in workerd: the analysis pipeline (`priority: "batch"`, as the jobs
  * consumer sends it) → routing → the Durable Object's shared analysis → the real container process, which counts
  * the analyses it was told were job items.
  */
@@ -29,17 +29,17 @@ async function freshImage(i: number) {
 describe("a job item's priority", () => {
   it("reaches the container through the Durable Object as batch; a single request's does not", async () => {
     const config = configFor(env);
-    const road = { partition: "priority-test", waitUntil: () => {} };
+    const options = { partition: "priority-test", waitUntil: () => {} };
     const before = await analysed();
     const item = await analyseImage(env, config, await freshImage(8), {
-      ...road,
+      ...options,
       requestId: "priority-item",
       priority: "batch",
     });
     expect(item.ok).toBe(true);
     expect(await analysed()).toEqual({ all: before.all + 1, batch: before.batch + 1 });
 
-    const single = await analyseImage(env, config, await freshImage(8), { ...road, requestId: "priority-single" });
+    const single = await analyseImage(env, config, await freshImage(8), { ...options, requestId: "priority-single" });
     expect(single.ok).toBe(true);
     expect(await analysed()).toEqual({ all: before.all + 2, batch: before.batch + 1 });
   });

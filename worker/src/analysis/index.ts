@@ -1,5 +1,5 @@
 /**
- * The single-image road, shared by the analysis routes and the batch consumer: the KV result cache by content,
+ * The analysis pipeline for one image, shared by the analysis routes and the batch consumer: the KV result cache by content,
  * then the image's container instance (routing, coalescing, deadlines), and for a URL, its own cache and the
  * safe download before that. Plain values in and out, no HTTP context: app.ts turns an outcome into an answer,
  * jobs/consumer.ts into a job item's result.
@@ -25,7 +25,7 @@ export interface CheckedImage {
   params: AnalysisParams;
 }
 
-export interface RoadOptions {
+export interface AnalysisOptions {
   /** The part of the result cache this caller may read and write (cache/index.ts `cachePartition`). */
   partition: string;
   requestId: string;
@@ -41,8 +41,8 @@ export interface RoadOptions {
   lane?: <T>(sha256: string, call: () => Promise<T>) => Promise<T>;
 }
 
-/** What the road gives: the numbers (and where they came from), or the container's own error answer. */
-export type Outcome =
+/** What the pipeline gives: the numbers (and where they came from), or the container's own error answer. */
+export type AnalysisOutcome =
   | {
       ok: true;
       result: CachedResult;
@@ -68,8 +68,8 @@ export async function analyseImage(
   env: Env,
   config: WorkerConfig,
   image: CheckedImage,
-  options: RoadOptions & { store?: boolean },
-): Promise<Outcome> {
+  options: AnalysisOptions & { store?: boolean },
+): Promise<AnalysisOutcome> {
   const key = await resultKey(image.sha256, image.params, options.partition);
   const etag = await etagFor(image.sha256, image.params);
   const hit = await readResult(env.RESULTS, key);
@@ -100,8 +100,8 @@ export async function analyseUrl(
   config: WorkerConfig,
   rawUrl: string,
   params: AnalysisParams,
-  options: RoadOptions,
-): Promise<Outcome> {
+  options: AnalysisOptions,
+): Promise<AnalysisOutcome> {
   const { url } = checkSourceUrl(rawUrl, config); // refuse what the text alone shows, before any lookup
   const urlKey = await urlResultKey(url, params, options.partition);
   const hit = await readResult(env.RESULTS, urlKey);

@@ -33,7 +33,7 @@ const START_POLL_INTERVAL_MS = 100;
 const RECENT_RESULT_MS = 60_000;
 
 /** A container's answer, read whole so several waiting requests can each get a copy. */
-interface Outcome {
+interface ContainerReply {
   status: number;
   headers: [string, string][];
   body: string;
@@ -48,7 +48,7 @@ interface SharedAnalysis {
   key: string;
   requestId: string;
   priority: AnalysisPriority;
-  outcome: Promise<Outcome>;
+  outcome: Promise<ContainerReply>;
   settled: boolean;
   /** Callers waiting for it now; the last one to go away gives it up. */
   waiting: number;
@@ -195,8 +195,8 @@ export class AnalysisContainer extends Container<Env> {
    * Waits for a shared analysis: its outcome, or `undefined` as soon as this caller has gone away (`signal`).
    * The last caller to go away before the analysis has settled gives it up.
    */
-  #wait(shared: SharedAnalysis, signal: AbortSignal): Promise<Outcome | undefined> {
-    return new Promise<Outcome | undefined>((resolve, reject) => {
+  #wait(shared: SharedAnalysis, signal: AbortSignal): Promise<ContainerReply | undefined> {
+    return new Promise<ContainerReply | undefined>((resolve, reject) => {
       let waiting = true;
       const stop = (): boolean => {
         if (!waiting) return false;
@@ -243,7 +243,7 @@ export class AnalysisContainer extends Container<Env> {
     shared.controller.abort(new Error("every caller of this analysis went away"));
   }
 
-  async #analyse(request: Request, requestId: string, key: string, etag: string | null): Promise<Outcome> {
+  async #analyse(request: Request, requestId: string, key: string, etag: string | null): Promise<ContainerReply> {
     const response = await this.#proxy(request, requestId);
     const outcome = { status: response.status, headers: [...response.headers], body: await response.text() };
     if (outcome.status === 200 && etag) {

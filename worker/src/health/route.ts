@@ -1,8 +1,8 @@
 /**
- * `GET /` and `GET /health`, declared once: validation, types, the typed client and the OpenAPI document all
- * come from this.
+ * `GET /` and `GET /health`, declared once (validation, types, the typed client and the OpenAPI document all
+ * come from this), and their handlers.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 
 import { authenticate } from "../auth/index.ts";
@@ -10,7 +10,7 @@ import { configFor, refusesEveryCall } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
-import { keylessHealth } from "./index.ts";
+import { health, keylessHealth, probeInstances } from "./index.ts";
 
 const isDeep = (c: { req: { query(name: string): string | undefined } }) => c.req.query("deep") === "1";
 
@@ -66,3 +66,12 @@ export const rootRoute = createRoute({
   middleware: [unlessRefusingEveryCall] as const,
   responses: { 200: jsonAnswer("Healthy.", Named.HealthResponse), 503: UNHEALTHY },
 });
+
+/** `GET /`: the reference answers it like its health check (and its own tests check it). */
+export const rootHandler: RouteHandler<typeof rootRoute, AppEnv> = (c) => c.json(health(), 200);
+
+/** `GET /health`: the Worker's own state; with `deep=1`, every instance's container too. */
+export const healthHandler: RouteHandler<typeof healthRoute, AppEnv> = async (c) => {
+  if (c.req.valid("query").deep !== "1") return c.json(health(), 200);
+  return c.json({ ...health(), instances: await probeInstances(c.env, configFor(c.env)) }, 200);
+};

@@ -1,5 +1,5 @@
 /**
- * The queue consumer: each message is one item of one job, analysed on the same road as a single request
+ * The queue consumer: each message is one item of one job, analysed by the same pipeline as a single request
  * (cache first, coalescing, routing over CONTAINER_INSTANCES, the same deadlines) and recorded in its job,
  * once.
  *
@@ -22,13 +22,14 @@
 import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
-import { analyseImage, analyseUrl, type Outcome } from "../analysis/index.ts";
+import { type AnalysisOutcome, analyseImage, analyseUrl } from "../analysis/index.ts";
 import { instanceIndex } from "../analyzer/client.ts";
 import { configFor, JOB_ITEMS_IN_FLIGHT_MAX, type WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
-import type { BatchJob, Claim, ItemOutcome, JobMessage, RecordEntry } from "./index.ts";
+import type { BatchJob } from "./job.ts";
+import type { Claim, ItemOutcome, JobMessage, LineError, RecordEntry } from "./messages.ts";
 
 /** The longest delay before a failed delivery is tried again, in seconds. */
 const MAX_RETRY_DELAY_S = 60;
@@ -50,10 +51,8 @@ export function retryDelayS(attempts: number): number {
   return Math.min(MAX_RETRY_DELAY_S, 2 ** Math.max(1, attempts));
 }
 
-type LineError = Extract<ItemOutcome, { ok: false }>["error"];
-
-/** The outcome of the road as a job item's outcome; `transient` when another try may succeed. */
-function itemOutcome(outcome: Outcome, startedAt: number): ItemOutcome & { transient: boolean } {
+/** The analysis pipeline's outcome as a job item's outcome; `transient` when another try may succeed. */
+function itemOutcome(outcome: AnalysisOutcome, startedAt: number): ItemOutcome & { transient: boolean } {
   if (!outcome.ok) {
     return { ok: false, error: outcome.detail as LineError, transient: TRANSIENT_CODES.has(outcome.detail.code) };
   }
@@ -65,7 +64,7 @@ function itemOutcome(outcome: Outcome, startedAt: number): ItemOutcome & { trans
   return { ok: true, result, transient: false };
 }
 
-/** An error thrown on the road (a refused URL, a failed download) as a job item's outcome. */
+/** An error thrown in the pipeline (a refused URL, a failed download) as a job item's outcome. */
 function thrownOutcome(cause: unknown, requestId: string): ItemOutcome & { transient: boolean } {
   const error = cause instanceof ApiError ? cause : internalError(cause);
   const { detail } = error.toEnvelope(requestId) as { detail: LineError };
@@ -118,7 +117,7 @@ async function analyseItem(
   lanes: InstanceLanes,
 ): Promise<ItemOutcome & { transient: boolean }> {
   const startedAt = performance.now();
-  const road = {
+  const options = {
     partition: claim.partition,
     requestId,
     waitUntil: (p: Promise<unknown>) => ctx.waitUntil(p),
@@ -128,7 +127,7 @@ async function analyseItem(
   try {
     const { item } = claim;
     if (item.kind === "url") {
-      return itemOutcome(await analyseUrl(env, config, item.url as string, claim.params, road), startedAt);
+      return itemOutcome(await analyseUrl(env, config, item.url as string, claim.params, options), startedAt);
     }
     // A small file came with its claim; a bigger one waits in R2.
     let bytes = item.bytes;
@@ -143,7 +142,7 @@ async function analyseItem(
     const file = new File([bytes], item.ref ?? "image", { type: mediaTypeOf(format) });
     // The hash taken when the job was submitted (jobs submitted before it was kept: taken now).
     const image = { file, sha256: item.sha256 ?? (await sha256Hex(bytes)), params: claim.params };
-    return itemOutcome(await analyseImage(env, config, image, road), startedAt);
+    return itemOutcome(await analyseImage(env, config, image, options), startedAt);
   } catch (cause) {
     return thrownOutcome(cause, requestId);
   }

@@ -1,12 +1,14 @@
 /**
- * `POST /v1/image/analysis/url`, declared once: validation, types, the typed client and the OpenAPI document
- * all come from this.
+ * `POST /v1/image/analysis/url`, declared once (validation, types, the typed client and the OpenAPI document
+ * all come from this), and its handler.
  */
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type RouteHandler } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-
 import { URL_ANALYSIS_PATH } from "../../../contract/service.ts";
+import { analysisOptions, answer, declared } from "../analysis/answer.ts";
+import { analyseUrl } from "../analysis/index.ts";
 import { authenticate } from "../auth/index.ts";
+import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { rememberJson } from "../openapi/body.ts";
 import {
@@ -69,3 +71,9 @@ export const analyseUrlRoute = createRoute({
     504: COMMON_ERRORS[504],
   },
 });
+
+/** The URL's handler: the body its middleware read and checked, then the analysis pipeline (download first). */
+export const analyseUrlHandler: RouteHandler<typeof analyseUrlRoute, AppEnv> = async (c) => {
+  const { url, params } = c.get("urlRequest");
+  return declared(answer(c, await analyseUrl(c.env, configFor(c.env), url, params, analysisOptions(c))));
+};

@@ -1,12 +1,13 @@
 /**
- * `POST /v1/image/analysis`, declared once: validation, types, the typed client and the OpenAPI document
- * all come from this.
+ * `POST /v1/image/analysis`, declared once (validation, types, the typed client and the OpenAPI document all
+ * come from this), and its handler.
  */
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { AnalysisQuerySchema } from "../../../contract/analysis.ts";
-
 import { ANALYSIS_PATH, IMAGE_FIELD } from "../../../contract/service.ts";
+import { analysisOptions, answer, declared } from "../analysis/answer.ts";
+import { analyseImage } from "../analysis/index.ts";
 import { authenticate } from "../auth/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
@@ -22,7 +23,7 @@ import {
   UNPROCESSABLE,
 } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
-import { receiveForm } from "./index.ts";
+import { checkImage, receiveForm } from "./index.ts";
 
 /** The multipart body: one file. */
 export const UploadFormSchema = z.object({
@@ -78,3 +79,14 @@ export const analyseUploadRoute = createRoute({
     504: COMMON_ERRORS[504],
   },
 });
+
+/**
+ * The upload's handler: the form's file checked (size, magic bytes), then the analysis pipeline with the
+ * parameters the route's query schema parsed.
+ */
+export const analyseUpload: RouteHandler<typeof analyseUploadRoute, AppEnv> = async (c) => {
+  const config = configFor(c.env);
+  const checked = await checkImage(c.req.valid("form").image as File, config);
+  const image = { ...checked, params: c.req.valid("query") };
+  return declared(answer(c, await analyseImage(c.env, config, image, analysisOptions(c))));
+};
