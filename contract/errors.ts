@@ -159,6 +159,18 @@ export function toErrorResponse(
   return { error, status: error.status, body: error.toEnvelope(requestId), headers: error.headers };
 }
 
+/**
+ * The `Retry-After` header (RFC 9110 §10.2.3) that tells a caller how many seconds to wait before trying again:
+ * every answer that asks a caller to come back carries it, so clients back off instead of hammering.
+ *
+ * @example
+ * new ApiError(429, "rate_limited", "Too many requests, please slow down", { headers: retryAfter(60) });
+ * retryAfter(5); // { "Retry-After": "5" }
+ */
+export function retryAfter(seconds: number): { "Retry-After": string } {
+  return { "Retry-After": String(seconds) };
+}
+
 /** How long a caller should wait before retrying when no container can take the request, in seconds. */
 export const RETRY_AFTER_UNAVAILABLE_S = 5;
 
@@ -173,7 +185,7 @@ export function unavailable(options: { cause?: unknown; retryAfterS?: number } =
   const retryAfterS = options.retryAfterS ?? RETRY_AFTER_UNAVAILABLE_S;
   return new ApiError(503, "container_unavailable", "Service temporarily unavailable, please retry", {
     extra: { retry_after_seconds: retryAfterS },
-    headers: { "Retry-After": String(retryAfterS) },
+    headers: retryAfter(retryAfterS),
     cause: options.cause,
   });
 }
@@ -188,7 +200,27 @@ export function unavailable(options: { cause?: unknown; retryAfterS?: number } =
 export function containerFailed(options: { cause?: unknown } = {}): ApiError {
   return new ApiError(503, "container_failed", "The analysis stopped unexpectedly, please retry later", {
     extra: { retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
-    headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+    headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
+    cause: options.cause,
+  });
+}
+
+/** How long a caller refused for overload should wait, in seconds: a container's queue drains in about that. */
+export const RETRY_AFTER_OVERLOADED_S = 1;
+
+/**
+ * The container's 503 when it is too busy to take the analysis: its places, or its admission budget, are full, or
+ * the analysis waited for a decode slot past ANALYSIS_WAIT_LIMIT_MS. One answer for all three, since the caller's
+ * remedy is the same (come back shortly); the cause, for the log, says which it was. A job's consumer tries such
+ * an item again later.
+ *
+ * @example
+ * throw overloaded({ cause: err });
+ */
+export function overloaded(options: { cause?: unknown } = {}): ApiError {
+  return new ApiError(503, "overloaded", "Server is busy, please retry", {
+    extra: { retry_after_seconds: RETRY_AFTER_OVERLOADED_S },
+    headers: retryAfter(RETRY_AFTER_OVERLOADED_S),
     cause: options.cause,
   });
 }
@@ -203,7 +235,7 @@ export function containerFailed(options: { cause?: unknown } = {}): ApiError {
 export function misconfigured(): ApiError {
   return new ApiError(503, "misconfigured", "The service is not configured correctly, please retry later", {
     extra: { retry_after_seconds: RETRY_AFTER_MISCONFIGURED_S },
-    headers: { "Retry-After": String(RETRY_AFTER_MISCONFIGURED_S) },
+    headers: retryAfter(RETRY_AFTER_MISCONFIGURED_S),
   });
 }
 
@@ -247,7 +279,7 @@ export function tooLarge(maxBytes: number, receivedBytes: number, subject = "Ima
 export function containerTimeout(deadlineMs: number): ApiError {
   return new ApiError(504, "container_timeout", "The analysis did not finish in time, please retry", {
     extra: { deadline_ms: deadlineMs, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
-    headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+    headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
   });
 }
 

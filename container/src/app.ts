@@ -10,11 +10,12 @@ import {
   DEFAULT_ALGORITHM,
   parseAnalysisParams,
 } from "../../contract/analysis.ts";
-import { ApiError, missingField, toErrorResponse, tooLarge } from "../../contract/errors.ts";
+import { ApiError, missingField, overloaded, toErrorResponse, tooLarge } from "../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
 import {
   ANALYSIS_PATH,
   type AnalysisPriority,
+  elapsedMs,
   type HealthResponse,
   IMAGE_FIELD,
   MULTIPART_OVERHEAD_BYTES,
@@ -40,19 +41,12 @@ import { filePart } from "./multipart.ts";
 /** `slotWaitMs`: how long the analysis waited for its decode slot (not its own work). */
 type Env = { Variables: { requestId: string; startedAt: number; slotWaitMs?: number } };
 
-/** How long a caller refused for overload should wait, in seconds: the queue drains in about that. */
-const RETRY_AFTER_OVERLOADED_S = 1;
-
 /** The queue's refusals in the API's words; anything else unchanged. */
 function backpressureError(err: unknown): unknown {
   // A full container, a full queue and a wait past ANALYSIS_WAIT_LIMIT_MS are one thing to the caller: come back
   // later. The log keeps which it was.
   if (err instanceof QueueFullError || err instanceof QueueTimeoutError) {
-    return new ApiError(503, "overloaded", "Server is busy, please retry", {
-      extra: { retry_after_seconds: RETRY_AFTER_OVERLOADED_S },
-      headers: { "Retry-After": String(RETRY_AFTER_OVERLOADED_S) },
-      cause: err,
-    });
+    return overloaded({ cause: err });
   }
   if (err instanceof CallerGoneError) {
     // Nobody reads this answer; the status (nginx's 499) and the log say what happened.
@@ -158,7 +152,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       method: c.req.method,
       path: c.req.path,
       status: c.res.status,
-      duration_ms: roundDuration(performance.now() - c.get("startedAt"), 1),
+      duration_ms: elapsedMs(c.get("startedAt")),
       ...(batch ? { priority: "batch" } : {}),
     });
   });
@@ -296,9 +290,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
       "Server-Timing",
       `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
     );
-    return c.json(
-      toResponse(params, format, image, analysis, roundDuration(performance.now() - c.get("startedAt"), 2), extra),
-    );
+    return c.json(toResponse(params, format, image, analysis, elapsedMs(c.get("startedAt"), 2), extra));
   }
 
   app.notFound(() => {

@@ -4,7 +4,7 @@
  */
 import sharp, { type Metadata } from "sharp";
 import type { AcceptedFormat, Rgb } from "../../contract/analysis.ts";
-import { ApiError, RETRY_AFTER_UNAVAILABLE_S } from "../../contract/errors.ts";
+import { ApiError, RETRY_AFTER_UNAVAILABLE_S, retryAfter } from "../../contract/errors.ts";
 import { type MatrixConversion, type ProfileKind, readProfile, toSrgb } from "./icc.ts";
 import { readJpegHeader } from "./jpeg-header.ts";
 import type { Pixels } from "./metrics/luminance.ts";
@@ -252,7 +252,7 @@ export async function decodePixels(
     if (cause instanceof Error && /^timeout/i.test(cause.message)) {
       throw new ApiError(503, "processing_timeout", "Image processing took too long, please retry", {
         extra: { timeout_seconds: options.timeoutS, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
-        headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+        headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
         cause,
       });
     }

@@ -6,7 +6,7 @@
  *   cancelled or deleted): a submission that would take the key past JOB_MAX_OPEN_ITEMS_PER_KEY is refused
  *   with 429 `too_many_open_items` before anything is stored. A job of 1,000 items costs its key 1,000.
  * - **Active jobs.** Only the key's JOB_ACTIVE_JOBS_PER_KEY oldest unfinished jobs send items to the queue;
- *   each keeps at most its window there (jobs/index.ts). However many jobs a key submits, its share of the queue
+ *   each keeps at most its window there (jobs/job.ts). However many jobs a key submits, its share of the queue
  *   stays bounded, and another key's job starts behind it within seconds. The others wait, `queued`; when an
  *   active job ends this object wakes the next one (and each waiting job asks again on its own alarm, so a lost
  *   wake-up only delays it).
@@ -15,7 +15,7 @@
  * budget forever: the alarm drops reservations older than RESERVATION_CHECK_MS whose job does not exist.
  */
 import { DurableObject } from "cloudflare:workers";
-import { ApiError } from "../../../contract/errors.ts";
+import { ApiError, retryAfter } from "../../../contract/errors.ts";
 import type { WorkerConfig } from "../config.ts";
 import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
@@ -57,7 +57,7 @@ export async function reserveOpenItems(
         max_open_items: reservation.max,
         retry_after_seconds: reservation.retryAfterS,
       },
-      headers: { "Retry-After": String(reservation.retryAfterS) },
+      headers: retryAfter(reservation.retryAfterS),
     },
   );
 }

@@ -10,7 +10,7 @@
  * best-effort counter; refusing every request while it is down would turn its outage into ours.
  */
 import type { MiddlewareHandler } from "hono";
-import { ApiError } from "../../../contract/errors.ts";
+import { ApiError, retryAfter } from "../../../contract/errors.ts";
 import type { AuthVariables } from "../auth/index.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
@@ -36,7 +36,7 @@ export function rateLimit<E extends { Bindings: Env; Variables: AuthVariables }>
         const retryAfterS = configFor(c.env).rateLimitPeriodS;
         throw new ApiError(429, "rate_limited", "Too many requests, please slow down", {
           extra: { retry_after_seconds: retryAfterS },
-          headers: { "Retry-After": String(retryAfterS) },
+          headers: retryAfter(retryAfterS),
         });
       }
     }

@@ -18,7 +18,14 @@ import {
   type AnalysisParams,
   parseAnalysisFields,
 } from "../../../contract/analysis.ts";
-import { ApiError, fieldError, missingField, RETRY_AFTER_UNAVAILABLE_S, tooLarge } from "../../../contract/errors.ts";
+import {
+  ApiError,
+  fieldError,
+  missingField,
+  RETRY_AFTER_UNAVAILABLE_S,
+  retryAfter,
+  tooLarge,
+} from "../../../contract/errors.ts";
 import { mediaTypeOf, SNIFF_BYTES, sniffFormat } from "../../../contract/formats.ts";
 import pkg from "../../../package.json" with { type: "json" };
 import { withDeadline } from "../deadline.ts";
@@ -159,7 +166,7 @@ export async function downloadImage(rawUrl: string, options: SourceOptions): Pro
     () => {
       throw new ApiError(504, "download_timeout", "Timed out downloading image from URL", {
         extra: { timeout_ms: options.deadlineMs },
-        headers: { "Retry-After": String(RETRY_AFTER_UNAVAILABLE_S) },
+        headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
       });
     },
   );
