@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { ApiError } from "../../../contract/errors.ts";
-import { readUpload } from "./index.ts";
+import { checkImage, receiveForm, type Upload } from "./index.ts";
 
 const PNG_HEAD = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13);
 
@@ -10,13 +11,23 @@ function multipart(bytes: Uint8Array, query = "", type = "image/png"): Request {
   return new Request(`https://api.test/v1/image/analysis${query}`, { method: "POST", body: form });
 }
 
+/**
+ * A whole upload read and checked as the upload route does, in the reference's order: the form
+ * (`receiveForm`), the parameters (the route's query schema), then the file (`checkImage`).
+ */
+async function readUpload(request: Request, options: { maxUploadBytes: number }): Promise<Upload> {
+  const { file } = await receiveForm(request, options);
+  const params = parseAnalysisParams(new URL(request.url).searchParams);
+  return { ...(await checkImage(file, options)), params };
+}
+
 async function failure(request: Request, maxUploadBytes = 1024): Promise<{ status: number; code: string }> {
   const error = await readUpload(request, { maxUploadBytes }).catch((e: unknown) => e);
   if (!(error instanceof ApiError)) throw new Error(`expected an ApiError, got ${String(error)}`);
   return { status: error.status, code: error.code };
 }
 
-describe("readUpload", () => {
+describe("an upload read as the route reads it", () => {
   it("returns the file, its format, its SHA-256 and the parameters", async () => {
     const upload = await readUpload(multipart(PNG_HEAD, "?metrics=median&edge_mode=ALL"), { maxUploadBytes: 1024 });
     expect(upload.format).toBe("png");

@@ -7,7 +7,7 @@
  * The Worker has 128 MB shared by its concurrent requests: it holds at most one size-capped upload per request
  * (needed to hash it for the cache), and a body is cut off as soon as it passes the cap.
  */
-import { type AcceptedFormat, type AnalysisParams, parseAnalysisParams } from "../../../contract/analysis.ts";
+import type { AcceptedFormat, AnalysisParams } from "../../../contract/analysis.ts";
 import { ApiError, missingField, tooLarge } from "../../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { IMAGE_FIELD, MULTIPART_OVERHEAD_BYTES } from "../../../contract/service.ts";
@@ -85,17 +85,4 @@ export async function checkImage(
   const bytes = new Uint8Array(await file.arrayBuffer());
   const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
   return { file, bytes, format, sha256: await sha256Hex(bytes) };
-}
-
-/**
- * Reads and checks a whole upload at once, in the reference's order (`receiveForm`, the parameters,
- * `checkImage`): for callers that have no route validation in between.
- *
- * @example
- * const upload = await readUpload(request, { maxUploadBytes: 5 * 1024 * 1024 });
- */
-export async function readUpload(request: Request, options: { maxUploadBytes: number }): Promise<Upload> {
-  const { file } = await receiveForm(request, options);
-  const params = parseAnalysisParams(new URL(request.url).searchParams);
-  return { ...(await checkImage(file, options)), params };
 }
