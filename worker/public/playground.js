@@ -1,16 +1,138 @@
-const $ = (id) => document.getElementById(id);
+// @ts-check
+/*
+ * The playground (playground.html): a classic script, type-checked by `npm run typecheck` (worker/public/tsconfig.json)
+ * against the API's own types in contract/, so an answer's field renamed there fails here too.
+ */
+
+/**
+ * @typedef {import("../../contract/analysis.ts").AnalysisResponse} AnalysisResponse The 200 answer of an analysis.
+ * @typedef {import("../../contract/analysis.ts").Algorithm} BrightnessAlgorithm (DOM has an `Algorithm` type of its own)
+ * @typedef {import("../../contract/analysis.ts").HistogramBucket} HistogramBucket
+ * @typedef {NonNullable<AnalysisResponse["colors"]>} Colours
+ * @typedef {NonNullable<AnalysisResponse["overlay"]>} Overlay
+ * @typedef {Pick<Overlay, "text_color" | "contrast_ratio" | "wcag_aa" | "wcag_aa_large">} Advice Text advice for one
+ *   region: the whole image, or one border band.
+ * @typedef {import("../../contract/jobs.ts").Job} Job
+ * @typedef {import("../../contract/jobs.ts").JobResultLine} JobResultLine
+ * @typedef {import("../../contract/errors.ts").ErrorEnvelope} ErrorEnvelope
+ * @typedef {import("../../contract/errors.ts").ValidationEnvelope} ValidationEnvelope
+ */
+
+/**
+ * `el`, when it is a `type`; otherwise an error that names what was looked for: playground.html and this script
+ * disagree about the page.
+ *
+ * @template {Element} T
+ * @param {Element | null} el
+ * @param {new () => T} type
+ * @param {string} what where `el` was looked for
+ * @returns {T}
+ */
+function checked(el, type, what) {
+  if (el instanceof type) return el;
+  throw new Error(`playground.html has no ${type.name} at ${what}: the page and playground.js disagree`);
+}
+
+/**
+ * The page's element with this id, of this type (any HTMLElement when none is said).
+ *
+ * @overload
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+/**
+ * @template {Element} T
+ * @overload
+ * @param {string} id
+ * @param {new () => T} type
+ * @returns {T}
+ */
+/**
+ * @param {string} id
+ * @param {new () => Element} [type]
+ * @returns {Element}
+ */
+function $(id, type = HTMLElement) {
+  return checked(document.getElementById(id), type, `#${id}`);
+}
+
+/**
+ * The first element under `root` that `selector` finds, of this type.
+ *
+ * @template {Element} T
+ * @param {ParentNode} root
+ * @param {string} selector
+ * @param {new () => T} type
+ * @returns {T}
+ */
+function find(root, selector, type) {
+  return checked(root.querySelector(selector), type, selector);
+}
+
+/**
+ * Every element under `root` that `selector` finds, each of this type.
+ *
+ * @template {Element} T
+ * @param {ParentNode} root
+ * @param {string} selector
+ * @param {new () => T} type
+ * @returns {T[]}
+ */
+function findAll(root, selector, type) {
+  return [...root.querySelectorAll(selector)].map((el) => checked(el, type, selector));
+}
+
+/**
+ * A 2D context to draw on `canvas` with (null only if the canvas had another kind of context).
+ *
+ * @param {HTMLCanvasElement} canvas
+ * @returns {CanvasRenderingContext2D}
+ */
+function context2d(canvas) {
+  const ctx = canvas.getContext("2d");
+  if (!ctx) throw new Error(`canvas #${canvas.id} has no 2D context`);
+  return ctx;
+}
+
+/**
+ * What went wrong, in words, whatever was thrown.
+ *
+ * @param {unknown} err
+ */
+const messageOf = (err) => (err instanceof Error ? err.message : String(err));
+
+/* The form's controls, looked up once with the kind each is. */
+const fileInput = $("file", HTMLInputElement);
+const urlInput = $("url", HTMLInputElement);
+const allBox = $("all", HTMLInputElement);
+const colorsInput = $("colors", HTMLInputElement);
+const algorithmSelect = $("algorithm", HTMLSelectElement);
+const edgeSelect = $("edge", HTMLSelectElement);
+const flattenBox = $("flatten", HTMLInputElement);
+const backgroundInput = $("background", HTMLInputElement);
+const keyInput = $("key", HTMLInputElement);
+const sendButton = $("send", HTMLButtonElement);
+const preview = $("preview", HTMLImageElement);
+
+/** @type {File | null} */
 let file = null;
-/** Several files at once become one batch job (POST /v1/jobs). */
+/**
+ * Several files at once become one batch job (POST /v1/jobs).
+ *
+ * @type {File[]}
+ */
 let files = [];
 
+/** @param {File | null} f */
 function setFile(f) {
   file = f;
   $("filename").textContent = f ? `${f.name} (${Math.round(f.size / 1024)} KB)` : "";
   if (f) {
-    $("url").value = "";
-    $("preview").src = URL.createObjectURL(f);
+    urlInput.value = "";
+    preview.src = URL.createObjectURL(f);
   }
 }
+/** @param {Iterable<File>} list */
 function setFiles(list) {
   files = [...list];
   if (files.length > 1) {
@@ -18,7 +140,7 @@ function setFiles(list) {
     $("filename").textContent = `${files.length} files: they go as one batch job`;
   } else setFile(files[0] || null);
 }
-$("file").addEventListener("change", () => setFiles($("file").files));
+fileInput.addEventListener("change", () => setFiles(fileInput.files ?? []));
 const drop = $("drop");
 drop.addEventListener("dragover", (e) => {
   e.preventDefault();
@@ -28,28 +150,28 @@ drop.addEventListener("dragleave", () => drop.classList.remove("over"));
 drop.addEventListener("drop", (e) => {
   e.preventDefault();
   drop.classList.remove("over");
-  setFiles(e.dataTransfer.files);
+  setFiles(e.dataTransfer?.files ?? []);
 });
 document.addEventListener("paste", (e) => {
   const f = [...(e.clipboardData?.files || [])][0];
   if (f) setFiles([f]);
 });
 
-const metricBoxes = [...document.querySelectorAll("input[name=metric]")];
+const metricBoxes = findAll(document, "input[name=metric]", HTMLInputElement);
 /** The metrics ticked, in the page's order. */
 const checkedMetrics = () => metricBoxes.filter((m) => m.checked).map((m) => m.value);
 /** "all" reflects the boxes (mixed when some are ticked); colors=N is asked only with the colors metric. */
 function syncMetrics() {
   const n = checkedMetrics().length;
-  $("all").checked = n === metricBoxes.length;
-  $("all").indeterminate = n > 0 && n < metricBoxes.length;
+  allBox.checked = n === metricBoxes.length;
+  allBox.indeterminate = n > 0 && n < metricBoxes.length;
   const colors = checkedMetrics().includes("colors");
   $("colors-field").hidden = !colors;
   // A disabled field is not validated, so a hidden one can never block the form.
-  $("colors").disabled = !colors;
+  colorsInput.disabled = !colors;
 }
-$("all").addEventListener("change", () => {
-  for (const m of metricBoxes) m.checked = $("all").checked;
+allBox.addEventListener("change", () => {
+  for (const m of metricBoxes) m.checked = allBox.checked;
   syncMetrics();
 });
 for (const m of metricBoxes) m.addEventListener("change", syncMetrics);
@@ -59,24 +181,26 @@ function query() {
   const params = new URLSearchParams();
   const metrics = checkedMetrics();
   params.set("metrics", metrics.length === metricBoxes.length ? "all" : metrics.join(","));
-  if (metrics.includes("colors")) params.set("colors", $("colors").value);
+  if (metrics.includes("colors")) params.set("colors", colorsInput.value);
   // rec709 is the API's default: leaving it out keeps v1's request (and its cache entry) as it was.
-  if ($("algorithm").value !== "rec709") params.set("algorithm", $("algorithm").value);
-  if ($("edge").value) params.set("edge_mode", $("edge").value);
-  if ($("flatten").checked) params.set("background", $("background").value.slice(1));
+  if (algorithmSelect.value !== "rec709") params.set("algorithm", algorithmSelect.value);
+  if (edgeSelect.value) params.set("edge_mode", edgeSelect.value);
+  if (flattenBox.checked) params.set("background", backgroundInput.value.slice(1));
   return params;
 }
 
 $("form").addEventListener("submit", async (event) => {
   event.preventDefault();
+  /** @type {Record<string, string>} */
   const headers = {};
-  if ($("key").value) headers["X-API-Key"] = $("key").value;
+  if (keyInput.value) headers["X-API-Key"] = keyInput.value;
   const params = query();
+  /** @type {Promise<Response>} */
   let request;
-  if ($("url").value) {
-    $("preview").src = $("url").value;
+  if (urlInput.value) {
+    preview.src = urlInput.value;
     // The JSON body takes the same parameters as the query string, by the same names.
-    const body = { url: $("url").value, ...Object.fromEntries(params) };
+    const body = { url: urlInput.value, ...Object.fromEntries(params) };
     request = fetch("/v1/image/analysis/url", {
       method: "POST",
       headers: { ...headers, "Content-Type": "application/json" },
@@ -93,10 +217,11 @@ $("form").addEventListener("submit", async (event) => {
   }
   setJobMode(false);
   $("results").setAttribute("aria-busy", "true");
-  $("send").disabled = true;
+  sendButton.disabled = true;
   try {
     const res = await request;
     const text = await res.text();
+    /** @type {unknown} */
     let body;
     try {
       body = JSON.parse(text);
@@ -106,18 +231,27 @@ $("form").addEventListener("submit", async (event) => {
     $("raw").textContent = body ? JSON.stringify(body, null, 2) : text;
     renderTiming(res.headers.get("Server-Timing"));
     if (!res.ok || !body) return showError(describe(res.status, body));
-    // The results are busy until the placeholder is drawn too (its decoder may still be loading).
-    await render(body);
+    // A 200's body is the contract's AnalysisResponse. The results are busy until the placeholder is drawn too
+    // (its decoder may still be loading).
+    await render(/** @type {AnalysisResponse} */ (body));
   } catch (err) {
-    showError(`The request did not reach the API: ${err.message}`);
+    showError(`The request did not reach the API: ${messageOf(err)}`);
   } finally {
     $("results").setAttribute("aria-busy", "false");
-    $("send").disabled = false;
+    sendButton.disabled = false;
   }
 });
 
+/**
+ * A refusal in words: the API's error envelope (or its validation errors), or only the status when whatever
+ * answered sent something else.
+ *
+ * @param {number} status
+ * @param {unknown} body the answer's JSON, null when it was not JSON
+ */
 function describe(status, body) {
-  const detail = body?.detail;
+  // Read as the API's envelopes, with every field possibly absent: a proxy's JSON is anything.
+  const detail = /** @type {Partial<ErrorEnvelope | ValidationEnvelope> | null} */ (body)?.detail;
   if (Array.isArray(detail)) return `${status}: ${detail.map((d) => `${d.msg} (${d.loc.join(".")})`).join("; ")}`;
   if (detail?.error) {
     const more = detail.detail || detail.details || "";
@@ -139,13 +273,18 @@ function describe(status, body) {
   return `The API answered ${status}.`;
 }
 
+/** @param {string} message */
 function showError(message) {
   const box = $("error");
   box.textContent = message;
   box.style.display = "block";
 }
 
-/** The brightness family's scale (`algorithm` in the answer), as the cards name it. */
+/**
+ * The brightness family's scale (`algorithm` in the answer), as the cards name it.
+ *
+ * @type {Record<BrightnessAlgorithm, string>}
+ */
 const SCALES = {
   rec709: "Rec. 709 luma, 0–255",
   luminance: "relative luminance, 0–100",
@@ -160,39 +299,65 @@ for (const svg of document.querySelectorAll("svg.gauge")) {
     <text x="100" y="115" text-anchor="middle" font-size="11" fill="#5b6475">score (0–100)</text>`;
 }
 
-/** Moves a gauge's arc to `score` (0–100; null or undefined: empty) and says the value to screen readers. */
-function setGauge(svg, score) {
+/**
+ * Moves a gauge's arc to `score` (0–100; null or undefined: empty) and says the value to screen readers.
+ *
+ * @param {string} id the gauge's `<svg>`
+ * @param {number | null | undefined} score
+ */
+function setGauge(id, score) {
+  const svg = $(id, SVGSVGElement);
   const angle = Math.PI * (1 - (score ?? 0) / 100);
   const x = 100 + 80 * Math.cos(angle);
   const y = 100 - 80 * Math.sin(angle);
-  svg.querySelector(".value").textContent = score ?? "–";
-  svg
-    .querySelector(".arc")
-    .setAttribute("d", score == null ? "" : `M20 100 A80 80 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`);
+  find(svg, ".value", SVGTextElement).textContent = String(score ?? "–");
+  find(svg, ".arc", SVGPathElement).setAttribute(
+    "d",
+    score == null ? "" : `M20 100 A80 80 0 0 1 ${x.toFixed(1)} ${y.toFixed(1)}`,
+  );
   svg.setAttribute("aria-label", `${svg.dataset.name} score: ${score == null ? "not computed" : `${score} of 100`}`);
 }
 
 /**
  * Shows a v2 card when its metric is in the answer: hidden when it was not asked for (undefined), a note when
  * the image had nothing visible (null), otherwise each `[data-field]` gets the insight's field and `fill` the rest.
+ *
+ * @template {object} T
+ * @param {string} name the metric, the card's id without `-card`
+ * @param {T | null | undefined} insight
+ * @param {(card: HTMLElement, insight: T) => void} [fill]
  */
 function showCard(name, insight, fill) {
   const card = $(`${name}-card`);
   card.hidden = insight === undefined;
   card.classList.toggle("none", insight === null);
   if (!insight) return;
-  for (const el of card.querySelectorAll(".body [data-field]")) el.textContent = insight[el.dataset.field];
+  const fields = new Map(Object.entries(insight));
+  for (const el of card.querySelectorAll(".body [data-field]")) {
+    const value = fields.get(el.getAttribute("data-field") ?? "");
+    el.textContent = value == null ? "" : String(value);
+  }
   fill?.(card, insight);
 }
 
-/** A bar's share of its track, as a width; `from` moves its start (a range rather than an amount). */
+/**
+ * A bar's share of its track, as a width; `from` moves its start (a range rather than an amount).
+ *
+ * @param {HTMLElement} card
+ * @param {number} percent
+ */
 function setSpan(card, percent, from = 0) {
-  const fill = card.querySelector(".span .fill");
+  const fill = find(card, ".span .fill", HTMLElement);
   fill.style.marginLeft = `${from}%`;
   fill.style.width = `${Math.max(0.5, percent)}%`;
 }
 
-/** Fills the cards from an analysis answer; resolves once the placeholder, drawn asynchronously, is on its canvas. */
+/**
+ * Fills the cards from an analysis answer; resolves once the placeholder, drawn asynchronously, is on its canvas.
+ *
+ * @param {AnalysisResponse} body
+ * @returns {Promise<void>}
+ */
 function render(body) {
   $("error").style.display = "none";
   const scale = SCALES[body.algorithm] ?? body.algorithm;
@@ -201,17 +366,17 @@ function render(body) {
   $("brightness-card").hidden = body.brightness_score === undefined && !body.edge_mode;
   $("median-card").hidden = body.median_luminance === undefined;
   $("histogram-card").hidden = body.histogram === undefined;
-  setGauge($("gauge"), body.brightness_score);
-  $("average").textContent = body.average_luminance ?? "–";
-  $("median").textContent = body.median_luminance ?? "–";
+  setGauge("gauge", body.brightness_score);
+  $("average").textContent = String(body.average_luminance ?? "–");
+  $("median").textContent = String(body.median_luminance ?? "–");
   $("edge-score").textContent = body.edge_mode ? `${body.edge_brightness_score} (${body.edge_mode})` : "–";
   renderHistogram(body.histogram || [], scale);
   showCard("contrast", body.contrast, (card, c) => {
-    setGauge($("contrast-gauge"), c.score);
+    setGauge("contrast-gauge", c.score);
     setSpan(card, (c.range / 255) * 100, (c.p5 / 255) * 100);
   });
   showCard("sharpness", body.sharpness, (_card, s) => {
-    setGauge($("sharpness-gauge"), s.score);
+    setGauge("sharpness-gauge", s.score);
     $("blurry").textContent = s.blurry ? "blurry" : "sharp";
     $("blurry").className = `badge ${s.blurry ? "fail" : "pass"}`;
   });
@@ -227,6 +392,10 @@ function render(body) {
   return placeholder;
 }
 
+/**
+ * @param {HistogramBucket[]} buckets
+ * @param {string} scale
+ */
 function renderHistogram(buckets, scale) {
   const histogram = $("histogram");
   histogram.setAttribute("aria-label", `histogram of ${scale}`);
@@ -250,6 +419,9 @@ function renderHistogram(buckets, scale) {
 /**
  * One colour: a chip of it, then its words (hex first, so a reader hears the value); a list item unless `tag`
  * says otherwise (a table cell holds a span).
+ *
+ * @param {{ hex: string }} colour
+ * @param {Array<[className: string, text: string]>} words
  */
 function swatch(colour, words, tag = "li") {
   const li = document.createElement(tag);
@@ -268,6 +440,10 @@ function swatch(colour, words, tag = "li") {
   return li;
 }
 
+/**
+ * @param {HTMLElement} _card
+ * @param {Colours} colors
+ */
 function renderColours(_card, colors) {
   $("palette").replaceChildren(
     ...colors.dominant.map((c) =>
@@ -299,12 +475,16 @@ function renderColours(_card, colors) {
 /**
  * AA and AA-large as badges that say pass or fail in words, not only in colour; `labelled` names the level in the
  * badge (the bands' table names it in its header instead).
+ *
+ * @param {Advice} advice
  */
 function badges(advice, labelled = true) {
-  return [
+  /** @type {Array<[level: string, pass: boolean]>} */
+  const levels = [
     ["AA", advice.wcag_aa],
     ["AA large", advice.wcag_aa_large],
-  ].map(([label, pass]) => {
+  ];
+  return levels.map(([label, pass]) => {
     const badge = document.createElement("span");
     badge.className = `badge ${pass ? "pass" : "fail"}`;
     badge.textContent = `${labelled ? `${label} ` : ""}${pass ? "passes" : "fails"}`;
@@ -312,43 +492,46 @@ function badges(advice, labelled = true) {
   });
 }
 
+/**
+ * @param {HTMLElement} _card
+ * @param {Overlay} overlay
+ */
 function renderAdvice(_card, overlay) {
   $("text-chip").style.background = overlay.text_color;
   $("overlay-badges").replaceChildren(...badges(overlay));
   const bands = Object.entries(overlay.bands || {});
-  $("overlay-bands").hidden = bands.length === 0;
-  $("overlay-bands")
-    .querySelector("tbody")
-    .replaceChildren(
-      ...bands.map(([band, advice]) => {
-        const tr = document.createElement("tr");
-        tr.dataset.band = band;
-        const cells = advice
-          ? [band, advice.text_color, advice.contrast_ratio, ...badges(advice, false)]
-          : [band, "nothing visible", "–", "–", "–"];
-        for (const cell of cells) {
-          const td = document.createElement("td");
-          td.append(cell);
-          tr.append(td);
-        }
-        tr.cells[2].className = "number";
-        return tr;
-      }),
-    );
+  const table = $("overlay-bands", HTMLTableElement);
+  table.hidden = bands.length === 0;
+  find(table, "tbody", HTMLTableSectionElement).replaceChildren(
+    ...bands.map(([band, advice]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.band = band;
+      const cells = advice
+        ? [band, advice.text_color, String(advice.contrast_ratio), ...badges(advice, false)]
+        : [band, "nothing visible", "–", "–", "–"];
+      cells.forEach((cell, column) => {
+        const td = tr.insertCell();
+        td.append(cell);
+        if (column === 2) td.className = "number";
+      });
+      return tr;
+    }),
+  );
 }
 
 /**
  * The picture as analysed: the edge bands drawn over it and, with `overlay`, sample text in the advised colour over
  * the whole image and over each band. With text to judge, the bands are outlined rather than tinted, so that the
  * text is seen against the image's own pixels.
+ *
+ * @param {AnalysisResponse} body
  */
 function drawPicture(body) {
-  const img = $("preview"),
-    canvas = $("overlay");
+  const canvas = $("overlay", HTMLCanvasElement);
   const draw = () => {
-    canvas.width = img.clientWidth;
-    canvas.height = img.clientHeight;
-    const ctx = canvas.getContext("2d");
+    canvas.width = preview.clientWidth;
+    canvas.height = preview.clientHeight;
+    const ctx = context2d(canvas);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     canvas.dataset.edgeMode = body.edge_mode || "";
     drawCaptions(body, canvas.width, canvas.height);
@@ -356,6 +539,7 @@ function drawPicture(body) {
     // Bands are max(1, floor(10 %)) of the analysed image, scaled to the picture as shown.
     const bx = (Math.max(1, Math.floor(body.analysed_width * 0.1)) / body.analysed_width) * canvas.width;
     const by = (Math.max(1, Math.floor(body.analysed_height * 0.1)) / body.analysed_height) * canvas.height;
+    /** @type {Array<[x: number, y: number, width: number, height: number]>} */
     const rects = [];
     if (body.edge_mode !== "top_bottom")
       rects.push([0, 0, bx, canvas.height], [canvas.width - bx, 0, bx, canvas.height]);
@@ -374,15 +558,27 @@ function drawPicture(body) {
     }
     canvas.dataset.bands = String(rects.length);
   };
-  if (img.complete && img.naturalWidth) draw();
-  else img.addEventListener("load", draw, { once: true });
+  if (preview.complete && preview.naturalWidth) draw();
+  else preview.addEventListener("load", draw, { once: true });
 }
 
-/** Sample text in `overlay.text_color` in the middle of the picture, and each band's advice in its band. */
+/**
+ * Sample text in `overlay.text_color` in the middle of the picture, and each band's advice in its band.
+ *
+ * @param {AnalysisResponse} body
+ * @param {number} width the picture's, as shown
+ * @param {number} height
+ */
 function drawCaptions(body, width, height) {
   const captions = $("captions");
   captions.replaceChildren();
   if (!body.overlay) return;
+  /**
+   * @param {string} text
+   * @param {Advice} advice
+   * @param {Partial<CSSStyleDeclaration>} place
+   * @param {number} fontPx
+   */
   const caption = (text, advice, place, fontPx) => {
     const el = document.createElement("span");
     el.className = "caption";
@@ -398,6 +594,7 @@ function drawCaptions(body, width, height) {
   // Each band is a full strip of max(1, floor(10 %)) of its side (docs/METRICS.md), in percent of the picture.
   const bx = (Math.max(1, Math.floor(body.analysed_width * 0.1)) / body.analysed_width) * 100;
   const by = (Math.max(1, Math.floor(body.analysed_height * 0.1)) / body.analysed_height) * 100;
+  /** @type {Record<string, Partial<CSSStyleDeclaration>>} */
   const places = {
     left: { left: "0", top: "0", width: `${bx}%`, height: "100%" },
     right: { right: "0", top: "0", width: `${bx}%`, height: "100%" },
@@ -405,9 +602,10 @@ function drawCaptions(body, width, height) {
     bottom: { left: "0", bottom: "0", width: "100%", height: `${by}%` },
   };
   for (const [band, advice] of Object.entries(body.overlay.bands || {})) {
-    if (!advice) continue;
+    const place = places[band];
+    if (!advice || !place) continue;
     const across = band === "left" || band === "right" ? (bx / 100) * width : (by / 100) * height;
-    const el = caption(`${band} band`, advice, places[band], Math.min(16, Math.max(8, across * 0.55)));
+    const el = caption(`${band} band`, advice, place, Math.min(16, Math.max(8, across * 0.55)));
     el.dataset.region = band;
     if (band === "left" || band === "right") el.classList.add("vertical");
   }
@@ -423,45 +621,66 @@ const BLURHASH_MODULE = "/vendor/blurhash/index.js";
 /** Width of the decoded placeholder: a BlurHash holds a few cosines, so 32 px are all the detail there is. */
 const PLACEHOLDER_WIDTH_PX = 32;
 
+/**
+ * @param {string} hash
+ * @param {AnalysisResponse} body
+ */
 async function drawPlaceholder(hash, body) {
-  const canvas = $("blurhash");
+  const canvas = $("blurhash", HTMLCanvasElement);
   canvas.width = PLACEHOLDER_WIDTH_PX;
   canvas.height = Math.max(1, Math.round((PLACEHOLDER_WIDTH_PX * body.analysed_height) / body.analysed_width));
-  const ctx = canvas.getContext("2d");
+  const ctx = context2d(canvas);
   try {
+    /** @type {typeof import("blurhash")} */
     const { decode } = await import(BLURHASH_MODULE);
-    ctx.putImageData(new ImageData(decode(hash, canvas.width, canvas.height), canvas.width), 0, 0);
+    // A copy: ImageData takes pixels over an ArrayBuffer, and the package's type does not promise its array is one.
+    const pixels = new Uint8ClampedArray(decode(hash, canvas.width, canvas.height));
+    ctx.putImageData(new ImageData(pixels, canvas.width), 0, 0);
   } catch (err) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    showError(`The placeholder could not be decoded: ${err.message}`);
+    showError(`The placeholder could not be decoded: ${messageOf(err)}`);
   }
 }
 
+/** @param {string | null} header the answer's Server-Timing */
 function renderTiming(header) {
-  const body = $("timing").querySelector("tbody");
+  const body = find($("timing"), "tbody", HTMLTableSectionElement);
   body.replaceChildren();
   for (const entry of (header || "")
     .split(",")
     .map((s) => s.trim())
     .filter(Boolean)) {
-    const [name, ...parts] = entry.split(";");
+    const [name = "", ...parts] = entry.split(";");
     const dur = parts.find((p) => p.trim().startsWith("dur="));
     const desc = parts.find((p) => p.trim().startsWith("desc="));
     const row = document.createElement("tr");
-    row.innerHTML = "<td></td><td></td>";
-    row.cells[0].textContent = name;
-    row.cells[1].textContent = dur ? `${dur.split("=")[1]} ms` : desc ? desc.split("=")[1].replaceAll('"', "") : "";
+    row.insertCell().textContent = name;
+    row.insertCell().textContent = dur
+      ? `${dur.split("=")[1]} ms`
+      : desc
+        ? (desc.split("=")[1] ?? "").replaceAll('"', "")
+        : "";
     body.append(row);
   }
 }
 
-/** Job mode shows the job's card instead of the single image's picture, gauge, median and histogram. */
+/**
+ * Job mode shows the job's card instead of the single image's picture, gauge, median and histogram.
+ *
+ * @param {boolean} on
+ */
 function setJobMode(on) {
   $("results").classList.toggle("job-mode", on);
   $("job").hidden = !on;
 }
 
-/** An answer's JSON, or null when it is not JSON (a proxy's page, an empty body). */
+/**
+ * An answer's JSON, or null when it is not JSON (a proxy's page, an empty body). Its shape is the contract's for
+ * the status the caller checks.
+ *
+ * @param {Response} res
+ * @returns {Promise<unknown>}
+ */
 async function jsonOf(res) {
   try {
     return await res.json();
@@ -470,96 +689,171 @@ async function jsonOf(res) {
   }
 }
 
-/** Several files as one job: submit, follow its progress, then a sortable table and the CSV. */
+const jobTable = $("job-table", HTMLTableElement);
+const jobCsvButton = $("job-csv", HTMLButtonElement);
+const jobProgress = $("job-progress", HTMLProgressElement);
+
+/**
+ * Several files as one job: submit, follow its progress, then a sortable table and the CSV.
+ *
+ * @param {Record<string, string>} headers
+ * @param {URLSearchParams} params
+ */
 async function runJob(headers, params) {
   const form = new FormData();
   for (const f of files) form.append("images", f, f.name);
   setJobMode(true);
   $("error").style.display = "none";
-  $("job-csv").disabled = true;
-  $("job-progress").value = 0;
+  jobCsvButton.disabled = true;
+  jobProgress.value = 0;
   $("job-status").textContent = `uploading ${files.length} files…`;
-  $("job-table").querySelector("tbody").replaceChildren();
+  find(jobTable, "tbody", HTMLTableSectionElement).replaceChildren();
   // A column shows when its metric was asked for.
   const metrics = checkedMetrics();
-  for (const th of document.querySelectorAll("#job-table th[data-metric]"))
-    th.hidden = !metrics.includes(th.dataset.metric);
+  for (const th of findAll(jobTable, "th[data-metric]", HTMLTableCellElement))
+    th.hidden = !metrics.includes(th.dataset.metric ?? "");
   $("results").setAttribute("aria-busy", "true");
-  $("send").disabled = true;
+  sendButton.disabled = true;
+  /**
+   * @param {Response} res
+   * @param {unknown} body
+   */
   const fail = (res, body) => {
     $("job-status").textContent = "stopped";
     showError(describe(res.status, body));
   };
   try {
     const res = await fetch(`/v1/jobs?${params}`, { method: "POST", headers, body: form });
-    let job = await jsonOf(res);
-    if (res.status !== 202 || !job) return fail(res, job);
+    const submitted = await jsonOf(res);
+    if (res.status !== 202 || !submitted) return fail(res, submitted);
+    // A 202's and a 200's body are the contract's Job.
+    let job = /** @type {Job} */ (submitted);
     while (job.status === "queued" || job.status === "running") {
-      $("job-progress").value = job.progress_percent;
+      jobProgress.value = job.progress_percent;
       $("job-status").textContent = `${job.done} of ${job.total} analysed`;
       $("raw").textContent = JSON.stringify(job, null, 2);
       await new Promise((resolve) => setTimeout(resolve, 500));
       const polled = await fetch(job.links.self, { headers });
       const body = await jsonOf(polled);
       if (polled.status !== 200 || !body) return fail(polled, body);
-      job = body;
+      job = /** @type {Job} */ (body);
     }
     $("raw").textContent = JSON.stringify(job, null, 2);
-    $("job-progress").value = 100;
+    jobProgress.value = 100;
     $("job-status").textContent =
       `${job.succeeded} analysed, ${job.failed} failed${job.status === "cancelled" ? " (cancelled)" : ""}`;
     const results = await fetch(job.links.results, { headers });
     if (results.status !== 200) return fail(results, await jsonOf(results));
-    jobRows = (await results.text())
+    /** @type {JobResultLine[]} */
+    const lines = (await results.text())
       .split("\n")
       .filter(Boolean)
-      .map((line) => JSON.parse(line))
-      .map((l) => ({
-        name: l.id ?? l.source,
-        status: l.status,
-        score: l.result?.brightness_score ?? null,
-        average: l.result?.average_luminance ?? null,
-        median: l.result?.median_luminance ?? null,
-        contrast: l.result?.contrast?.score ?? null,
-        sharpness: l.result?.sharpness?.score ?? null,
-        colorfulness: l.result?.colorfulness?.value ?? null,
-        edge_density: l.result?.edge_density?.percent ?? null,
-        colour: l.result?.colors?.dominant[0]?.hex ?? null,
-        error: l.error ? `${l.error.code}: ${l.error.error}` : "",
-      }));
+      .map((line) => JSON.parse(line));
+    jobRows = lines.map(jobRow);
     sortKey = null;
-    for (const th of document.querySelectorAll("#job-table th")) th.removeAttribute("aria-sort");
+    for (const th of jobTable.querySelectorAll("th")) th.removeAttribute("aria-sort");
     renderJobTable();
     jobCsv = { url: `${job.links.results}?format=csv`, headers, name: `${job.job_id}.csv` };
-    $("job-csv").disabled = false;
+    jobCsvButton.disabled = false;
   } catch (err) {
     $("job-status").textContent = "stopped";
-    showError(`The request did not reach the API: ${err.message}`);
+    showError(`The request did not reach the API: ${messageOf(err)}`);
   } finally {
     $("results").setAttribute("aria-busy", "false");
-    $("send").disabled = false;
+    sendButton.disabled = false;
   }
 }
 
+/**
+ * One image of a job as the table shows it; each key is a column's `data-sort`.
+ *
+ * @typedef {{
+ *   name: string,
+ *   status: JobResultLine["status"],
+ *   score: number | null,
+ *   average: number | null,
+ *   median: number | null,
+ *   contrast: number | null,
+ *   sharpness: number | null,
+ *   colorfulness: number | null,
+ *   edge_density: number | null,
+ *   colour: string | null,
+ *   error: string,
+ * }} JobRow
+ */
+
+/** @type {ReadonlyArray<keyof JobRow>} */
+const JOB_ROW_KEYS = [
+  "name",
+  "status",
+  "score",
+  "average",
+  "median",
+  "contrast",
+  "sharpness",
+  "colorfulness",
+  "edge_density",
+  "colour",
+  "error",
+];
+
+/**
+ * @param {JobResultLine} line
+ * @returns {JobRow}
+ */
+function jobRow(line) {
+  const result = line.status === "succeeded" ? line.result : undefined;
+  const error = line.status === "succeeded" ? undefined : line.error;
+  return {
+    name: line.id ?? line.source,
+    status: line.status,
+    score: result?.brightness_score ?? null,
+    average: result?.average_luminance ?? null,
+    median: result?.median_luminance ?? null,
+    contrast: result?.contrast?.score ?? null,
+    sharpness: result?.sharpness?.score ?? null,
+    colorfulness: result?.colorfulness?.value ?? null,
+    edge_density: result?.edge_density?.percent ?? null,
+    colour: result?.colors?.dominant[0]?.hex ?? null,
+    error: error ? `${error.code}: ${error.error}` : "",
+  };
+}
+
+/**
+ * The row field a column's button sorts by (its `data-sort`).
+ *
+ * @param {HTMLElement} button
+ * @returns {keyof JobRow}
+ */
+function columnKey(button) {
+  const key = JOB_ROW_KEYS.find((k) => k === button.dataset.sort);
+  if (!key) throw new Error(`playground.html's job table sorts by "${button.dataset.sort}", which no row has`);
+  return key;
+}
+
+/** @type {JobRow[]} */
 let jobRows = [];
+/** @type {{ url: string, headers: Record<string, string>, name: string } | null} */
 let jobCsv = null;
+/** @type {keyof JobRow | null} */
 let sortKey = null;
 let sortDown = false;
 
 function renderJobTable() {
   // The header says which columns there are, which are shown and which hold numbers.
-  const columns = [...document.querySelectorAll("#job-table th")];
-  const body = $("job-table").querySelector("tbody");
-  body.replaceChildren(
+  const columns = [...jobTable.querySelectorAll("th")].map((th) => ({
+    th,
+    key: columnKey(find(th, "button", HTMLButtonElement)),
+  }));
+  find(jobTable, "tbody", HTMLTableSectionElement).replaceChildren(
     ...jobRows.map((row) => {
       const tr = document.createElement("tr");
-      for (const th of columns) {
-        const key = th.querySelector("button").dataset.sort;
+      for (const { th, key } of columns) {
         const td = document.createElement("td");
         td.hidden = th.hidden;
         td.className = th.className;
         if (key === "colour" && row.colour) td.append(swatch({ hex: row.colour }, [["hex", row.colour]], "span"));
-        else td.textContent = row[key] ?? "–";
+        else td.textContent = String(row[key] ?? "–");
         tr.append(td);
       }
       return tr;
@@ -567,29 +861,35 @@ function renderJobTable() {
   );
 }
 
-for (const button of document.querySelectorAll("#job-table th button")) {
+/**
+ * Whether a row has no value in that column (a failed image's score); such rows stay at the end either way.
+ *
+ * @param {JobRow[keyof JobRow]} value
+ */
+const isBlank = (value) => value == null || value === "";
+
+for (const button of findAll(jobTable, "th button", HTMLButtonElement)) {
   button.addEventListener("click", () => {
-    const key = button.dataset.sort;
+    const key = columnKey(button);
     sortDown = sortKey === key ? !sortDown : false;
     sortKey = key;
     jobRows.sort((a, b) => {
       const x = a[key];
       const y = b[key];
-      // Rows without the value (a failed image's score) stay at the end in either direction.
-      if (x == null || x === "" || y == null || y === "") return (x == null || x === "") - (y == null || y === "");
+      if (isBlank(x) || isBlank(y)) return Number(isBlank(x)) - Number(isBlank(y));
       const order =
         typeof x === "number" && typeof y === "number"
           ? x - y
           : String(x).localeCompare(String(y), undefined, { numeric: true });
       return sortDown ? -order : order;
     });
-    for (const th of document.querySelectorAll("#job-table th")) th.removeAttribute("aria-sort");
-    button.parentElement.setAttribute("aria-sort", sortDown ? "descending" : "ascending");
+    for (const th of jobTable.querySelectorAll("th")) th.removeAttribute("aria-sort");
+    button.parentElement?.setAttribute("aria-sort", sortDown ? "descending" : "ascending");
     renderJobTable();
   });
 }
 
-$("job-csv").addEventListener("click", async () => {
+jobCsvButton.addEventListener("click", async () => {
   if (!jobCsv) return;
   try {
     const res = await fetch(jobCsv.url, { headers: jobCsv.headers });
@@ -601,6 +901,6 @@ $("job-csv").addEventListener("click", async () => {
     // The download has its own copy once it starts; the object URL is not needed after that.
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   } catch (err) {
-    showError(`The CSV could not be downloaded: ${err.message}`);
+    showError(`The CSV could not be downloaded: ${messageOf(err)}`);
   }
 });
