@@ -14,7 +14,10 @@ export type AppEnv = {
     startedAt: number;
     /** The URL route's body, read and checked by its route middleware (source/route.ts). */
     urlRequest: UrlRequest;
-    /** A job submission, read and checked by its route middleware (jobs/route.ts), and the job's ID. */
-    job: { jobId: string; submission: Submission };
+    /**
+     * A job submission's ID and, for a JSON one, its body read and checked by the route's middleware
+     * (jobs/route.ts); null for a multipart one, which the handler reads after the query's validation.
+     */
+    job: { jobId: string; submission: Submission | null };
   };
 };

@@ -4,7 +4,8 @@
  */
 import type { AnalysisContainer } from "./analyzer/durable-object.ts";
 import type { Vars } from "./config.ts";
-import type { BatchJob, JobMessage } from "./jobs/index.ts";
+import type { BatchJob } from "./jobs/job.ts";
+import type { JobMessage } from "./jobs/messages.ts";
 import type { TenantJobs } from "./jobs/tenant.ts";
 
 /** The bindings, variables and secrets `wrangler.toml` declares. */
@@ -15,7 +16,7 @@ export interface Env extends Vars {
   RESULTS: KVNamespace;
   /** Requests per key and window (ratelimit/index.ts); absent where the platform offers none. */
   RATE_LIMITER?: RateLimit;
-  /** One Durable Object per batch job (jobs/index.ts). */
+  /** One Durable Object per batch job (jobs/job.ts). */
   JOBS: DurableObjectNamespace<BatchJob>;
   /** One key's unfinished jobs: its open items and which of its jobs may send items (jobs/tenant.ts). */
   TENANTS: DurableObjectNamespace<TenantJobs>;

@@ -6,11 +6,11 @@ import { configFor } from "./config.ts";
 import type { Env } from "./env.ts";
 import { probeInstances } from "./health/index.ts";
 import { consumeJobs } from "./jobs/consumer.ts";
-import type { JobMessage } from "./jobs/index.ts";
+import type { JobMessage } from "./jobs/messages.ts";
 import { log } from "./log.ts";
 
 export { AnalysisContainer } from "./analyzer/durable-object.ts";
-export { BatchJob } from "./jobs/index.ts";
+export { BatchJob } from "./jobs/job.ts";
 export { TenantJobs } from "./jobs/tenant.ts";
 
 const app = createApp();

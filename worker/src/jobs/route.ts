@@ -1,9 +1,13 @@
 /**
- * The batch jobs' routes, each declared once: validation, types, the typed client and the OpenAPI document
- * all come from these.
+ * The batch jobs' routes, each declared once (validation, types, the typed client and the OpenAPI document all
+ * come from the declaration) with its handler beside it. A job belongs to the key that created it: any other
+ * key gets 404 for it, its results and its deletion (never 403, which would reveal that it exists).
+ *
+ * A submission is read by submit.ts, the job run by its Durable Object (job.ts), its results streamed by
+ * results.ts, and the list's cursor checked by cursor.ts.
  */
-import { createRoute, z } from "@hono/zod-openapi";
-import type { MiddlewareHandler } from "hono";
+import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { AnalysisQuerySchema } from "../../../contract/analysis.ts";
 import { ApiError, fieldError } from "../../../contract/errors.ts";
 import {
@@ -18,14 +22,22 @@ import {
   WEBHOOK_SECRET_PATH,
   WebhookSecretSchema,
 } from "../../../contract/jobs.ts";
+import { jobCsv } from "../../../contract/result-columns.ts";
 import { authenticate } from "../auth/index.ts";
+import { cachePartition } from "../cache/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import { sha256Hex } from "../digest.ts";
+import { describeCause, log } from "../log.ts";
 import { rememberJson } from "../openapi/body.ts";
 import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named, TOO_LARGE, UNPROCESSABLE } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
+import { decodeCursor, encodeCursor, invalidCursor } from "./cursor.ts";
+import { resultStream } from "./results.ts";
+import { ownerListPrefix } from "./store.ts";
 import { readJsonSubmission, readMultipartSubmission } from "./submit.ts";
+import { reserveOpenItems } from "./tenant.ts";
+import { webhookSecretFor } from "./webhook.ts";
 
 export const JobNamed = {
   Job: JobSchema.openapi("Job"),
@@ -71,9 +83,25 @@ export async function jobIdFor(owner: string, idempotencyKey: string | undefined
   return `job_${(await sha256Hex(`${owner}|${idempotencyKey}`)).slice(0, 32)}`;
 }
 
+const jobNotFound = () => new ApiError(404, "not_found", "Job not found");
+
 /**
- * Reads and checks the submission before the route's validators run (the body is read once, under its size
- * cap; a multipart body is streamed to R2), and records it on the context for the handler.
+ * Who asks for a job: its owner (the key, or on a public deployment the client's address) and, on a public
+ * deployment, the job's token from X-Job-Token (callers behind one NAT share an address, never a token).
+ */
+function reader(c: Context<AppEnv>): { owner: string; token: string | null } {
+  return { owner: ownerOf(c.get("principal")), token: c.req.header(JOB_TOKEN_HEADER) ?? null };
+}
+
+/** A public deployment's job token: 128 random bits, hex. */
+const newJobToken = () =>
+  `jt_${Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("")}`;
+
+/**
+ * Checks a submission's headers, and reads a JSON one, before the route's validators run: the body is read
+ * once, under its size cap, with the reference's checks in their order, and handed to the JSON validator. A
+ * multipart body is left to the handler, which reads it once the validators have parsed the query's analysis
+ * parameters (so they are checked before any file is stored, as before).
  */
 function receiveJob(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -99,9 +127,7 @@ function receiveJob(): MiddlewareHandler<AppEnv> {
     const jobId = await jobIdFor(owner, key);
     const type = c.req.header("Content-Type") ?? "";
     if (/^multipart\/form-data/i.test(type)) {
-      // Always stored, under this attempt's own keys: a retry that finds its job deletes only what it wrote
-      // (http.ts), so every item of a job that is created has its bytes or its R2 object.
-      c.set("job", { jobId, submission: await readMultipartSubmission(c.req.raw, c.env, config, jobId) });
+      c.set("job", { jobId, submission: null });
     } else {
       const submission = await readJsonSubmission(c.req.raw, config);
       c.set("job", { jobId, submission });
@@ -180,6 +206,61 @@ export const submitJobRoute = createRoute({
   },
 });
 
+/**
+ * `POST /v1/jobs`: a JSON submission was read and checked by the route's middleware, a multipart one is read
+ * here; this creates the job. An attempt that finds the job already there (a retry, or another submission with
+ * its Idempotency-Key) deletes the files it wrote, which are its own: each attempt writes under its own attempt
+ * ID (uploads.ts), so the live job's files are never among them.
+ */
+export const submitJob: RouteHandler<typeof submitJobRoute, AppEnv> = async (c) => {
+  const { jobId, submission: json } = c.get("job");
+  const principal = c.get("principal");
+  const owner = ownerOf(principal);
+  const config = configFor(c.env);
+  // A multipart form's analysis parameters are in its query, parsed by the route's validator. Its files are
+  // always stored, under this attempt's own keys: a retry that finds its job deletes only what it wrote (below),
+  // so every item of a job that is created has its bytes or its R2 object.
+  const submission = json ?? (await readMultipartSubmission(c.req.raw, c.env, config, jobId, c.req.valid("query")));
+  // The items count against the key before the job exists (429 too_many_open_items past its budget). A
+  // reservation whose `create` then throws is dropped by the key's ledger once it sees no such job.
+  let reserved: boolean;
+  try {
+    reserved = await reserveOpenItems(c.env, config, owner, jobId, submission.items.length);
+  } catch (cause) {
+    if (submission.uploaded.length > 0) await c.env.UPLOADS.delete(submission.uploaded);
+    throw cause;
+  }
+  // A `create` that throws leaves this attempt's files where they are: it may have created the job before
+  // failing (its list entry, its alarm), and then they are the job's. The job's own clean-up deletes them
+  // (everything under its prefix), or else the bucket's lifecycle rule (docs/OPERATIONS.md).
+  const { created, sameRequest, job, accessToken } = await c.env.JOBS.getByName(jobId).create({
+    jobId,
+    owner,
+    fingerprint: submission.fingerprint,
+    params: submission.params,
+    partition: cachePartition(config.resultCacheScope, principal),
+    callbackUrl: submission.callbackUrl,
+    items: submission.items,
+    // A public deployment's caller is its address, shared behind a NAT: the job also needs its own token. (Under
+    // `npm run dev` without keys the caller is an address too, but only this machine's.)
+    accessToken: config.publicApi && principal.kind === "ip" ? newJobToken() : null,
+  });
+  // The job was there already and has ended (released): this call's reservation counts nothing. (A live job's
+  // reservation is the one both attempts of a submission share, and stays.)
+  if (!created && reserved && (job.status === "succeeded" || job.status === "cancelled")) {
+    await c.env.TENANTS.getByName(owner).release(jobId, config.jobActiveJobsPerKey);
+  }
+  if (!sameRequest) {
+    if (submission.uploaded.length > 0) await c.env.UPLOADS.delete(submission.uploaded);
+    throw new ApiError(409, "idempotency_conflict", "This Idempotency-Key was used for another submission", {
+      extra: { job_id: job.job_id },
+    });
+  }
+  if (!created && submission.uploaded.length > 0) await c.env.UPLOADS.delete(submission.uploaded);
+  c.header("Location", job.links.self);
+  return c.json(accessToken ? { ...job, job_token: accessToken } : job, 202);
+};
+
 export const listJobsRoute = createRoute({
   method: "get",
   path: JOBS_PATH,
@@ -212,6 +293,51 @@ export const listJobsRoute = createRoute({
   },
 });
 
+/** Jobs per page of `GET /v1/jobs` when `limit` is not given. */
+const DEFAULT_PAGE_SIZE = 20;
+
+/** `GET /v1/jobs`: the caller's jobs, newest first, a page at a time. */
+export const listJobs: RouteHandler<typeof listJobsRoute, AppEnv> = async (c) => {
+  const { cursor, limit } = c.req.valid("query");
+  if (configFor(c.env).publicApi && c.get("principal").kind === "ip") {
+    // Callers behind one NAT share an address: a list by address would show them each other's jobs.
+    throw new ApiError(
+      403,
+      "listing_needs_key",
+      "Listing jobs needs an API key: on a public deployment, read each job with the job_token its submission returned (X-Job-Token)",
+    );
+  }
+  const owner = ownerOf(c.get("principal"));
+  const kvCursor = cursor === undefined ? undefined : await decodeCursor(owner, cursor);
+  let page: KVNamespaceListResult<unknown, string>;
+  try {
+    page = await c.env.RESULTS.list({
+      prefix: ownerListPrefix(owner),
+      cursor: kvCursor,
+      limit: limit ?? DEFAULT_PAGE_SIZE,
+    });
+  } catch (cause) {
+    // A cursor that passed the check is one this API gave this owner; if KV refuses it anyway (it may have
+    // expired), the caller's way out is the same: start again from the first page.
+    if (kvCursor === undefined) throw cause;
+    log("warn", "KV refused a checked job list cursor", {
+      request_id: c.get("requestId"),
+      cause: describeCause(cause),
+    });
+    throw invalidCursor(cause);
+  }
+  const jobs = await Promise.all(
+    page.keys.map(async ({ name }) => c.env.JOBS.getByName(name.slice(name.lastIndexOf(":") + 1)).view(owner)),
+  );
+  return c.json(
+    {
+      jobs: jobs.filter((job) => job !== null),
+      next_cursor: page.list_complete ? null : await encodeCursor(owner, page.cursor),
+    },
+    200,
+  );
+};
+
 export const getJobRoute = createRoute({
   method: "get",
   path: `${JOBS_PATH}/{job_id}`,
@@ -228,6 +354,14 @@ export const getJobRoute = createRoute({
     429: COMMON_ERRORS[429],
   },
 });
+
+/** `GET /v1/jobs/{job_id}`. */
+export const getJob: RouteHandler<typeof getJobRoute, AppEnv> = async (c) => {
+  const { owner, token } = reader(c);
+  const job = await c.env.JOBS.getByName(c.req.valid("param").job_id).view(owner, token);
+  if (!job) throw jobNotFound();
+  return c.json(job, 200);
+};
 
 export const jobResultsRoute = createRoute({
   method: "get",
@@ -258,6 +392,26 @@ export const jobResultsRoute = createRoute({
   },
 });
 
+/** `GET /v1/jobs/{job_id}/results`: NDJSON or CSV, streamed page by page in item order. */
+export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c) => {
+  const jobId = c.req.valid("param").job_id;
+  const stub = c.env.JOBS.getByName(jobId);
+  const { owner, token } = reader(c);
+  const first = await stub.results(owner, -1, token);
+  if (!first) throw jobNotFound();
+  const format = c.req.valid("query").format ?? (/\btext\/csv\b/.test(c.req.header("Accept") ?? "") ? "csv" : "ndjson");
+  // The columns follow from the job's parameters alone (contract/result-columns.ts), never from its results.
+  const params = format === "csv" ? await stub.params(owner, token) : null;
+  if (format === "csv" && !params) throw jobNotFound(); // deleted since its first page was read
+  const body = resultStream(first, (after) => stub.results(owner, after, token), params ? jobCsv(params) : null, jobId);
+  const headers = {
+    "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+    "Content-Disposition": `inline; filename="${jobId}.${format}"`,
+    "Cache-Control": "no-store",
+  };
+  return c.body(body, 200, headers) as never;
+};
+
 export const deleteJobRoute = createRoute({
   method: "delete",
   path: `${JOBS_PATH}/{job_id}`,
@@ -278,6 +432,19 @@ export const deleteJobRoute = createRoute({
   },
 });
 
+/** `DELETE /v1/jobs/{job_id}`: cancels a job that runs, deletes one that has finished. */
+export const deleteJob: RouteHandler<typeof deleteJobRoute, AppEnv> = async (c) => {
+  const stub = c.env.JOBS.getByName(c.req.valid("param").job_id);
+  const { owner, token } = reader(c);
+  const job = await stub.view(owner, token);
+  if (!job) throw jobNotFound();
+  if (job.status === "queued" || job.status === "running") {
+    return c.json((await stub.cancel(owner, token)) ?? job, 200);
+  }
+  await stub.remove(owner, token);
+  return c.body(null, 204);
+};
+
 export const webhookSecretRoute = createRoute({
   method: "get",
   path: WEBHOOK_SECRET_PATH,
@@ -295,3 +462,23 @@ export const webhookSecretRoute = createRoute({
     429: COMMON_ERRORS[429],
   },
 });
+
+/**
+ * `GET /v1/webhooks/secret`: the caller's own webhook signing secret (derived from WEBHOOK_SECRET and the key,
+ * webhook.ts), to verify the webhooks of its jobs with any Standard Webhooks library.
+ */
+export const webhookSecret: RouteHandler<typeof webhookSecretRoute, AppEnv> = async (c) => {
+  const root = configFor(c.env).webhookSecret;
+  if (!root) {
+    throw new ApiError(
+      404,
+      "not_found",
+      "This service sends no webhooks: its operator has not set WEBHOOK_SECRET, so there is no secret to give",
+    );
+  }
+  c.header("Cache-Control", "no-store");
+  return c.json(
+    { secret: await webhookSecretFor(root, ownerOf(c.get("principal"))), scheme: "standard-webhooks" as const },
+    200,
+  );
+};

@@ -20,12 +20,7 @@ import {
   MultipartParseError,
   parseMultipartStream,
 } from "@remix-run/multipart-parser";
-import {
-  type AnalysisParams,
-  canonicalQuery,
-  parseAnalysisFields,
-  parseAnalysisParams,
-} from "../../../contract/analysis.ts";
+import { type AnalysisParams, canonicalQuery, parseAnalysisFields } from "../../../contract/analysis.ts";
 import { ApiError, fieldError, missingField, tooLarge } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { JOB_IMAGES_FIELD } from "../../../contract/jobs.ts";
@@ -33,7 +28,8 @@ import type { WorkerConfig } from "../config.ts";
 import { sha256Hex } from "../digest.ts";
 import type { Env } from "../env.ts";
 import { checkSourceUrl } from "../ssrf/index.ts";
-import { INLINE_FILE_MAX_BYTES, INLINE_JOB_MAX_BYTES, type JobItemSpec, uploadPrefix } from "./index.ts";
+import type { JobItemSpec } from "./messages.ts";
+import { attemptPrefix, INLINE_FILE_MAX_BYTES, INLINE_JOB_MAX_BYTES } from "./uploads.ts";
 
 /** Largest JSON submission, in bytes: 1,000 long URLs with references fit easily. */
 export const MAX_JOB_JSON_BYTES = 4 * 1024 * 1024;
@@ -164,33 +160,20 @@ export async function readJsonSubmission(request: Request, config: WorkerConfig)
 }
 
 /**
- * Where one attempt of a submission keeps its files in R2: under the job's prefix (whose clean-up deletes
- * everything there), in a folder of its own. The job's ID follows from the owner and the Idempotency-Key, so
- * two attempts of one submission (a client's retry, sent while the first is still uploading) name the same job:
- * with keys of their own, the attempt that finds the job already created deletes its own files, never the live
- * job's.
- *
- * @example
- * attemptPrefix("job_3f2a…"); // "jobs/job_3f2a…/9c1b0e2f4a6d8e10/"
- */
-export function attemptPrefix(jobId: string): string {
-  return `${uploadPrefix(jobId)}${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}/`;
-}
-
-/**
  * A multipart submission: its files, each checked and (unless small enough for the job's rows) written to R2
- * under this attempt's own prefix as it arrives.
+ * under this attempt's own prefix (uploads.ts) as it arrives. Its analysis parameters come from its query,
+ * already parsed by the route (`c.req.valid("query")`).
  *
  * @example
- * await readMultipartSubmission(request, env, config, "job_3f2a…");
+ * await readMultipartSubmission(request, env, config, "job_3f2a…", c.req.valid("query"));
  */
 export async function readMultipartSubmission(
   request: Request,
   env: Env,
   config: WorkerConfig,
   jobId: string,
+  params: AnalysisParams,
 ): Promise<Submission> {
-  const params = parseAnalysisParams(new URL(request.url).searchParams);
   const prefix = attemptPrefix(jobId);
   const bodyCap = config.maxJobUploadBytes + JOB_FORM_OVERHEAD_BYTES;
   const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);

@@ -10,9 +10,11 @@ import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { type JobResultLine, JobSchema } from "../../../contract/jobs.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { createApp } from "../../src/app.ts";
-import { encodeCursor, pageStream, type ResultPage } from "../../src/jobs/http.ts";
-import { type BatchJob, INLINE_FILE_MAX_BYTES, RESULT_PAGE_SIZE } from "../../src/jobs/index.ts";
+import { encodeCursor } from "../../src/jobs/cursor.ts";
+import { type BatchJob, RESULT_PAGE_SIZE } from "../../src/jobs/job.ts";
+import { pageStream, type ResultPage } from "../../src/jobs/results.ts";
 import { jobIdFor } from "../../src/jobs/route.ts";
+import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
 import { png, sha256Hex } from "../helpers.ts";
 
 const KEY = "test-key-main";

@@ -10,7 +10,9 @@ import { type JobResultLine, JobResultLineSchema, JobSchema } from "../../../con
 import { flattenResult, type ResultCell, resultColumns } from "../../../contract/result-columns.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/config.ts";
-import { type BatchJob, INLINE_FILE_MAX_BYTES, type ItemOutcome, type JobSpec } from "../../src/jobs/index.ts";
+import type { BatchJob } from "../../src/jobs/job.ts";
+import type { ItemOutcome, JobSpec } from "../../src/jobs/messages.ts";
+import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
 import { png, upload } from "../helpers.ts";
 import { stripesPng } from "./stripes.ts";
 

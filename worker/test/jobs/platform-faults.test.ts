@@ -17,7 +17,9 @@ import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { JOB_ITEM_LEASE_S, JOB_ITEM_MAX_ATTEMPTS, JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/config.ts";
 import type { Env } from "../../src/env.ts";
 import { consumeJobs } from "../../src/jobs/consumer.ts";
-import { type BatchJob, indexKey, type JobMessage, type JobSpec } from "../../src/jobs/index.ts";
+import type { BatchJob } from "../../src/jobs/job.ts";
+import type { JobMessage, JobSpec } from "../../src/jobs/messages.ts";
+import { indexKey } from "../../src/jobs/store.ts";
 import type { TenantJobs } from "../../src/jobs/tenant.ts";
 import { png } from "../helpers.ts";
 

@@ -6,7 +6,7 @@
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
-import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/index.ts";
+import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
 import { png } from "../helpers.ts";
 
 const KEY = "test-key-main";

@@ -4,11 +4,11 @@
  * Durable Object owns that one): the alarm sends items to the queue (again, if one was lost), retries the
  * webhook, and deletes the job when it expires.
  *
- * The road of an item: `create` (items `pending`) → once the key lets the job run (jobs/tenant.ts: its oldest
+ * The life of an item: `create` (items `pending`) → once the key lets the job run (jobs/tenant.ts: its oldest
  * JOB_ACTIVE_JOBS_PER_KEY jobs), the job sends `{job_id, index}` to the queue (`queued`), never more than its
  * window (`jobWindow`) at once, and the next ones as items finish → the consumer claims it (`running`, for
  * JOB_ITEM_LEASE_S from the claim; nothing for an item finished, claimed by a live claim, or of a cancelled job)
- * → the single-image road → records it (`succeeded` or `failed`; a second record of the same item changes
+ * → the analysis pipeline → records it (`succeeded` or `failed`; a second record of the same item changes
  * nothing, so a redelivered message can never count or store an item twice). The consumer claims a queue batch's
  * items in one call and records them in few (`claimMany`, `recordMany`): each call into this object is work for
  * the Worker.
@@ -20,117 +20,22 @@
  *
  * A small uploaded file (INLINE_FILE_MAX_BYTES) is kept in its item's row rather than in R2, and handed out
  * with its claim: no R2 write, read or delete for it. Its bytes are dropped as soon as the item is finished.
+ *
+ * Around it: its rows and their queries (store.ts), the webhook (webhook.ts), the uploads (uploads.ts), and what
+ * its callers send and get back (messages.ts).
  */
 import { DurableObject } from "cloudflare:workers";
-import { Webhook } from "standardwebhooks";
 import type { AnalysisParams } from "../../../contract/analysis.ts";
 import { ApiError } from "../../../contract/errors.ts";
-import { JOBS_PATH, type Job, type JobResultLine, type JobStatus } from "../../../contract/jobs.ts";
+import { JOBS_PATH, type Job, type JobResultLine } from "../../../contract/jobs.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { configFor } from "../config.ts";
 import type { Env } from "../env.ts";
 import { describeCause, log } from "../log.ts";
-import { checkSourceUrl, resolvePublic } from "../ssrf/index.ts";
-import { webhookSecretFor } from "./webhook.ts";
-
-/** What the queue carries: one item of one job. */
-export interface JobMessage {
-  job_id: string;
-  index: number;
-}
-
-export interface JobItemSpec {
-  /** The caller's reference (or the file's name), or null. */
-  ref: string | null;
-  /** The URL, or `upload:<file name>`. */
-  source: string;
-  kind: "url" | "upload";
-  url?: string;
-  /** The R2 key of an uploaded file kept in R2. */
-  uploadKey?: string;
-  /** A small uploaded file's bytes, kept in the item's row (INLINE_FILE_MAX_BYTES). */
-  bytes?: Uint8Array;
-  /** An uploaded file's media type, from its magic bytes (checked when the job was submitted). */
-  mediaType?: string;
-  /** An uploaded file's SHA-256 (hex), computed when the job was submitted. */
-  sha256?: string;
-}
-
-export interface JobSpec {
-  jobId: string;
-  /** Who may see the job: the principal's `kind:id` (auth/index.ts). */
-  owner: string;
-  /** SHA-256 of the submission (items and parameters), to tell a retried submission from another one. */
-  fingerprint: string;
-  params: AnalysisParams;
-  /** The result cache partition of the owner (RESULT_CACHE_SCOPE). */
-  partition: string;
-  callbackUrl: string | null;
-  items: JobItemSpec[];
-  /**
-   * On a public deployment (owners are client addresses, shared behind a NAT): the token that reading or
-   * cancelling the job needs besides its owner.
-   */
-  accessToken?: string | null;
-}
-
-/** What the consumer needs to analyse one item. */
-export interface Claim {
-  item: JobItemSpec;
-  params: AnalysisParams;
-  partition: string;
-  /** How many times this item has been claimed, this one included. */
-  attempt: number;
-}
-
-export type ItemOutcome = { ok: true; result: AnalysisResponseBody } | { ok: false; error: LineError };
-
-/** One item's outcome, for `recordMany`. */
-export interface RecordEntry {
-  index: number;
-  outcome: ItemOutcome;
-}
-
-/**
- * `pending`: waiting to be sent; `queued`: sent, not claimed (or handed back for the queue's retry); `running`:
- * claimed by a consumer until `claimed_at` + JOB_ITEM_LEASE_S.
- */
-type ItemState = "pending" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
-/** The states of an item not finished yet, as SQL. */
-const UNFINISHED = "('pending','queued','running')";
-
-/** Columns added after the first release, per table: a job created before gets them (empty) when next read. */
-const LATER_COLUMNS: Record<"job" | "items", string[]> = {
-  // Uploaded files' checked facts and small files' bytes; the claim's time (its lease runs from it).
-  items: ["media_type TEXT", "sha256 TEXT", "bytes BLOB", "claimed_at INTEGER"],
-  // Whether the owner's list has the job, whether the key's budget has let it go, whether the key let it run;
-  // a public deployment's job token.
-  job: [
-    "indexed INTEGER NOT NULL DEFAULT 0",
-    "released INTEGER NOT NULL DEFAULT 0",
-    "admitted INTEGER NOT NULL DEFAULT 0",
-    "access_token TEXT",
-  ],
-};
-
-/** R2 keys of a job's uploads start with this. */
-export const uploadPrefix = (jobId: string) => `jobs/${jobId}/`;
-/** The KV key that lists a job under its owner, newest first (keys sort by inverted creation time). */
-export const indexKey = (owner: string, createdAt: number, jobId: string) =>
-  `job-index:${owner}:${String(Number.MAX_SAFE_INTEGER - createdAt).padStart(16, "0")}:${jobId}`;
-
-/**
- * The largest uploaded file kept in its item's row instead of R2, in bytes. A claim carries the bytes of a
- * queue batch's items (at most 100 on Cloudflare), so 100 × this stays well under a Durable Object call's
- * 32 MiB; a SQLite row may hold 2 MB.
- */
-export const INLINE_FILE_MAX_BYTES = 128 * 1024;
-/**
- * The most bytes of small files one job keeps in its rows, in bytes: they travel in the one call that creates
- * the job (a Durable Object call carries at most 32 MiB) and sit in the Worker's memory until then. The files
- * beyond go to R2.
- */
-export const INLINE_JOB_MAX_BYTES = 16 * 1024 * 1024;
+import type { Claim, JobSpec, LineError, RecordEntry } from "./messages.ts";
+import { type ItemRow, indexKey, type JobRow, JobStore } from "./store.ts";
+import { deleteUploads } from "./uploads.ts";
+import { deliverWebhook } from "./webhook.ts";
 
 /** The most messages one `sendBatch` may carry. */
 const QUEUE_BATCH_MAX = 100;
@@ -142,8 +47,6 @@ const JOB_CHECK_INTERVAL_MS = 60_000;
 /** The first delay before an alarm whose step failed runs again, in milliseconds; it doubles, up to 5 minutes. */
 const STEP_RETRY_BASE_MS = 5_000;
 const STEP_RETRY_MAX_MS = 5 * 60_000;
-/** How long one webhook delivery may take, in milliseconds. */
-const WEBHOOK_TIMEOUT_MS = 10_000;
 /** How many result lines one call returns (the Worker streams page after page). */
 export const RESULT_PAGE_SIZE = 200;
 
@@ -152,9 +55,6 @@ function cancelledItem(index: number, job: JobRow): LineError {
   const error = new ApiError(409, "job_cancelled", "The job was cancelled before this item was analysed");
   return (error.toEnvelope(`${job.job_id}:${index}`) as { detail: LineError }).detail;
 }
-
-/** The `error` of a result line: an error envelope's `detail`. */
-type LineError = Extract<JobResultLine, { status: "failed" | "cancelled" }>["error"];
 
 /** Whether two strings are equal, in time that depends on neither (a job token must not leak by timing). */
 function sameText(a: string, b: string): boolean {
@@ -166,59 +66,8 @@ function sameText(a: string, b: string): boolean {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-interface JobRow {
-  job_id: string;
-  owner: string;
-  fingerprint: string;
-  params: string;
-  partition: string;
-  callback_url: string | null;
-  status: JobStatus;
-  total: number;
-  created_at: number;
-  updated_at: number;
-  finished_at: number | null;
-  expires_at: number;
-  webhook_attempts: number;
-  webhook_next_at: number | null;
-  indexed: number;
-  released: number;
-  admitted: number;
-  access_token: string | null;
-  [key: string]: SqlStorageValue;
-}
-
-interface ItemRow {
-  idx: number;
-  ref: string | null;
-  source: string;
-  kind: "url" | "upload";
-  url: string | null;
-  upload_key: string | null;
-  media_type: string | null;
-  sha256: string | null;
-  bytes: ArrayBuffer | null;
-  state: ItemState;
-  enqueued_at: number | null;
-  claimed_at: number | null;
-  attempts: number;
-  result: string | null;
-  error: string | null;
-  [key: string]: SqlStorageValue;
-}
-
-/** How many items are finished, and how. */
-interface Tally {
-  done: number;
-  succeeded: number;
-  failed: number;
-}
-
 export class BatchJob extends DurableObject<Env> {
-  readonly #sql: SqlStorage;
-  #tablesExist = false;
-  /** The counts of `#counts`, or null until they are next read from the rows. */
-  #tally: Tally | null = null;
+  readonly #store: JobStore;
   /** Items being sent right now (marked `queued` once the send succeeded): never sent twice by two sends at once. */
   readonly #sending = new Set<number>();
   /** Alarms in a row whose steps failed: the next one waits longer. */
@@ -226,85 +75,11 @@ export class BatchJob extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    this.#sql = ctx.storage.sql;
-  }
-
-  /**
-   * Whether this object holds a job. Asking about an ID that was never created writes nothing: the tables are
-   * made by `create` only.
-   */
-  #exists(): boolean {
-    // Once the tables are there they stay until `#destroy`, which forgets this: asked once per instance.
-    if (this.#tablesExist) return true;
-    if (this.#sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'job'").toArray().length === 0) {
-      return false;
-    }
-    this.#addLaterColumns();
-    this.#tablesExist = true;
-    return true;
-  }
-
-  #createTables(): void {
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS job (
-      one INTEGER PRIMARY KEY CHECK (one = 1), job_id TEXT NOT NULL, owner TEXT NOT NULL, fingerprint TEXT NOT NULL,
-      params TEXT NOT NULL, partition TEXT NOT NULL, callback_url TEXT, status TEXT NOT NULL, total INTEGER NOT NULL,
-      created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, finished_at INTEGER, expires_at INTEGER NOT NULL,
-      webhook_attempts INTEGER NOT NULL DEFAULT 0, webhook_next_at INTEGER, ${LATER_COLUMNS.job.join(", ")})`);
-    this.#sql.exec(`CREATE TABLE IF NOT EXISTS items (
-      idx INTEGER PRIMARY KEY, ref TEXT, source TEXT NOT NULL, kind TEXT NOT NULL, url TEXT, upload_key TEXT,
-      state TEXT NOT NULL, enqueued_at INTEGER, attempts INTEGER NOT NULL DEFAULT 0, result TEXT, error TEXT,
-      ${LATER_COLUMNS.items.join(", ")})`);
-  }
-
-  /**
-   * A job created by an earlier release gets the columns added since (empty), and its items the states of
-   * this one: an item it had sent (`pending` with a send time) is `queued`; its claims, which had no time,
-   * count as expired.
-   */
-  #addLaterColumns(): void {
-    for (const [table, columns] of Object.entries(LATER_COLUMNS)) {
-      const have = new Set(
-        this.#sql
-          .exec<{ name: string }>(`SELECT name FROM pragma_table_info('${table}')`)
-          .toArray()
-          .map((c) => c.name),
-      );
-      for (const column of columns) {
-        if (!have.has(column.split(" ")[0] as string)) this.#sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column}`);
-      }
-      if (table === "job" && !have.has("indexed")) {
-        // Jobs of the earlier release were listed (and run) as soon as they were created.
-        this.#sql.exec("UPDATE job SET indexed = 1, admitted = 1");
-        this.#sql.exec("UPDATE items SET state = 'queued' WHERE state = 'pending' AND enqueued_at IS NOT NULL");
-      }
-    }
-  }
-
-  #job(): JobRow | null {
-    if (!this.#exists()) return null;
-    return this.#sql.exec<JobRow>("SELECT * FROM job").toArray()[0] ?? null;
-  }
-
-  /**
-   * The items' counts: taken from the rows once per instance, then kept up to date by `recordMany` (this object
-   * is the only writer of its rows). Counting the rows on every record made a 1,000-item job's records
-   * quadratic, and was most of this object's own work per item.
-   */
-  #counts(): Tally {
-    if (!this.#tally) {
-      const row = this.#sql
-        .exec<{ done: number; succeeded: number; failed: number }>(
-          `SELECT SUM(state IN ('succeeded','failed','cancelled')) AS done, SUM(state = 'succeeded') AS succeeded,
-           SUM(state = 'failed') AS failed FROM items`,
-        )
-        .one();
-      this.#tally = { done: row.done ?? 0, succeeded: row.succeeded ?? 0, failed: row.failed ?? 0 };
-    }
-    return this.#tally;
+    this.#store = new JobStore(ctx.storage);
   }
 
   #view(job: JobRow): Job {
-    const { done, succeeded, failed } = this.#counts();
+    const { done, succeeded, failed } = this.#store.counts();
     const self = `${JOBS_PATH}/${job.job_id}`;
     return {
       job_id: job.job_id,
@@ -327,7 +102,7 @@ export class BatchJob extends DurableObject<Env> {
    * token (public deployments) also needs the token, compared in constant time.
    */
   #owned(owner: string, token: string | null | undefined): JobRow | null {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job || job.owner !== owner) return null;
     if (job.access_token === null) return job;
     return token && sameText(token, job.access_token) ? job : null;
@@ -349,7 +124,7 @@ export class BatchJob extends DurableObject<Env> {
   async create(
     spec: JobSpec,
   ): Promise<{ created: boolean; sameRequest: boolean; job: Job; accessToken: string | null }> {
-    const existing = this.#job();
+    const existing = this.#store.job();
     if (existing) {
       const sameRequest = existing.owner === spec.owner && existing.fingerprint === spec.fingerprint;
       // A retried submission gets the job's token back (its first answer may have been lost); nobody else does.
@@ -364,60 +139,26 @@ export class BatchJob extends DurableObject<Env> {
     if (homeless >= 0) throw new Error(`item ${homeless} is an upload with neither its bytes nor its R2 object`);
     const config = configFor(this.env);
     const now = Date.now();
-    const expiresAt = now + config.jobRetentionMs;
-    this.ctx.storage.transactionSync(() => {
-      this.#createTables();
-      this.#sql.exec(
-        `INSERT INTO job (one, job_id, owner, fingerprint, params, partition, callback_url, status, total, created_at,
-         updated_at, expires_at, access_token) VALUES (1, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?)`,
-        spec.jobId,
-        spec.owner,
-        spec.fingerprint,
-        JSON.stringify(spec.params),
-        spec.partition,
-        spec.callbackUrl,
-        spec.items.length,
-        now,
-        now,
-        expiresAt,
-        spec.accessToken ?? null,
-      );
-      spec.items.forEach((item, idx) => {
-        this.#sql.exec(
-          `INSERT INTO items (idx, ref, source, kind, url, upload_key, media_type, sha256, bytes, state)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
-          idx,
-          item.ref,
-          item.source,
-          item.kind,
-          item.url ?? null,
-          item.uploadKey ?? null,
-          item.mediaType ?? null,
-          item.sha256 ?? null,
-          item.bytes ? item.bytes.slice().buffer : null,
-        );
-      });
-    });
-    this.#tablesExist = true;
+    this.#store.create(spec, now, now + config.jobRetentionMs);
     // The alarm first: it sends the items, and repairs whatever fails from here on (the list entry below).
     await this.ctx.storage.setAlarm(now);
     await this.#listUnderOwner().catch((cause: unknown) =>
       log("warn", "job not listed yet (its alarm retries)", { job_id: spec.jobId, cause: describeCause(cause) }),
     );
-    const job = this.#job() as JobRow;
+    const job = this.#store.job() as JobRow;
     return { created: true, sameRequest: true, job: this.#view(job), accessToken: job.access_token };
   }
 
   /** Puts the job in its owner's list (`GET /v1/jobs`), once. */
   async #listUnderOwner(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job || job.indexed) return;
     const remainingS = Math.ceil((job.expires_at - Date.now()) / 1000);
     await this.env.RESULTS.put(indexKey(job.owner, job.created_at, job.job_id), job.job_id, {
       // KV's shortest expiration is 60 s; the entry of a job that expires sooner outlives it a little.
       expirationTtl: Math.max(60, remainingS),
     });
-    this.#sql.exec("UPDATE job SET indexed = 1");
+    this.#store.setFlag("indexed");
   }
 
   /**
@@ -433,7 +174,7 @@ export class BatchJob extends DurableObject<Env> {
 
   /** Whether this object holds a job (the key's ledger asks about reservations whose job it never heard of). */
   async exists(): Promise<boolean> {
-    return this.#exists();
+    return this.#store.exists();
   }
 
   /**
@@ -443,7 +184,7 @@ export class BatchJob extends DurableObject<Env> {
    * await env.JOBS.getByName(jobId).wake();
    */
   async wake(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (job && (job.status === "queued" || job.status === "running")) await this.ctx.storage.setAlarm(Date.now());
   }
 
@@ -457,18 +198,12 @@ export class BatchJob extends DurableObject<Env> {
    * const [claim] = await job.claimMany([7]); // { item: { kind: "url", url: "https://…" }, params, partition, attempt: 1 }
    */
   async claimMany(indexes: number[]): Promise<(Claim | null)[]> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job || (job.status !== "queued" && job.status !== "running")) return indexes.map(() => null);
     const config = configFor(this.env);
     const now = Date.now();
     const leaseCutoff = now - config.jobItemLeaseS * 1000;
-    const rows = this.#sql
-      .exec<ItemRow>(
-        `SELECT * FROM items WHERE idx IN (SELECT value FROM json_each(?)) AND state IN ${UNFINISHED}`,
-        JSON.stringify(indexes),
-      )
-      .toArray();
-    const byIndex = new Map(rows.map((row) => [row.idx, row]));
+    const byIndex = new Map(this.#store.unfinishedItems(indexes).map((row) => [row.idx, row]));
     const claimed = new Map<number, ItemRow>();
     const exhausted: RecordEntry[] = [];
     for (const index of indexes) {
@@ -482,15 +217,7 @@ export class BatchJob extends DurableObject<Env> {
       }
       claimed.set(index, item);
     }
-    if (claimed.size > 0) {
-      this.#sql.exec(
-        `UPDATE items SET state = 'running', claimed_at = ?, attempts = attempts + 1
-         WHERE idx IN (SELECT value FROM json_each(?))`,
-        now,
-        JSON.stringify([...claimed.keys()]),
-      );
-      if (job.status === "queued") this.#sql.exec("UPDATE job SET status = 'running', updated_at = ?", now);
-    }
+    if (claimed.size > 0) this.#store.claim([...claimed.keys()], now, job.status === "queued");
     if (exhausted.length > 0) await this.recordMany(exhausted);
     // Parsed once for the whole call; each claim shares it (the consumer only reads it).
     const params = JSON.parse(job.params) as AnalysisParams;
@@ -546,12 +273,8 @@ export class BatchJob extends DurableObject<Env> {
    * (so the redelivery can claim it), and its error is kept for the record if no attempt succeeds.
    */
   async noteFailure(index: number, error: LineError): Promise<void> {
-    if (!this.#exists()) return;
-    this.#sql.exec(
-      "UPDATE items SET error = ?, state = 'queued' WHERE idx = ? AND state = 'running'",
-      JSON.stringify(error),
-      index,
-    );
+    if (!this.#store.exists()) return;
+    this.#store.noteFailure(index, error);
   }
 
   /**
@@ -562,12 +285,8 @@ export class BatchJob extends DurableObject<Env> {
    * await job.handBack([40, 41]);
    */
   async handBack(indexes: number[]): Promise<void> {
-    if (!this.#exists()) return;
-    this.#sql.exec(
-      `UPDATE items SET state = 'pending', claimed_at = NULL, attempts = MAX(attempts - 1, 0)
-       WHERE idx IN (SELECT value FROM json_each(?)) AND state = 'running'`,
-      JSON.stringify(indexes),
-    );
+    if (!this.#store.exists()) return;
+    this.#store.handBack(indexes);
     this.#sendMore();
   }
 
@@ -579,9 +298,9 @@ export class BatchJob extends DurableObject<Env> {
    * await job.giveUp(7); // true
    */
   async giveUp(index: number): Promise<boolean> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job) return false;
-    const item = this.#sql.exec<ItemRow>("SELECT * FROM items WHERE idx = ?", index).toArray()[0];
+    const item = this.#store.item(index);
     if (!item) return false;
     const entry = { index, outcome: { ok: false as const, error: this.#lastError(job, item) } };
     return (await this.recordMany([entry])).recorded[0] === true;
@@ -597,45 +316,31 @@ export class BatchJob extends DurableObject<Env> {
    * await job.recordMany([{ index: 7, outcome: { ok: true, result } }]); // { recorded: [true], stop: false }
    */
   async recordMany(entries: RecordEntry[]): Promise<{ recorded: boolean[]; stop: boolean }> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job) return { recorded: entries.map(() => false), stop: true };
-    const tally = this.#counts(); // read before the rows change
-    const recorded = entries.map(({ index, outcome }) => {
-      // Only an unfinished item changes: a second record of the same item writes nothing.
-      const { rowsWritten } = this.#sql.exec(
-        `UPDATE items SET state = ?, result = ?, error = ?, bytes = NULL WHERE idx = ? AND state IN ${UNFINISHED}`,
-        outcome.ok ? "succeeded" : "failed",
-        outcome.ok ? JSON.stringify(outcome.result) : null,
-        outcome.ok ? null : JSON.stringify(outcome.error),
-        index,
-      );
-      if (rowsWritten === 0) return false;
-      tally.done++;
-      if (outcome.ok) tally.succeeded++;
-      else tally.failed++;
-      return true;
-    });
+    // Only an unfinished item changes: a second record of the same item writes nothing.
+    const recorded = entries.map(({ index, outcome }) => this.#store.record(index, outcome));
     if (recorded.includes(true)) {
       const now = Date.now();
-      this.#sql.exec("UPDATE job SET updated_at = ?", now);
-      if (job.status !== "cancelled" && tally.done === job.total) await this.#finish("succeeded", now);
+      this.#store.touch(now);
+      if (job.status !== "cancelled" && this.#store.counts().done === job.total) await this.#finish("succeeded", now);
       else this.#sendMore();
     }
     return { recorded, stop: job.status === "cancelled" };
   }
 
   async #finish(status: "succeeded" | "cancelled", now: number): Promise<void> {
-    this.#sql.exec("UPDATE job SET status = ?, finished_at = ?, updated_at = ?", status, now, now);
-    const job = this.#job() as JobRow;
+    this.#store.finish(status, now);
+    const job = this.#store.job() as JobRow;
     log("info", "job finished", { job_id: job.job_id, status, total: job.total });
     // One listing and one delete for all of them, rather than a delete per item on the way. One that fails
     // leaves them to the expiry's delete, and to the bucket's lifecycle rule.
     this.ctx.waitUntil(
-      this.#deleteUploads(job.job_id).catch((cause: unknown) =>
+      deleteUploads(this.env.UPLOADS, job.job_id).catch((cause: unknown) =>
         log("warn", "job uploads not deleted yet", { job_id: job.job_id, cause: describeCause(cause) }),
       ),
     );
-    if (job.callback_url) this.#sql.exec("UPDATE job SET webhook_next_at = ?", now);
+    if (job.callback_url) this.#store.webhookDue(now);
     // The key's budget and its next job, now; the alarm tries again if this fails.
     await this.#release().catch((cause: unknown) =>
       log("warn", "job's items not released from its key yet", { job_id: job.job_id, cause: describeCause(cause) }),
@@ -645,10 +350,10 @@ export class BatchJob extends DurableObject<Env> {
 
   /** Tells the key's ledger the job has ended: its items stop counting, and its next job may run. */
   async #release(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job || job.released) return;
     await this.#tenant(job).release(job.job_id, configFor(this.env).jobActiveJobsPerKey);
-    this.#sql.exec("UPDATE job SET released = 1");
+    this.#store.setFlag("released");
   }
 
   /**
@@ -665,13 +370,7 @@ export class BatchJob extends DurableObject<Env> {
   ): Promise<{ lines: JobResultLine[]; next: number | null } | null> {
     const job = this.#owned(owner, token);
     if (!job) return null;
-    const rows = this.#sql
-      .exec<ItemRow>(
-        `SELECT * FROM items WHERE idx > ? AND state IN ('succeeded','failed','cancelled') ORDER BY idx LIMIT ?`,
-        after,
-        RESULT_PAGE_SIZE,
-      )
-      .toArray();
+    const rows = this.#store.finishedItems(after, RESULT_PAGE_SIZE);
     const lines = rows.map((row): JobResultLine => {
       const base = { index: row.idx, id: row.ref, source: row.source };
       if (row.state === "succeeded") {
@@ -699,11 +398,10 @@ export class BatchJob extends DurableObject<Env> {
     if (job.status === "queued" || job.status === "running") {
       const now = Date.now();
       // Claimed items too: the consumer claims a batch ahead of analysing it, and drops what it has not started.
-      this.#sql.exec(`UPDATE items SET state = 'cancelled', bytes = NULL WHERE state IN ${UNFINISHED}`);
-      this.#tally = null;
+      this.#store.cancelUnfinished();
       await this.#finish("cancelled", now);
     }
-    return this.#view(this.#job() as JobRow);
+    return this.#view(this.#store.job() as JobRow);
   }
 
   /**
@@ -718,26 +416,16 @@ export class BatchJob extends DurableObject<Env> {
     return true;
   }
 
-  /** Deletes every upload of the job: when it ends (none is needed any more) and when it is deleted. */
-  async #deleteUploads(jobId: string): Promise<void> {
-    let cursor: string | undefined;
-    do {
-      const listed = await this.env.UPLOADS.list({ prefix: uploadPrefix(jobId), cursor });
-      if (listed.objects.length > 0) await this.env.UPLOADS.delete(listed.objects.map((o) => o.key));
-      cursor = listed.truncated ? listed.cursor : undefined;
-    } while (cursor);
-  }
-
   /**
    * Deletes the job: its uploads, its list entry and its place in its key's budget, each tried once (what fails
    * is logged and left to R2's lifecycle rule, KV's expiry and the ledger's check), then its rows, always: a
    * failing binding never keeps a job past its expiry.
    */
   async #destroy(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (job) {
       const steps: Array<[string, () => Promise<unknown>]> = [
-        ["uploads", () => this.#deleteUploads(job.job_id)],
+        ["uploads", () => deleteUploads(this.env.UPLOADS, job.job_id)],
         ["list entry", () => this.env.RESULTS.delete(indexKey(job.owner, job.created_at, job.job_id))],
         ["key's budget", () => this.#release()],
       ];
@@ -750,8 +438,7 @@ export class BatchJob extends DurableObject<Env> {
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.#tablesExist = false;
-    this.#tally = null;
+    this.#store.forget();
   }
 
   /**
@@ -760,50 +447,30 @@ export class BatchJob extends DurableObject<Env> {
    * queue, however long the queue is.
    */
   async #send(now: number): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job || (job.status !== "queued" && job.status !== "running")) return;
     const config = configFor(this.env);
     if (!job.admitted) {
       if (!(await this.#tenant(job).mayRun(job.job_id, config.jobActiveJobsPerKey))) return;
-      this.#sql.exec("UPDATE job SET admitted = 1");
+      this.#store.setFlag("admitted");
     }
     // A claim that outlived its lease belongs to a consumer that died: the item is sent again.
-    const { rowsWritten: expired } = this.#sql.exec(
-      "UPDATE items SET state = 'pending' WHERE state = 'running' AND COALESCE(claimed_at, enqueued_at, 0) <= ?",
-      now - config.jobItemLeaseS * 1000,
-    );
+    const expired = this.#store.expireClaims(now - config.jobItemLeaseS * 1000);
     if (expired > 0) log("warn", "job item claims expired", { job_id: job.job_id, items: expired });
-    const counts = this.#sql
-      .exec<{ inFlight: number | null; pending: number | null }>(
-        "SELECT SUM(state IN ('queued','running')) AS inFlight, SUM(state = 'pending') AS pending FROM items",
-      )
-      .one();
-    const room = config.jobWindow - (counts.inFlight ?? 0) - this.#sending.size;
+    const { inFlight, pending } = this.#store.sendCounts();
+    const room = config.jobWindow - inFlight - this.#sending.size;
     if (room <= 0) return;
     // Sent half a window at a time (or the last ones): a send per finished item would make a queue batch, and so
     // a consumer invocation with its claim call, of one or two items each.
-    if (room < Math.ceil(config.jobWindow / 2) && room < (counts.pending ?? 0) - this.#sending.size) return;
-    const due = this.#sql
-      .exec<{ idx: number }>(
-        `SELECT idx FROM items WHERE state = 'pending' AND idx NOT IN (SELECT value FROM json_each(?))
-         ORDER BY idx LIMIT ?`,
-        JSON.stringify([...this.#sending]),
-        room,
-      )
-      .toArray()
-      .map((row) => row.idx);
+    if (room < Math.ceil(config.jobWindow / 2) && room < pending - this.#sending.size) return;
+    const due = this.#store.pendingItems([...this.#sending], room);
     for (const idx of due) this.#sending.add(idx);
     try {
       for (let i = 0; i < due.length; i += QUEUE_BATCH_MAX) {
         const chunk = due.slice(i, i + QUEUE_BATCH_MAX);
         await this.env.JOB_QUEUE.sendBatch(chunk.map((index) => ({ body: { job_id: job.job_id, index } })));
         // Marked after the send: a send that fails leaves them pending, and the next try sends them.
-        this.#sql.exec(
-          `UPDATE items SET state = 'queued', enqueued_at = ? WHERE idx IN (SELECT value FROM json_each(?))
-           AND state = 'pending'`,
-          now,
-          JSON.stringify(chunk),
-        );
+        this.#store.markQueued(chunk, now);
       }
     } finally {
       for (const idx of due) this.#sending.delete(idx);
@@ -815,59 +482,24 @@ export class BatchJob extends DurableObject<Env> {
   #sendMore(): void {
     this.ctx.waitUntil(
       this.#send(Date.now()).catch(async (cause: unknown) => {
-        log("warn", "job items not sent yet", { job_id: this.#job()?.job_id, cause: describeCause(cause) });
+        log("warn", "job items not sent yet", { job_id: this.#store.job()?.job_id, cause: describeCause(cause) });
         await this.ctx.storage.setAlarm(Date.now() + STEP_RETRY_BASE_MS);
       }),
     );
   }
 
-  /** POSTs the signed webhook when due; on failure schedules the next try, with exponential backoff. */
+  /** Tries the webhook when due (webhook.ts); a failed try is tried again later, with exponential backoff. */
   async #deliverWebhook(now: number): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job?.callback_url || job.webhook_next_at === null || job.webhook_next_at > now) return;
-    const config = configFor(this.env);
-    const attempt = job.webhook_attempts + 1;
-    const delivered = await this.#post(job, config).catch((cause: unknown) => {
-      log("warn", "webhook failed", { job_id: job.job_id, attempt, cause: describeCause(cause) });
-      return false;
-    });
-    if (delivered || attempt >= config.webhookMaxAttempts) {
-      if (!delivered) log("error", "webhook given up", { job_id: job.job_id, attempts: attempt });
-      this.#sql.exec("UPDATE job SET webhook_attempts = ?, webhook_next_at = NULL", attempt);
-      return;
-    }
-    const delayMs = config.webhookRetryBaseS * 1000 * 2 ** (attempt - 1);
-    this.#sql.exec("UPDATE job SET webhook_attempts = ?, webhook_next_at = ?", attempt, now + delayMs);
-  }
-
-  async #post(job: JobRow, config: ReturnType<typeof configFor>): Promise<boolean> {
-    if (!config.webhookSecret) throw new Error("WEBHOOK_SECRET is not set");
-    // The same SSRF rules as an image URL, on every try: a name that now resolves to a private address is refused.
-    const { url, host, allowed } = checkSourceUrl(job.callback_url as string, config);
-    const signal = AbortSignal.timeout(WEBHOOK_TIMEOUT_MS);
-    if (host.kind === "name" && !allowed) await resolvePublic(host.name, config.dnsResolverUrl, signal);
-    const view = this.#view(job);
-    const payload = JSON.stringify({ type: `job.${view.status}`, timestamp: view.updated_at, data: view });
-    // One ID per event, the same on every try, so the receiver can drop a duplicate (Standard Webhooks).
-    const id = `msg_${job.job_id}_${view.status}`;
-    const sentAt = new Date();
-    // Signed with the owner's own secret: one tenant's secret verifies only its own webhooks.
-    const secret = await webhookSecretFor(config.webhookSecret, job.owner);
-    const signature = new Webhook(secret).sign(id, sentAt, payload);
-    const response = await fetch(url, {
-      method: "POST",
-      redirect: "manual", // a redirect is not followed: it could lead anywhere
-      signal,
-      headers: {
-        "Content-Type": "application/json",
-        "webhook-id": id,
-        "webhook-timestamp": String(Math.floor(sentAt.getTime() / 1000)),
-        "webhook-signature": signature,
-      },
-      body: payload,
-    });
-    await response.body?.cancel();
-    return response.status >= 200 && response.status < 300;
+    const target = {
+      jobId: job.job_id,
+      owner: job.owner,
+      callbackUrl: job.callback_url,
+      attempts: job.webhook_attempts,
+    };
+    const { attempts, nextAt } = await deliverWebhook(target, () => this.#view(job), configFor(this.env), now);
+    this.#store.webhookTried(attempts, nextAt);
   }
 
   /**
@@ -876,7 +508,7 @@ export class BatchJob extends DurableObject<Env> {
    * still owed looks again too.
    */
   async #schedule(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job) return;
     const now = Date.now();
     const times = [job.expires_at];
@@ -884,18 +516,14 @@ export class BatchJob extends DurableObject<Env> {
     const unfinished = job.status === "queued" || job.status === "running";
     if (unfinished || !job.indexed || !job.released) times.push(now + JOB_CHECK_INTERVAL_MS);
     if (unfinished) {
-      const { first } = this.#sql
-        .exec<{ first: number | null }>(
-          "SELECT MIN(COALESCE(claimed_at, enqueued_at, 0)) AS first FROM items WHERE state = 'running'",
-        )
-        .one();
+      const first = this.#store.firstClaimAt();
       if (first !== null) times.push(first + configFor(this.env).jobItemLeaseS * 1000 + 1);
     }
     await this.ctx.storage.setAlarm(Math.max(now, Math.min(...times)));
   }
 
   override async alarm(): Promise<void> {
-    const job = this.#job();
+    const job = this.#store.job();
     if (!job) return;
     const now = Date.now();
     // Armed before anything that can fail: a thrown alarm is retried only a few times, this one for ever.
