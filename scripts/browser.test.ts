@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decode as decodeBlurhash } from "blurhash";
+import { parse } from "csv-parse/sync";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -198,14 +199,12 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     // The CSV, fetched with the key header and saved from a blob: one header row and a row per file.
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#job-csv")]);
     expect(download.suggestedFilename()).toMatch(/^job_[0-9a-f]{32}\.csv$/);
-    const csv = readFileSync((await download.path()) as string, "utf8")
-      .trim()
-      .split("\n");
-    expect(csv).toHaveLength(4);
-    const header = (csv[0] as string).split(",");
-    expect(header.slice(0, 4)).toEqual(["index", "id", "source", "status"]);
-    const score = header.indexOf("result.brightness_score");
-    expect(csv.slice(1).map((row) => [row.split(",")[1], row.split(",")[score]])).toEqual([
+    const rows = parse<Record<string, string>>(readFileSync((await download.path()) as string, "utf8"), {
+      columns: true,
+    });
+    expect(rows).toHaveLength(3);
+    expect(Object.keys(rows[0] ?? {}).slice(0, 4)).toEqual(["index", "id", "source", "status"]);
+    expect(rows.map((row) => [row.id, row["result.brightness_score"]])).toEqual([
       ["mid.png", "60"],
       ["dark.png", "20"],
       ["light.png", "100"],

@@ -3,6 +3,7 @@
  * job, the queue and the container (contract/result-columns.ts `safeCell` has each leading character).
  */
 import { SELF } from "cloudflare:test";
+import { parse } from "csv-parse/sync";
 import { expect, inject, it } from "vitest";
 import { JobSchema } from "../../../contract/jobs.ts";
 
@@ -39,13 +40,41 @@ it("prefixes an item id that is a formula with a quote, in GET /v1/jobs/{id}/res
   const csv = await SELF.fetch(`https://api.test/v1/jobs/${job_id}/results?format=csv`, {
     headers: { "X-API-Key": KEY },
   });
-  const rows = (await csv.text()).trim().split("\n");
-  // RFC 4180 quoting doubles the formula's quotes; the field itself starts with `'`, which no spreadsheet runs.
-  expect(rows[1]).toMatch(
-    /^0,"'=HYPERLINK\(""http:\/\/x"",""y""\)",http:\/\/127\.0\.0\.1:\d+\/image\.png,succeeded,,,100,/,
-  );
+  // As a spreadsheet reads it (RFC 4180: the formula's quotes doubled inside a quoted field, undone here).
+  const rows = parse<Record<string, string>>(await csv.text(), { columns: true });
+  const imageUrl = expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/image\.png$/);
+  expect(rows).toHaveLength(2);
+  expect(Object.keys(rows[0] ?? {}).slice(0, 8)).toEqual([
+    "index",
+    "id",
+    "source",
+    "status",
+    "error_code",
+    "error",
+    "result.brightness_score",
+    "result.average_luminance",
+  ]);
+  // The field starts with `'`, which no spreadsheet runs.
+  expect(rows[0]).toMatchObject({
+    index: "0",
+    id: `'${formula}`,
+    source: imageUrl,
+    status: "succeeded",
+    error_code: "",
+    error: "",
+    "result.brightness_score": "100",
+  });
   // An id that reads like a negative number is text here, and stays text; the numbers of the result stay numbers.
-  expect(rows[2]).toMatch(/^1,'-12,http:\/\/127\.0\.0\.1:\d+\/image\.png,succeeded,,,100,255,/);
+  expect(rows[1]).toMatchObject({
+    index: "1",
+    id: "'-12",
+    source: imageUrl,
+    status: "succeeded",
+    error_code: "",
+    error: "",
+    "result.brightness_score": "100",
+    "result.average_luminance": "255",
+  });
 
   // NDJSON keeps what the caller sent, as it was.
   const ndjson = await SELF.fetch(`https://api.test/v1/jobs/${job_id}/results`, { headers: { "X-API-Key": KEY } });
