@@ -10,11 +10,12 @@
  */
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
 import { parseAnalysisParams } from "../../contract/analysis.ts";
 import { ApiError, fieldError, misconfigured, toErrorResponse } from "../../contract/errors.ts";
+import { accessLog, requestIdOptions } from "../../contract/middleware.ts";
 import { REQUEST_ID_HEADER, requestIdFrom } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { elapsedMs } from "./analysis/answer.ts";
 import { loadedConfig } from "./config.ts";
 import type { AppEnv } from "./context.ts";
 import { corsPolicy, securityHeaders } from "./headers/index.ts";
@@ -73,21 +74,8 @@ export function createApp() {
     },
   });
 
-  app.use(async (c, next) => {
-    const startedAt = performance.now();
-    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
-    c.set("requestId", requestId);
-    c.set("startedAt", startedAt);
-    await next();
-    c.header(REQUEST_ID_HEADER, requestId);
-    log("info", "request", {
-      request_id: requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      duration_ms: elapsedMs(startedAt),
-    });
-  });
+  app.use(requestId(requestIdOptions));
+  app.use(accessLog(log));
   app.use(securityHeaders());
   app.use(corsPolicy());
   // A bad setting answers every request here, after the headers above (so the answer still carries them):

@@ -5,15 +5,11 @@
  */
 import type { Context } from "hono";
 import type { AnalysisResponse } from "../../../contract/analysis.ts";
+import { elapsedMs } from "../../../contract/service.ts";
 import { type CachedResult, cachePartition } from "../cache/index.ts";
 import { configFor } from "../config.ts";
 import type { AppEnv } from "../context.ts";
 import type { AnalysisOptions, AnalysisOutcome } from "./index.ts";
-
-/** Milliseconds since `since`, to one decimal, for `Server-Timing` and `processing_time_ms`. */
-export function elapsedMs(since: number): number {
-  return Math.round((performance.now() - since) * 10) / 10;
-}
 
 /**
  * The answer's body and headers. `processing_time_ms` means the same on a hit and a miss: the time this

@@ -7,6 +7,7 @@
 import type { AnalysisParams, AnalysisResponse } from "../../../contract/analysis.ts";
 import type { ErrorDetail } from "../../../contract/errors.ts";
 import { mediaTypeOf } from "../../../contract/formats.ts";
+import { elapsedMs } from "../../../contract/service.ts";
 import { analyseOnContainer } from "../analyzer/client.ts";
 import { type CachedResult, etagFor, readResult, resultKey, storeResult, urlResultKey } from "../cache/index.ts";
 import type { WorkerConfig } from "../config.ts";
@@ -52,10 +53,6 @@ export type AnalysisOutcome =
       downloadMs?: number;
     }
   | { ok: false; status: number; headers: Headers; detail: ErrorDetail; body: string; downloadMs?: number };
-
-function milliseconds(since: number): number {
-  return Math.round((performance.now() - since) * 10) / 10;
-}
 
 /**
  * A checked image's numbers: from the KV cache by content when it can, else from its container instance.
@@ -116,7 +113,7 @@ export async function analyseUrl(
     allowedPrivateOrigins: config.allowedPrivateOrigins,
     urlAllowedPorts: config.urlAllowedPorts,
   });
-  const downloadMs = milliseconds(downloadStartedAt);
+  const downloadMs = elapsedMs(downloadStartedAt);
   log("info", "downloaded", {
     request_id: options.requestId,
     source: loggableUrl(url),

@@ -22,6 +22,7 @@
 import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
+import { elapsedMs } from "../../../contract/service.ts";
 import { type AnalysisOutcome, analyseImage, analyseUrl } from "../analysis/index.ts";
 import { instanceIndex } from "../analyzer/client.ts";
 import { configFor, JOB_ITEMS_IN_FLIGHT_MAX, type WorkerConfig } from "../config.ts";
@@ -59,7 +60,7 @@ function itemOutcome(outcome: AnalysisOutcome, startedAt: number): ItemOutcome &
   const result: AnalysisResponse = {
     ...outcome.result,
     cached: outcome.container === undefined,
-    processing_time_ms: Math.round((performance.now() - startedAt) * 10) / 10,
+    processing_time_ms: elapsedMs(startedAt),
   };
   return { ok: true, result, transient: false };
 }
