@@ -47,7 +47,7 @@ describe("npm run dev", () => {
     await until("the API answered 200", async () => ((await analyse(server.url)) === 200 ? true : undefined), server);
     expect(server.output()).toContain("[dev] mode: local");
     expect(server.output()).toContain("[dev] rate limit: 120 requests per 60 s per client, as deployed");
-    // The pinned wrangler is named once, without wrangler's "(update available …)" nag (README, "Toolchain").
+    // The pinned wrangler is named once, without wrangler's "(update available …)" nag (docs/DEVELOPMENT.md, "Toolchain").
     const wranglerVersion = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
     expect(server.output()).toContain(`[dev] wrangler ${wranglerVersion} (pinned`);
     expect(server.output()).not.toContain("update available");

@@ -74,12 +74,12 @@ if (dockerEngineAnswers()) {
   void keepContainerRunning();
 }
 // wrangler's banner asks registry.npmjs.org for its latest version and adds "(update available …)" to it. The
-// pinned version is on purpose (README, "Toolchain"), and wrangler has no switch for that check alone:
+// pinned version is on purpose (docs/DEVELOPMENT.md, "Toolchain"), and wrangler has no switch for that check alone:
 // WRANGLER_HIDE_BANNER skips the banner and, with it, the check (no request is made). The version is named here.
 // The Worker reads no `request.cf`, so Miniflare's placeholder does: CLOUDFLARE_CF_FETCH_ENABLED=false spares a
 // download from workers.cloudflare.com (and, offline, a warning with a stack trace), as the scripts' `cf: false`.
 const wranglerVersion: string = JSON.parse(readFileSync("node_modules/wrangler/package.json", "utf8")).version;
-say(`wrangler ${wranglerVersion} (pinned in package.json: README, "Toolchain", says why)`);
+say(`wrangler ${wranglerVersion} (pinned in package.json: docs/DEVELOPMENT.md, "Toolchain", says why)`);
 // The limit, said once: a loop of requests that meets 429 under dev should not be a surprise.
 if (perMinute === null) {
   const deployed = rateLimitOf(wranglerToml);

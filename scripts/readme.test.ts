@@ -1,65 +1,94 @@
+/**
+ * The README is the user's page: what it shows must be what the service does. Its error example is a real answer,
+ * its tables name every metric and every route, and every guide it links exists. The tables that live elsewhere
+ * (settings, error codes for an operator, the toolchain) are held to the code by docs.test.ts.
+ */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { ALL_METRICS, parseAnalysisParams, VALID_METRICS } from "../contract/analysis.ts";
+import { toErrorResponse } from "../contract/errors.ts";
+import { JOBS_PATH, WEBHOOK_SECRET_PATH } from "../contract/jobs.ts";
+import { ANALYSIS_PATH, URL_ANALYSIS_PATH } from "../contract/service.ts";
 
 const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
+const readme = read("README.md");
+
+/** The part of a markdown page from a heading to the next heading of the same or a higher level. */
+function section(markdown: string, heading: string): string {
+  const start = markdown.indexOf(`${heading}\n`);
+  if (start === -1) throw new Error(`no heading "${heading}"`);
+  const level = /^#+/.exec(heading)?.[0].length ?? 2;
+  const next = new RegExp(`^#{1,${level}} `, "m").exec(markdown.slice(start + heading.length));
+  return markdown.slice(start, next ? start + heading.length + next.index : undefined);
+}
 
 describe("README", () => {
-  it("shows the typed client exactly as packages/client/examples/typed-client.ts, which worker/test/client.test.ts runs", () => {
-    const block = /```ts\n([\s\S]*?)```/.exec(
-      read("README.md").slice(read("README.md").indexOf("## A typed client")),
-    )?.[1];
-    expect(block?.trim()).toBe(read("packages/client/examples/typed-client.ts").trim());
+  it("sends typed-client users to the client package, whose example worker/test/client.test.ts runs", () => {
+    expect(readme).toContain("](packages/client/README.md)");
+    expect(readme).toContain("packages/client/examples/typed-client.ts");
+    expect(read("packages/client/examples/typed-client.ts")).toContain("createClient(");
+    expect(read("worker/test/client.test.ts")).toContain('from "../../packages/client/examples/typed-client.ts"');
   });
 
   it("links every guide it names, and each exists", () => {
-    const readme = read("README.md");
     for (const doc of [
       "docs/ARCHITECTURE.md",
       "docs/OPERATIONS.md",
+      "docs/METRICS.md",
       "docs/MIGRATING.md",
       "docs/BENCHMARK.md",
       "docs/SECURITY.md",
+      "docs/DEVELOPMENT.md",
     ]) {
       expect(readme).toContain(`](${doc})`);
       expect(read(doc).length).toBeGreaterThan(500);
     }
   });
 
-  it("states the pinned toolchain and each install script's decision as package.json and wrangler.toml have them", () => {
-    const readme = read("README.md");
-    const pkg = JSON.parse(read("package.json"));
-    const toolchain = readme.slice(readme.indexOf("### Toolchain"), readme.indexOf("### Install scripts"));
-    expect(toolchain).toContain(`Node ${pkg.engines.node.replace(">=", "")} or newer`);
-    for (const name of ["wrangler", "@cloudflare/vitest-pool-workers", "@cloudflare/workers-types", "@types/node"]) {
-      expect(toolchain, name).toMatch(
-        new RegExp(`\\| \`${name}\` \\| ${pkg.devDependencies[name].replaceAll(".", "\\.")}[ |]`),
-      );
+  it("shows the error example as the API answers it: the request's parameters through the contract's parser", () => {
+    const errors = section(readme, "### Errors");
+    const query = /```sh\n[^\n]*\?([^'\s]+)'/.exec(errors)?.[1];
+    const shown = JSON.parse(/```json\n(.+)\n```/.exec(errors)?.[1] ?? "null");
+    expect(query).toBe("metrics=colour");
+    let thrown: unknown;
+    try {
+      parseAnalysisParams(new URLSearchParams(query));
+    } catch (error) {
+      thrown = error;
     }
-    const date = /^compatibility_date = "([\d-]+)"/m.exec(read("wrangler.toml"))?.[1];
-    expect(toolchain).toContain(`| \`compatibility_date\` | ${date} |`);
-    expect(readme).toContain(`[dev] wrangler ${pkg.devDependencies.wrangler} (pinned`);
-
-    const scripts = readme.slice(readme.indexOf("### Install scripts"), readme.indexOf("## Deploy"));
-    const decided = [...scripts.matchAll(/^\| `([^`]+)` \|.*\| (denied|approved):/gm)].map((m) => [
-      m[1],
-      m[2] === "approved",
-    ]);
-    expect(Object.fromEntries(decided)).toEqual(pkg.allowScripts);
+    const real = toErrorResponse(thrown, shown.detail.request_id);
+    expect(real.status).toBe(400);
+    expect(shown).toEqual(real.body);
+    expect(shown.detail.valid_metrics).toEqual([...VALID_METRICS, ALL_METRICS]);
   });
 
-  it("documents every setting the Worker reads and every error code the API may answer", () => {
-    const docs = read("README.md") + read("docs/OPERATIONS.md");
-    const settings = [...read("worker/src/config.ts").matchAll(/^\s+([A-Z][A-Z0-9_]+)\?: string;/gm)].map((m) => m[1]);
-    expect(settings.length).toBeGreaterThan(20);
-    expect(settings.filter((name) => !docs.includes(`\`${name}\``))).toEqual([]);
-    const errors = read("contract/errors.ts");
-    const codes = [...(/ERROR_CODES = \[([\s\S]*?)\] as const/.exec(errors)?.[1] ?? "").matchAll(/"([a-z_]+)"/g)].map(
-      (m) => m[1],
+  it("names every metric (and all) in its table of what it answers", () => {
+    const table = readme.slice(readme.indexOf("| `metrics=` |"), readme.indexOf("## Quick start"));
+    const named = [...table.matchAll(/^\| ([^|]+) \|/gm)].flatMap((m) =>
+      [...(m[1] ?? "").matchAll(/`([a-z_]+)`/g)].map((c) => c[1]),
     );
-    expect(codes.length).toBeGreaterThan(30);
-    const table = read("docs/OPERATIONS.md").slice(read("docs/OPERATIONS.md").indexOf("## What each error code means"));
-    expect(
-      codes.filter((code) => !table.includes(`\`${code}\``) && !read("README.md").includes(`\`${code}\``)),
-    ).toEqual([]);
+    expect(named.sort()).toEqual([...VALID_METRICS, ALL_METRICS].sort());
+  });
+
+  it("lists every route the Worker declares, with its method, in the API at a glance", () => {
+    const constants: Record<string, string> = { ANALYSIS_PATH, URL_ANALYSIS_PATH, JOBS_PATH, WEBHOOK_SECRET_PATH };
+    const declared = ["health", "upload", "source", "jobs"].flatMap((folder) =>
+      [...read(`worker/src/${folder}/route.ts`).matchAll(/method: "(\w+)",\s*path: ([^,\n]+),/g)].map((m) => {
+        const path = (m[2] ?? "")
+          .replace(/^[`"]|[`"]$/g, "")
+          .replace(/\$\{(\w+)\}/g, (_, name: string) => constants[name] ?? `?${name}`)
+          .replace(/^([A-Z_]+)$/, (name) => constants[name] ?? `?${name}`);
+        return `${(m[1] ?? "").toUpperCase()} ${path}`;
+      }),
+    );
+    expect(declared.length).toBe(10);
+    const glance = section(readme, "## The API at a glance");
+    expect(declared.filter((route) => !glance.includes(`\`${route}\``))).toEqual([]);
+  });
+
+  it("shows the pinned wrangler as npm run dev names it", () => {
+    const pkg = JSON.parse(read("package.json"));
+    expect(readme).toContain(`[dev] wrangler ${pkg.devDependencies.wrangler} (pinned`);
+    expect(read("scripts/dev.ts")).toContain('(pinned in package.json: docs/DEVELOPMENT.md, "Toolchain", says why)');
   });
 });
