@@ -2,7 +2,7 @@
  * The API's size limits as a deployment has them unless its operator sets the variable of the same name: the
  * numbers a client plans its requests by (the CLI splits its batch jobs within them and skips a file over
  * MAX_UPLOAD_BYTES before sending it). A deployment may set lower ones; the API then refuses what does not fit,
- * in words (413 `file_too_large`, 400 for too many items).
+ * in words (413 `payload_too_large` for a file or a job's bytes, 413 `too_many_items` for a job's items).
  */
 
 /** Largest accepted image, in bytes (the reference's 5 MB, which is 5 MiB). */

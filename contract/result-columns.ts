@@ -191,8 +191,9 @@ export interface JobCsv {
 }
 
 /**
- * A job's results as CSV rows, as the API's `?format=csv` writes them, for the CLI's file (scripts/cli/output.ts),
- * so that both have the same bytes for the same results (scripts/cli/cli.test.ts compares them). The header
+ * A job's results as CSV rows, as the API's `?format=csv` writes them, for the CLI's file
+ * (packages/client/src/output.ts), so that both have the same bytes for the same results
+ * (packages/client/src/cli.test.ts compares them). The header
  * follows from the parameters alone (`resultColumns`); a failed or cancelled item has its error's code and message
  * and empty result cells; a succeeded one has empty error cells and an empty cell for each value it does not have.
  * Booleans are written `true`/`false` here, since a CSV writer's default may write `false` as an empty cell

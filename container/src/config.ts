@@ -58,8 +58,8 @@ export const BATCH_REST_FACTOR = 7;
  * What the request bodies of the analyses in the container may declare together (Content-Length; a body without
  * one counts as the largest allowed), in bytes. Past it a request is refused at its headers, like a full queue.
  * Each body is held twice while it is read (its chunks, then one buffer), so with libvips' own buffers and
- * `PROGRESSIVE_BUDGET_BYTES` this keeps peak RSS under the container's 512 MiB whatever arrives: the count
- * above alone would let 10 maximum-size uploads in.
+ * `PROGRESSIVE_BUDGET_BYTES` this keeps peak RSS under 512 MiB whatever arrives (the load suite's limit: half of
+ * a `basic` instance's 1 GiB): the count above alone would let 10 maximum-size uploads in.
  */
 export const ADMISSION_BUDGET_BYTES = 48 * 1024 * 1024;
 /**
@@ -72,7 +72,7 @@ export const ANALYSIS_WAIT_LIMIT_MS = 10_000;
  * What progressive JPEGs decoding at once may hold in DCT coefficients together, in bytes (libjpeg keeps a
  * progressive image's coefficients until its last scan: 2 bytes per sample, about 50 MB for a 16.6-megapixel
  * 4:2:0 photo). Two such decodes fit, so both cores work; a 50-megapixel 4:4:4 one (300 MB) runs alone. Keeps
- * peak RSS under the container's 512 MiB.
+ * peak RSS under 512 MiB (the load suite's limit: half of a `basic` instance's 1 GiB).
  */
 export const PROGRESSIVE_BUDGET_BYTES = 128 * 1024 * 1024;
 /**

@@ -148,7 +148,8 @@ function fromHono(err: unknown): unknown {
 }
 
 /**
- * The API's type, for typed clients with `hono/client` (README: "A typed client").
+ * The API's type, for a `hono/client` typed from the Worker's own routes. The published client (packages/client,
+ * `createClient`) types the same routes from the contract instead, so that it needs none of the Worker's sources.
  *
  * @example
  * const client = hc<AppType>("https://image-insights-api.example.workers.dev");

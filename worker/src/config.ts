@@ -141,7 +141,7 @@ export interface Vars {
   JOB_FAULT_RATE?: string;
   /** Tests only, refused in production: `false`, or origins (`http://127.0.0.1:9000`) that may be fetched although private. */
   ALLOW_PRIVATE_SOURCE_ADDRESSES?: string;
-  /** Dev and tests only: the URL of a container process on this machine (see container/local-runtime.ts). */
+  /** Dev and tests only: the URL of a container process on this machine (see analyzer/local-runtime.ts). */
   LOCAL_CONTAINER_URL?: string;
 }
 
