@@ -3,6 +3,7 @@
  * shutdown live in server.ts; decoding in decode.ts; arithmetic in metrics/.
  */
 import { type Context, Hono } from "hono";
+import { requestId } from "hono/request-id";
 import {
   type AcceptedFormat,
   type AnalysisParams,
@@ -12,6 +13,7 @@ import {
 } from "../../contract/analysis.ts";
 import { ApiError, missingField, overloaded, toErrorResponse, tooLarge } from "../../contract/errors.ts";
 import { acceptedFormat, SNIFF_BYTES } from "../../contract/formats.ts";
+import { type AccessLogVariables, accessLog, requestIdOptions } from "../../contract/middleware.ts";
 import {
   ANALYSIS_PATH,
   type AnalysisPriority,
@@ -39,7 +41,7 @@ import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
 
 /** `slotWaitMs`: how long the analysis waited for its decode slot (not its own work). */
-type Env = { Variables: { requestId: string; startedAt: number; slotWaitMs?: number } };
+type Env = { Variables: AccessLogVariables & { slotWaitMs?: number } };
 
 /** The queue's refusals in the API's words; anything else unchanged. */
 function backpressureError(err: unknown): unknown {
@@ -140,22 +142,12 @@ export function createApp(config: ContainerConfig): Hono<Env> {
   );
   setDecodeThreads(config.decodeThreadsPerImage);
 
-  app.use(async (c, next) => {
-    const requestId = requestIdFrom(c.req.header(REQUEST_ID_HEADER));
-    c.set("requestId", requestId);
-    c.set("startedAt", performance.now());
-    await next();
-    c.header(REQUEST_ID_HEADER, requestId);
-    const batch = priorityFrom(c.req.header(PRIORITY_HEADER)) === "batch";
-    log("info", "request", {
-      request_id: requestId,
-      method: c.req.method,
-      path: c.req.path,
-      status: c.res.status,
-      duration_ms: elapsedMs(c.get("startedAt")),
-      ...(batch ? { priority: "batch" } : {}),
-    });
-  });
+  // The request ID (the caller's under the contract's rule, else a fresh one) and the access line, as the Worker
+  // takes and writes them (contract/middleware.ts); a job item's line says so.
+  app.use(requestId(requestIdOptions));
+  app.use(
+    accessLog(log, (c) => (priorityFrom(c.req.header(PRIORITY_HEADER)) === "batch" ? { priority: "batch" } : {})),
+  );
 
   let analysesTotal = 0;
   let batchAnalysesTotal = 0;
@@ -286,6 +278,9 @@ export function createApp(config: ContainerConfig): Hono<Env> {
         },
       });
     }
+    // Written here, not by Hono's `timing` middleware: the Worker appends this header to its own, whose metrics
+    // are separated by ", " (worker/src/analysis/answer.ts) where `timing` joins with ",", and `timing` adds a
+    // total of its own and a header on every answer, health checks included.
     c.header(
       "Server-Timing",
       `decode;dur=${roundDuration(timings.decode, 1)}, analyse;dur=${roundDuration(timings.analyse, 1)}`,
@@ -298,17 +293,17 @@ export function createApp(config: ContainerConfig): Hono<Env> {
   });
 
   app.onError((err, c) => {
-    const requestId = c.get("requestId") ?? requestIdFrom(undefined);
-    const { error, status, body, headers } = toErrorResponse(err, requestId);
+    const id = c.get("requestId") ?? requestIdFrom(undefined);
+    const { error, status, body, headers } = toErrorResponse(err, id);
     if (status >= 500 || error.cause !== undefined) {
       log(status >= 500 ? "error" : "warn", error.message, {
-        request_id: requestId,
+        request_id: id,
         code: error.code,
         status,
         cause: describeCause(error.cause ?? err),
       });
     }
-    return c.json(body, status as 400, { ...headers, [REQUEST_ID_HEADER]: requestId });
+    return c.json(body, status as 400, { ...headers, [REQUEST_ID_HEADER]: id });
   });
 
   return app;
