@@ -1,6 +1,6 @@
 /**
- * The typed client of the README (packages/client/examples/typed-client.ts, `hono/client` with the app's own type), run against
- * the real Worker: it gets a real score, and an error in the API's own words.
+ * The typed client of the image-insights package (packages/client/examples/typed-client.ts: `createClient`, typed
+ * from the contract), run against the real Worker: it gets a real score, and an error in the API's own words.
  */
 import { SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";

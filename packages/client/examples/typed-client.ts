@@ -1,13 +1,10 @@
-import { hc } from "hono/client";
-import type { AppType } from "../../../worker/src/app.ts";
+// In your project: import { createClient } from "image-insights";
+import { createClient } from "../src/index.ts";
 
 /** Uploads an image and returns its brightness score (0–100); throws the API's own words on an error. */
 export async function brightnessOf(baseUrl: string, image: Blob, apiKey: string, fetchImpl: typeof fetch = fetch) {
-  const client = hc<AppType>(baseUrl, { fetch: fetchImpl });
-  const res = await client.v1.image.analysis.$post(
-    { query: { metrics: "brightness" }, form: { image } },
-    { headers: { "X-API-Key": apiKey } },
-  );
+  const client = createClient(baseUrl, { apiKey, fetch: fetchImpl });
+  const res = await client.v1.image.analysis.$post({ query: { metrics: "brightness" }, form: { image } });
   if (res.status !== 200) {
     const { detail } = await res.json();
     throw new Error(Array.isArray(detail) ? `${detail[0]?.msg}` : `${detail.code}: ${detail.error}`);
@@ -17,17 +14,17 @@ export async function brightnessOf(baseUrl: string, image: Blob, apiKey: string,
 }
 
 /**
- * The v2 insights with the typed client: every parameter and field is typed from the route's own schemas.
+ * The v2 insights with the typed client: every parameter and field is typed from the API's contract.
  *
  * @example
  * const { lightness, contrast, palette } = await insightsOf("http://localhost:8787", image, "dev-key");
  */
 export async function insightsOf(baseUrl: string, image: Blob, apiKey: string, fetchImpl: typeof fetch = fetch) {
-  const client = hc<AppType>(baseUrl, { fetch: fetchImpl });
-  const res = await client.v1.image.analysis.$post(
-    { query: { metrics: "brightness,contrast,colors", colors: "3", algorithm: "lstar" }, form: { image } },
-    { headers: { "X-API-Key": apiKey } },
-  );
+  const client = createClient(baseUrl, { apiKey, fetch: fetchImpl });
+  const res = await client.v1.image.analysis.$post({
+    query: { metrics: "brightness,contrast,colors", colors: "3", algorithm: "lstar" },
+    form: { image },
+  });
   if (res.status !== 200) throw new Error(`${res.status}`);
   const body = await res.json();
   return {

@@ -1,5 +1,5 @@
 /**
- * The CLI as a user runs it (`node scripts/image-insights.mjs analyze …`, a child process), against the whole
+ * The CLI as a user runs it (`node packages/client/bin/image-insights.mjs analyze …`, a child process), against the whole
  * local stack: a URL, a folder of twelve flat-colour PNGs (nested, with a text file and a fake PNG among them)
  * and a URL that answers 404, into one CSV in the order of the arguments; a second run that picks its jobs up;
  * a wrong API address; usage errors.
@@ -16,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
 import { resultColumns } from "../../../contract/result-columns.ts";
 import { type LocalStack, startLocalStack } from "../../../scripts/local-stack.ts";
+import { ROUTES } from "./client.ts";
 
 const run = promisify(execFile);
 
@@ -294,6 +295,9 @@ describe("image-insights analyze", () => {
     expect(Object.keys(doc.paths["/v1/jobs"] ?? {})).toContain("post");
     expect(Object.keys(doc.paths["/v1/jobs/{job_id}"] ?? {})).toContain("get");
     expect(Object.keys(doc.paths["/v1/jobs/{job_id}/results"] ?? {})).toContain("get");
+    // Every operation the typed client types (client.ts) is one the Worker declares.
+    for (const [path, methods] of Object.entries(ROUTES))
+      expect(Object.keys(doc.paths[path] ?? {}), path).toEqual(expect.arrayContaining([...methods]));
   });
 
   it("exits 1 with words a user can act on when the API does not answer, and 2 for a usage error", async () => {

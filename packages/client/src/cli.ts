@@ -142,7 +142,7 @@ async function analyze(inputs: string[], options: Options, say: (line: string) =
   if (unlisted.length > 0)
     say(
       `${unlisted.length} field${unlisted.length === 1 ? "" : "s"} of the answers had no column in the CSV ` +
-        `(${unlisted.join(", ")}): the API is newer than this checkout; --out with .ndjson keeps every field`,
+        `(${unlisted.join(", ")}): the API is newer than this image-insights; --out with .ndjson keeps every field`,
     );
   say(summary(lines, skipped.length, (Date.now() - startedAt) / 1000, options.out));
 

@@ -1,14 +1,9 @@
 /**
- * The CLI's side of the API: `hono/client` over the job routes, typed from the contract (the schemas the Worker's
- * route declarations are built from), every answer checked against them at run time, and every failure turned
- * into words a user can act on.
- *
- * Why not `hc<AppType>`: AppType drags the Worker's sources into this Node program's type check, where
- * workerd's globals (KVNamespace, DurableObjectState…) do not exist. The paths below are the Worker's; the CLI's
- * end-to-end test checks them against the live /openapi.json.
+ * The CLI's side of the API: the job routes through the typed client (client.ts), every answer checked against
+ * the contract's schemas at run time, every 429 and 503 waited out as its Retry-After says, and every failure
+ * turned into words a user can act on.
  */
-import type { Hono } from "hono";
-import { hc } from "hono/client";
+import type { ClientResponse } from "hono/client";
 import {
   IDEMPOTENCY_KEY_HEADER,
   JOB_TOKEN_HEADER,
@@ -18,23 +13,10 @@ import {
   JobResultLineSchema,
   JobSchema,
 } from "../../../contract/jobs.ts";
+import { createClient } from "./client.ts";
 
-type Answer<Input, Output, Status extends 200 | 202> = {
-  input: Input;
-  output: Output;
-  outputFormat: Status extends 202 | 200 ? "json" : never;
-  status: Status;
-};
-/** The job routes as `hc` sees them (worker/src/jobs/route.ts declares them). */
-type JobRoutes = {
-  "/v1/jobs": {
-    $post: Answer<{ json?: JobRequest; query?: Record<string, string>; form?: { images: File[] } }, Job, 202>;
-  };
-  "/v1/jobs/:job_id": { $get: Answer<{ param: { job_id: string } }, Job, 200> };
-  "/v1/jobs/:job_id/results": {
-    $get: Answer<{ param: { job_id: string }; query?: { format?: "ndjson" | "csv" } }, never, 200>;
-  };
-};
+/** Any answer of the typed client, read as a plain response: its body is checked against the schemas here. */
+type Answer = ClientResponse<unknown, number>;
 
 /** A failure that stops the run; its message is for the user (exit 1). */
 export class RunError extends Error {}
@@ -60,7 +42,7 @@ export interface JobsApi {
  * const job = await api.submit({ json: { items: [{ url }] } }, "my-key");
  */
 export function jobsApi(base: string, key: string | undefined, note: (line: string) => void): JobsApi {
-  const client = hc<Hono<{}, JobRoutes>>(base, { headers: key ? { "X-API-Key": key } : {} });
+  const client = createClient(base, key ? { apiKey: key } : {});
   /**
    * The job tokens a public deployment (no key) gave this run's submissions: reading a job there needs it. A
    * job of an earlier run reads as gone without it, and its submission, sent again with its Idempotency-Key,
@@ -73,9 +55,9 @@ export function jobsApi(base: string, key: string | undefined, note: (line: stri
   };
 
   /** Sends, waits out 429 and 503 (Retry-After), and turns a network failure into what to check. */
-  async function send(what: string, request: () => Promise<Response>): Promise<Response> {
+  async function send(what: string, request: () => Promise<Answer>): Promise<Answer> {
     for (let waits = 0; ; waits++) {
-      let res: Response;
+      let res: Answer;
       try {
         res = await request();
       } catch (err) {
@@ -97,7 +79,7 @@ export function jobsApi(base: string, key: string | undefined, note: (line: stri
   }
 
   /** The API's refusal in words, with what to do about the usual ones. */
-  async function refusal(what: string, res: Response): Promise<RunError> {
+  async function refusal(what: string, res: Answer): Promise<RunError> {
     const text = await res.text();
     let detail: { code?: string; error?: string; msg?: string } | undefined;
     try {
