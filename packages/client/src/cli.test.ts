@@ -1,8 +1,8 @@
 /**
- * The CLI as a user runs it (`node packages/client/bin/image-insights.mjs analyze …`, a child process), against the whole
- * local stack: a URL, a folder of twelve flat-colour PNGs (nested, with a text file and a fake PNG among them)
- * and a URL that answers 404, into one CSV in the order of the arguments; a second run that picks its jobs up;
- * a wrong API address; usage errors.
+ * The CLI as a user runs it from a checkout (`node packages/client/bin/image-insights.mjs analyze …`, a child
+ * process), against the whole local stack: a URL, a folder of twelve flat-colour PNGs (nested, with a text file and a
+ * fake PNG among them) and a URL that answers 404, into one CSV in the order of the arguments; a second run that picks
+ * its jobs up; a wrong API address; usage errors. scripts/client-package.test.ts runs it as installed from its tarball.
  */
 import { execFile, spawn } from "node:child_process";
 import { once } from "node:events";
