@@ -16,8 +16,7 @@ import type { AnalysisResponse } from "../../../contract/analysis.ts";
 import { ApiError, containerFailed, unavailable } from "../../../contract/errors.ts";
 import { type AnalysisPriority, PRIORITY_HEADER, priorityFrom, REQUEST_ID_HEADER } from "../../../contract/service.ts";
 import { storeResult } from "../cache/index.ts";
-import { CONTAINER_PORT, configFor, type WorkerConfig } from "../config.ts";
-import type { Env } from "../env.ts";
+import { CONTAINER_PORT, configFor, type Vars, type WorkerConfig } from "../config.ts";
 import { describeCause, log } from "../log.ts";
 import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./headers.ts";
 import { NOT_LISTENING_ERROR, withLocalContainerRuntime } from "./local-runtime.ts";
@@ -62,7 +61,16 @@ export interface InstanceHealth {
   latency_ms?: number;
 }
 
-export class AnalysisContainer extends Container<Env> {
+/**
+ * The bindings the Durable Object reads (env.ts's `Env` has them all; named here so that this module does not
+ * import env.ts, which names this class).
+ */
+export interface AnalyzerBindings extends Vars {
+  /** Where the shared analysis stores its result once. */
+  RESULTS: KVNamespace;
+}
+
+export class AnalysisContainer extends Container<AnalyzerBindings> {
   override defaultPort = CONTAINER_PORT;
   /** The container needs no internet: the Worker fetches anything remote and streams it in. */
   override enableInternet = false;
@@ -71,7 +79,7 @@ export class AnalysisContainer extends Container<Env> {
   #inFlight = 0;
   #waiting = 0;
 
-  constructor(ctx: DurableObjectState<{}>, env: Env) {
+  constructor(ctx: DurableObjectState<{}>, env: AnalyzerBindings) {
     super(withLocalContainerRuntime(ctx, env.LOCAL_CONTAINER_URL), env);
     this.config = configFor(env);
     this.sleepAfter = this.config.containerSleepAfter;

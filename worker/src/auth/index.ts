@@ -22,14 +22,9 @@ import { sha256, sha256Hex } from "../digest.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import { clientBucket } from "./address.ts";
+import type { AuthVariables, Principal } from "./principal.ts";
 
-/**
- * Who a request is, for its jobs, its part of the result cache and its rate limit: a named key's id, a hash
- * prefix of a plain key (never the key), or its client's address (an IPv6 client's /64, address.ts).
- */
-export type Principal = { kind: "key"; id: string } | { kind: "ip"; id: string };
-
-export type AuthVariables = { principal: Principal };
+export type { AuthVariables, Principal } from "./principal.ts";
 
 /**
  * The key a request presents, from `X-API-Key` or `Authorization: Bearer`, or null.

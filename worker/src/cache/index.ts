@@ -15,7 +15,7 @@ import {
   canonicalQuery,
   ENGINE_VERSION,
 } from "../../../contract/analysis.ts";
-import type { Principal } from "../auth/index.ts";
+import type { Principal } from "../auth/principal.ts";
 import { sha256Hex } from "../digest.ts";
 
 /** What is stored: the response without the fields that describe one request rather than the image. */

@@ -29,11 +29,11 @@ import type { AnalysisParams } from "../../../contract/analysis.ts";
 import { ApiError } from "../../../contract/errors.ts";
 import { JOBS_PATH, type Job, type JobResultLine } from "../../../contract/jobs.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
-import { configFor } from "../config.ts";
-import type { Env } from "../env.ts";
+import { configFor, type Vars } from "../config.ts";
 import { describeCause, log } from "../log.ts";
-import type { Claim, JobSpec, LineError, RecordEntry } from "./messages.ts";
+import type { Claim, JobMessage, JobSpec, LineError, RecordEntry } from "./messages.ts";
 import { type ItemRow, indexKey, type JobRow, JobStore } from "./store.ts";
+import type { TenantJobs } from "./tenant.ts";
 import { deleteUploads } from "./uploads.ts";
 import { deliverWebhook } from "./webhook.ts";
 
@@ -66,14 +66,25 @@ function sameText(a: string, b: string): boolean {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export class BatchJob extends DurableObject<Env> {
+/**
+ * The bindings a job reads (env.ts's `Env` has them all; named here so that this module does not import env.ts,
+ * which names this class).
+ */
+export interface JobBindings extends Vars {
+  RESULTS: KVNamespace;
+  UPLOADS: R2Bucket;
+  JOB_QUEUE: Queue<JobMessage>;
+  TENANTS: DurableObjectNamespace<TenantJobs>;
+}
+
+export class BatchJob extends DurableObject<JobBindings> {
   readonly #store: JobStore;
   /** Items being sent right now (marked `queued` once the send succeeded): never sent twice by two sends at once. */
   readonly #sending = new Set<number>();
   /** Alarms in a row whose steps failed: the next one waits longer. */
   #failedAlarms = 0;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: JobBindings) {
     super(ctx, env);
     this.#store = new JobStore(ctx.storage);
   }

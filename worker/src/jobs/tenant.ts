@@ -16,8 +16,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { ApiError, retryAfter } from "../../../contract/errors.ts";
-import type { WorkerConfig } from "../config.ts";
-import type { Env } from "../env.ts";
+import type { Vars, WorkerConfig } from "../config.ts";
 import { describeCause, log } from "../log.ts";
 
 /** When a refused submission should try again, in seconds: open items free as the key's jobs end. */
@@ -38,7 +37,7 @@ export type Reservation =
  * const reserved = await reserveOpenItems(env, config, "key:acme", jobId, 1000);
  */
 export async function reserveOpenItems(
-  env: Env,
+  env: { TENANTS: DurableObjectNamespace<TenantJobs> },
   config: WorkerConfig,
   owner: string,
   jobId: string,
@@ -69,10 +68,26 @@ interface JobEntry {
   [key: string]: SqlStorageValue;
 }
 
-export class TenantJobs extends DurableObject<Env> {
+/**
+ * What the ledger asks of a job's Durable Object (jobs/job.ts's `BatchJob` has these methods). Named here, not
+ * imported: the job asks its ledger too, and the two modules would import each other.
+ */
+interface LedgerJob extends Rpc.DurableObjectBranded {
+  /** Lets a waiting job send its items now (its own alarm asks again anyway). */
+  wake(): Promise<void>;
+  /** Whether the job was ever created. */
+  exists(): Promise<boolean>;
+}
+
+/** The bindings the ledger reads (env.ts's `Env` has them all). */
+export interface TenantBindings extends Vars {
+  JOBS: DurableObjectNamespace<LedgerJob>;
+}
+
+export class TenantJobs extends DurableObject<TenantBindings> {
   readonly #sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: TenantBindings) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(

@@ -3,7 +3,7 @@
  * complete, pass a mangled list cursor to KV, or take a webhook URL (which often carries a token) from the query
  * string, where logs keep it.
  */
-import { createExecutionContext, env, runInDurableObject, SELF } from "cloudflare:test";
+import { createExecutionContext, env, SELF } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { describe, expect, inject, it, vi } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
@@ -15,7 +15,8 @@ import { type BatchJob, RESULT_PAGE_SIZE } from "../../src/jobs/job.ts";
 import { pageStream, type ResultPage } from "../../src/jobs/results.ts";
 import { jobIdFor } from "../../src/jobs/route.ts";
 import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
-import { png, sha256Hex } from "../helpers.ts";
+import { runIn } from "../durable-objects.ts";
+import { png, pollUntil, sha256Hex } from "../helpers.ts";
 
 const KEY = "test-key-main";
 const source = (path: string) => `${inject("sourceUrl")}${path}`;
@@ -90,7 +91,7 @@ describe("a results download whose page read fails half-way", () => {
     const jobId = `job_${"5".repeat(32)}`;
     const stub = env.JOBS.getByName(jobId);
     const owner = await ownerOfKey(KEY);
-    await runInDurableObject(stub, async (job: BatchJob) => {
+    await runIn(stub, async (job: BatchJob) => {
       const urls = Array.from({ length: total }, (_, i) => `https://example.com/${i}`);
       await job.create({
         jobId,
@@ -111,7 +112,7 @@ describe("a results download whose page read fails half-way", () => {
     // The second page's read fails: the class's method is replaced for the duration (calls into the object find
     // their method on its prototype), and put back whatever happens. It throws (storage failed), or it finds no
     // job (deleted between the two reads: `results` answers null, as for any job that is not there).
-    const proto = await runInDurableObject(stub, (instance: BatchJob) => Object.getPrototypeOf(instance) as BatchJob);
+    const proto = await runIn(stub, (instance: BatchJob) => Object.getPrototypeOf(instance) as BatchJob);
     const original = proto.results;
     for (const failure of ["throws", "job deleted"] as const) {
       const calls: number[] = [];
@@ -240,24 +241,20 @@ describe("callback_url", () => {
     const { secret } = (await (
       await SELF.fetch("https://api.test/v1/webhooks/secret", { headers: { "X-API-Key": KEY } })
     ).json()) as { secret: string };
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const hooks = (await (await control("/hooks")).json()) as Array<{
-        headers: Record<string, string>;
-        body: string;
-      }>;
-      const hook = hooks.find((h) => (JSON.parse(h.body) as { data: { job_id: string } }).data.job_id === job_id);
-      if (hook) {
-        // What GET /v1/webhooks/secret gave this key verifies the delivery (and so nothing of another key's).
-        expect(new Webhook(secret).verify(hook.body, hook.headers)).toMatchObject({
-          type: "job.succeeded",
-          data: { job_id, status: "succeeded", total: 1 },
-        });
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`no webhook for ${job_id} within 20 s`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    type Hook = { headers: Record<string, string>; body: string };
+    const hookOfJob = async () => {
+      const hooks = (await (await control("/hooks")).json()) as Hook[];
+      return hooks.find((h) => (JSON.parse(h.body) as { data: { job_id: string } }).data.job_id === job_id) ?? null;
+    };
+    const hook = await pollUntil(`the webhook of job ${job_id}`, hookOfJob, (found): found is Hook => found !== null, {
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
+    // What GET /v1/webhooks/secret gave this key verifies the delivery (and so nothing of another key's).
+    expect(new Webhook(secret).verify(hook.body, hook.headers)).toMatchObject({
+      type: "job.succeeded",
+      data: { job_id, status: "succeeded", total: 1 },
+    });
   });
 
   it("in the query is refused with 400 in words, before any file is stored", async () => {

@@ -2,7 +2,7 @@
  * Batch jobs end to end in workerd: the real Worker, the job's Durable Object, Miniflare's queue (producer,
  * consumer, retries, dead-letter queue) and R2, the real container process behind them.
  */
-import { env, runDurableObjectAlarm, runInDurableObject, SELF } from "cloudflare:test";
+import { env, runDurableObjectAlarm, SELF } from "cloudflare:test";
 import { parse } from "csv-parse/sync";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { describe, expect, inject, it } from "vitest";
@@ -14,7 +14,8 @@ import { JOB_ITEMS_IN_FLIGHT_MAX } from "../../src/config.ts";
 import type { BatchJob } from "../../src/jobs/job.ts";
 import type { ItemOutcome, JobSpec } from "../../src/jobs/messages.ts";
 import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
-import { png, upload } from "../helpers.ts";
+import { runIn } from "../durable-objects.ts";
+import { containerCounters, png, pollUntil, pollUntilQuiet, upload } from "../helpers.ts";
 import { stripesPng } from "./stripes.ts";
 
 const KEY = "test-key-main";
@@ -35,14 +36,13 @@ async function job(id: string, key = KEY) {
 
 /** Polls a job until it is finished (succeeded or cancelled). */
 async function finished(id: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const { body } = await job(id);
-    if (body.status === "succeeded" || body.status === "cancelled") return JobSchema.parse(body);
-    if (Date.now() > deadline)
-      throw new Error(`job ${id} still ${body.status} after ${timeoutMs} ms: ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  const { body } = await pollUntil(
+    `job ${id} finished`,
+    () => job(id),
+    ({ body }) => body.status === "succeeded" || body.status === "cancelled",
+    { timeoutMs, intervalMs: 200 },
+  );
+  return JobSchema.parse(body);
 }
 
 async function results(id: string, query = "") {
@@ -372,7 +372,7 @@ describe("a multipart job", () => {
       expect(line?.status === "succeeded" && line.result).toMatchObject(single);
     }
     // Where the files were kept: the small ones in their rows, the big one in R2; no bytes once finished.
-    const rows = await runInDurableObject(env.JOBS.getByName(job_id), (_instance, state) =>
+    const rows = await runIn(env.JOBS.getByName(job_id), (_instance, state) =>
       state.storage.sql.exec("SELECT upload_key, bytes IS NULL AS dropped FROM items ORDER BY idx").toArray(),
     );
     expect(rows).toEqual([
@@ -394,12 +394,12 @@ describe("the webhook", () => {
     const res = await submit({ items: [{ url: source("/png/1") }], callback_url: `${inject("controlUrl")}/hook` });
     const { job_id } = JobSchema.parse(await res.json());
     await finished(job_id);
-    let hooks: Array<{ headers: Record<string, string>; body: string }> = [];
-    const deadline = Date.now() + 15_000;
-    while (hooks.length <= before && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      hooks = (await (await control("/hooks")).json()) as typeof hooks;
-    }
+    const hooks = await pollUntil(
+      "the webhook",
+      async () => (await (await control("/hooks")).json()) as Array<{ headers: Record<string, string>; body: string }>,
+      (received) => received.length > before,
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
     const hook = hooks.at(-1);
     if (!hook) throw new Error("no webhook arrived");
     // Signed with the key's own secret (GET /v1/webhooks/secret), never with the operator's root secret, which
@@ -436,7 +436,10 @@ describe("cancellation and expiry", () => {
     const items = paths.map((path) => ({ url: source(path) }));
     const { job_id } = JobSchema.parse(await (await submit({ items, metrics: "median" })).json());
     // Cancelled once the consumer is at work on it.
-    while ((await downloads()) === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await pollUntil("the consumer downloading the job's items", downloads, (n) => n > 0, {
+      timeoutMs: 15_000,
+      intervalMs: 5,
+    });
     const res = await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, {
       method: "DELETE",
       headers: { "X-API-Key": KEY },
@@ -445,7 +448,13 @@ describe("cancellation and expiry", () => {
     const atCancel = await downloads();
     const cancelled = JobSchema.parse(await res.json());
     expect(cancelled).toMatchObject({ status: "cancelled", done: 120 });
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // Looked at again once the consumer has finished what it had started: no download and no analysis for a
+    // second, nothing in the container.
+    await pollUntilQuiet(
+      "the consumer done with the cancelled job",
+      async () => ({ downloads: await downloads(), container: await containerCounters() }),
+      ({ container }) => container.in_flight === 0,
+    );
     const later = JobSchema.parse((await job(job_id)).body);
     expect(later).toMatchObject({ done: 120, succeeded: cancelled.succeeded, failed: cancelled.failed });
     // What the consumer had started may finish its download (each of an invocation's lanes may also start one
@@ -485,14 +494,14 @@ describe("cancellation and expiry", () => {
     expect(await listed()).toContain(job_id);
 
     const stub = env.JOBS.getByName(job_id);
-    await runInDurableObject(stub, (_instance, state) => {
+    await runIn(stub, (_instance, state) => {
       state.storage.sql.exec("UPDATE job SET expires_at = ?", Date.now() - 1);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect((await job(job_id)).status).toBe(404);
     expect((await env.UPLOADS.list({ prefix: `jobs/${job_id}/` })).objects).toHaveLength(0);
     expect(await listed()).not.toContain(job_id);
-    const tables = await runInDurableObject(stub, (_instance, state) =>
+    const tables = await runIn(stub, (_instance, state) =>
       state.storage.sql
         .exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('job','items')")
         .toArray(),
@@ -524,7 +533,7 @@ describe("the job's own records", () => {
   it("records each item once, however often and however grouped its records come", async () => {
     const jobId = `job_${"1".repeat(32)}`;
     // One event in the job's own object: nothing else (its alarm, the queue) runs in between.
-    await runInDurableObject(env.JOBS.getByName(jobId), async (job: BatchJob) => {
+    await runIn(env.JOBS.getByName(jobId), async (job: BatchJob) => {
       await job.create(spec(jobId, ["https://example.com/0", "https://example.com/1", "https://example.com/2"]));
       const claims = await job.claimMany([2, 0, 2]);
       // The same item twice in one call is claimed once: two claims of one item are never valid at once.
@@ -561,7 +570,7 @@ describe("the job's own records", () => {
 
   it("runs a job created before small files were kept in its rows", async () => {
     const jobId = `job_${"2".repeat(32)}`;
-    await runInDurableObject(env.JOBS.getByName(jobId), async (job: BatchJob, state) => {
+    await runIn(env.JOBS.getByName(jobId), async (job: BatchJob, state) => {
       // The first release's tables, with one item of an uploaded file in R2.
       state.storage.sql.exec(`CREATE TABLE job (one INTEGER PRIMARY KEY CHECK (one = 1), job_id TEXT NOT NULL,
         owner TEXT NOT NULL, fingerprint TEXT NOT NULL, params TEXT NOT NULL, partition TEXT NOT NULL, callback_url TEXT,

@@ -10,7 +10,6 @@ import {
   env,
   getQueueResult,
   runDurableObjectAlarm,
-  runInDurableObject,
 } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
@@ -21,7 +20,8 @@ import type { BatchJob } from "../../src/jobs/job.ts";
 import type { JobMessage, JobSpec } from "../../src/jobs/messages.ts";
 import { indexKey } from "../../src/jobs/store.ts";
 import type { TenantJobs } from "../../src/jobs/tenant.ts";
-import { png } from "../helpers.ts";
+import { runIn } from "../durable-objects.ts";
+import { png, pollUntil } from "../helpers.ts";
 
 const params = parseAnalysisParams(new URLSearchParams("metrics=median"));
 const source = (path: string) => `${inject("sourceUrl")}${path}`;
@@ -67,17 +67,11 @@ function flakyQueue(failures: number, forward = true) {
 }
 
 const rows = (jobId: string, sql: string) =>
-  runInDurableObject(env.JOBS.getByName(jobId), (_job, state) => state.storage.sql.exec(sql).toArray());
+  runIn(env.JOBS.getByName(jobId), (_job, state) => state.storage.sql.exec(sql).toArray());
 
 /** Waits for a condition, with a deadline. */
-async function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+function until<T>(what: string, read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000) {
+  return pollUntil(what, read, ok, { timeoutMs, intervalMs: 100 });
 }
 
 const view = (jobId: string) => env.JOBS.getByName(jobId).view(OWNER);
@@ -85,14 +79,14 @@ const view = (jobId: string) => env.JOBS.getByName(jobId).view(OWNER);
 /** Expires the job now and runs its alarm: afterwards nothing of it may be left in its object. */
 async function expire(jobId: string) {
   const stub = env.JOBS.getByName(jobId);
-  await runInDurableObject(stub, (_job, state) => {
+  await runIn(stub, (_job, state) => {
     state.storage.sql.exec("UPDATE job SET expires_at = ?", Date.now() - 1);
   });
   expect(await runDurableObjectAlarm(stub)).toBe(true);
   expect(await view(jobId)).toBeNull();
   const tables = await rows(jobId, "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN ('job','items')");
   expect(tables).toEqual([]);
-  expect(await runInDurableObject(stub, (_job, state) => state.storage.getAlarm())).toBeNull();
+  expect(await runIn(stub, (_job, state) => state.storage.getAlarm())).toBeNull();
 }
 
 describe("the job's alarm is never lost", () => {
@@ -100,13 +94,13 @@ describe("the job's alarm is never lost", () => {
     const jobId = newJobId();
     const stub = env.JOBS.getByName(jobId);
     const { state, queue } = flakyQueue(7);
-    await runInDurableObject(stub, async (job: BatchJob) => {
+    await runIn(stub, async (job: BatchJob) => {
       injectBindings(job, { JOB_QUEUE: queue });
       await job.create(urlSpec(jobId, ["/png/400", "/png/401", "/png/402"]));
     });
     // Each failed alarm leaves the next one armed (a thrown alarm would be retried a few times, then never):
     // run each as soon as it is set (the first also runs by itself, at once).
-    const armed = () => runInDurableObject(stub, (_job, storage) => storage.storage.getAlarm());
+    const armed = () => runIn(stub, (_job, storage) => storage.storage.getAlarm());
     while (state.sent.length === 0) {
       await until("the next alarm", armed, (at) => at !== null || state.sent.length > 0);
       await runDurableObjectAlarm(stub);
@@ -133,7 +127,7 @@ describe("the job's alarm is never lost", () => {
         throw new Error("injected: R2 unavailable");
       },
     } as unknown as R2Bucket;
-    await runInDurableObject(stub, async (job: BatchJob) => {
+    await runIn(stub, async (job: BatchJob) => {
       injectBindings(job, { UPLOADS: failingBucket });
       await job.create({
         ...urlSpec(jobId, []),
@@ -166,7 +160,7 @@ describe("the job's alarm is never lost", () => {
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    await runInDurableObject(stub, async (job: BatchJob) => {
+    await runIn(stub, async (job: BatchJob) => {
       injectBindings(job, { RESULTS: flakyKv });
       await job.create(urlSpec(jobId, ["/png/403"]));
     });
@@ -201,7 +195,7 @@ async function heldJob(paths: string[]) {
   const jobId = newJobId();
   const stub = env.JOBS.getByName(jobId);
   const { state, queue } = flakyQueue(0, false);
-  await runInDurableObject(stub, async (job: BatchJob) => {
+  await runIn(stub, async (job: BatchJob) => {
     injectBindings(job, { JOB_QUEUE: queue });
     await job.create(urlSpec(jobId, paths));
   });
@@ -216,7 +210,7 @@ async function heldJob(paths: string[]) {
 describe("leases measure what they mean", () => {
   it("an item that has waited in the queue longer than the lease is not sent again", async () => {
     const { jobId, stub, sent } = await heldJob(["/png/404", "/png/405", "/png/406"]);
-    await runInDurableObject(stub, (_job, state) => {
+    await runIn(stub, (_job, state) => {
       state.storage.sql.exec("UPDATE items SET enqueued_at = ?", Date.now() - 10 * JOB_ITEM_LEASE_S * 1000);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
@@ -226,7 +220,7 @@ describe("leases measure what they mean", () => {
 
   it("a claimed item is not claimed again within its lease; once the claim expired, it is sent and claimed again", async () => {
     const { jobId, stub, sent } = await heldJob(["/png/407"]);
-    const claims = await runInDurableObject(stub, async (job: BatchJob) => [
+    const claims = await runIn(stub, async (job: BatchJob) => [
       await job.claimMany([0]),
       await job.claimMany([0]), // a duplicate message, within the lease
     ]);
@@ -234,12 +228,12 @@ describe("leases measure what they mean", () => {
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(sent).toEqual([0]); // a live claim is not sent again
 
-    await runInDurableObject(stub, (_job, state) => {
+    await runIn(stub, (_job, state) => {
       state.storage.sql.exec("UPDATE items SET claimed_at = ?", Date.now() - JOB_ITEM_LEASE_S * 1000 - 1);
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);
     expect(sent).toEqual([0, 0]); // its consumer died: sent again
-    const [again] = await runInDurableObject(stub, (job: BatchJob) => job.claimMany([0]));
+    const [again] = await runIn(stub, (job: BatchJob) => job.claimMany([0]));
     expect(again?.attempt).toBe(2);
     expect(await rows(jobId, "SELECT state, attempts FROM items")).toEqual([{ state: "running", attempts: 2 }]);
   });
@@ -247,17 +241,17 @@ describe("leases measure what they mean", () => {
   it("an item claimed JOB_ITEM_MAX_ATTEMPTS times is recorded as failed with its last error, not claimed again", async () => {
     const { jobId, stub } = await heldJob(["/png/408"]);
     const lastError = { error: "Image download timed out", code: "download_timeout", request_id: "r" };
-    await runInDurableObject(stub, (_job, state) => {
+    await runIn(stub, (_job, state) => {
       state.storage.sql.exec(
         "UPDATE items SET attempts = ?, error = ?, state = 'queued'",
         JOB_ITEM_MAX_ATTEMPTS,
         JSON.stringify(lastError),
       );
     });
-    const [claim] = await runInDurableObject(stub, (job: BatchJob) => job.claimMany([0]));
+    const [claim] = await runIn(stub, (job: BatchJob) => job.claimMany([0]));
     expect(claim).toBeNull();
     expect(await view(jobId)).toMatchObject({ status: "succeeded", done: 1, failed: 1 });
-    const page = await runInDurableObject(stub, (job: BatchJob) => job.results(OWNER, -1));
+    const page = await runIn(stub, (job: BatchJob) => job.results(OWNER, -1));
     expect(page?.lines[0]).toMatchObject({ status: "failed", error: lastError });
   });
 });
@@ -297,7 +291,7 @@ describe("a consumer invocation never outruns its wall-clock limit", () => {
 describe("a key's ledger of unfinished jobs", () => {
   it("counts open items, refuses past the budget, lets the oldest jobs run, and frees with each job's end", async () => {
     const ledger = env.TENANTS.getByName(`key:ledger-${crypto.randomUUID()}`);
-    await runInDurableObject(ledger, async (tenant: TenantJobs) => {
+    await runIn(ledger, async (tenant: TenantJobs) => {
       expect(await tenant.reserve("job_a", 600, 1000)).toEqual({ ok: true, created: true });
       expect(await tenant.reserve("job_a", 600, 1000)).toEqual({ ok: true, created: false }); // a retry
       expect(await tenant.reserve("job_b", 300, 1000)).toEqual({ ok: true, created: true });
@@ -318,12 +312,12 @@ describe("a key's ledger of unfinished jobs", () => {
 
   it("drops a reservation whose job was never created (the Worker died between the two calls)", async () => {
     const ledger = env.TENANTS.getByName(`key:ledger-${crypto.randomUUID()}`);
-    await runInDurableObject(ledger, async (tenant: TenantJobs, state) => {
+    await runIn(ledger, async (tenant: TenantJobs, state) => {
       await tenant.reserve(newJobId(), 500, 1000);
       state.storage.sql.exec("UPDATE jobs SET created_at = ?", Date.now() - 10 * 60_000);
     });
     expect(await runDurableObjectAlarm(ledger)).toBe(true);
-    expect(await runInDurableObject(ledger, (tenant: TenantJobs) => tenant.usage())).toEqual({
+    expect(await runIn(ledger, (tenant: TenantJobs) => tenant.usage())).toEqual({
       open_items: 0,
       jobs: 0,
     });
