@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
+import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import * as containerConfig from "../container/src/config.ts";
 import { VALID_METRICS } from "../contract/analysis.ts";
@@ -125,6 +126,21 @@ describe("OPERATIONS' configuration table", () => {
     expect(load({}).analysisConcurrency).toBe(containerConfig.availableCpus());
     // The one variable both read has one default.
     expect(containerConfig.MAX_UPLOAD_BYTES).toBe(workerConfig.MAX_UPLOAD_BYTES);
+  });
+});
+
+describe("OPERATIONS' queue consumer table", () => {
+  it("has wrangler.toml's [[queues.consumers]] values for the jobs queue", () => {
+    const consumer = (
+      parse(read("wrangler.toml")) as { queues: { consumers: Record<string, unknown>[] } }
+    ).queues.consumers.find((c) => c.queue === "image-insights-jobs");
+    const rows = tableRows(section(read("docs/OPERATIONS.md"), "## Batch jobs"), "setting").rows;
+    expect(rows.length).toBeGreaterThan(3);
+    for (const [setting = "", value = ""] of rows) {
+      const name = setting.replaceAll("`", "");
+      expect(consumer?.[name], name).toBeDefined();
+      expect(value, name).toBe(String(consumer?.[name]));
+    }
   });
 });
 
