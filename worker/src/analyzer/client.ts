@@ -14,7 +14,7 @@ import { withDeadline } from "../deadline.ts";
 import type { Env } from "../env.ts";
 import { log } from "../log.ts";
 import type { Upload } from "../upload/index.ts";
-import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./headers.ts";
+import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./internal-headers.ts";
 
 /**
  * The instance index for a content hash: its first 32 bits modulo the instance count.

@@ -18,7 +18,7 @@ import { type AnalysisPriority, PRIORITY_HEADER, priorityFrom, REQUEST_ID_HEADER
 import { storeResult } from "../cache/index.ts";
 import { CONTAINER_PORT, configFor, type Vars, type WorkerConfig } from "../config.ts";
 import { describeCause, log } from "../log.ts";
-import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./headers.ts";
+import { RESULT_ETAG_HEADER, RESULT_KEY_HEADER } from "./internal-headers.ts";
 import { NOT_LISTENING_ERROR, withLocalContainerRuntime } from "./local-runtime.ts";
 
 /** How long a health probe waits for a running container's own `/health`, in milliseconds. */
