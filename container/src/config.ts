@@ -8,12 +8,13 @@
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { integerSetting } from "../../contract/config.ts";
+import { MAX_UPLOAD_BYTES } from "../../contract/limits.ts";
 import { MULTIPART_OVERHEAD_BYTES } from "../../contract/service.ts";
 
 /** Port the service listens on: the Durable Object's `defaultPort`. */
 export const PORT = 8080;
-/** Largest accepted upload, in bytes (the reference's 5 MB, which is 5 MiB). */
-export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+/** Largest accepted upload, in bytes: the contract's (the reference's 5 MB, which is 5 MiB). */
+export { MAX_UPLOAD_BYTES };
 /** The analysed image's longer side, in pixels (the reference's thumbnail size). */
 export const ANALYSIS_MAX_SIDE_PX = 512;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */

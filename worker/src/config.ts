@@ -7,7 +7,11 @@
  */
 import { durationMs, integerSetting } from "../../contract/config.ts";
 import { misconfigured } from "../../contract/errors.ts";
+import { MAX_JOB_ITEMS, MAX_JOB_UPLOAD_BYTES, MAX_UPLOAD_BYTES } from "../../contract/limits.ts";
 import { log } from "./log.ts";
+
+/** The size limits clients plan by (MAX_UPLOAD_BYTES, MAX_JOB_ITEMS, MAX_JOB_UPLOAD_BYTES) are the contract's. */
+export { MAX_JOB_ITEMS, MAX_JOB_UPLOAD_BYTES, MAX_UPLOAD_BYTES };
 
 /** The port the container listens on (its `PORT`). */
 export const CONTAINER_PORT = 8080;
@@ -24,8 +28,6 @@ export const CONTAINER_DEADLINE_MS = 30_000;
 export const CONTAINER_INSTANCES = 4;
 /** `max_instances` of `[[containers]]` in wrangler.toml: more instances than this could never start. */
 export const MAX_CONTAINER_INSTANCES = 4;
-/** Largest accepted upload, in bytes (the reference's 5 MB). */
-export const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 /** How long a result stays in the KV cache, in seconds (KV's minimum is 60). */
 export const RESULT_TTL_S = 86_400;
 /** One deadline for a whole URL download (checks, redirects and body), in milliseconds. */
@@ -48,10 +50,6 @@ export const RATE_LIMIT_PERIODS_S = [10, 60] as const;
  * that another analysed the same bytes or URL) or `shared` (one cache for all: cheaper, and leaks that fact).
  */
 export const RESULT_CACHE_SCOPE = "key";
-/** Most items one job may have (URLs or files). */
-export const MAX_JOB_ITEMS = 1_000;
-/** Largest multipart job submission, in bytes (each file is still at most MAX_UPLOAD_BYTES). */
-export const MAX_JOB_UPLOAD_BYTES = 100 * 1024 * 1024;
 /** How long a job, its results and its uploads are kept, as a duration (`7d`, `12h`). */
 export const JOB_RETENTION = "7d";
 /**
