@@ -13,7 +13,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AnalysisContainer } from "../src/analyzer/durable-object.ts";
-import { containerCounters, control, png } from "./helpers.ts";
+import { containerCounters, control, png, pollUntil } from "./helpers.ts";
 
 /** The Durable Object instance these tests use alone. */
 const INSTANCE = "coalescing";
@@ -77,14 +77,7 @@ async function until(
   what: string,
   check: (s: { inFlight: number; waiting: number }) => boolean,
 ): Promise<{ inFlight: number; waiting: number }> {
-  const deadline = Date.now() + STATE_DEADLINE_MS;
-  for (;;) {
-    const now = await state();
-    if (check(now)) return now;
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not so within ${STATE_DEADLINE_MS} ms (${JSON.stringify(now)})`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
-  }
+  return pollUntil(what, state, check, { timeoutMs: STATE_DEADLINE_MS, intervalMs: POLL_INTERVAL_MS });
 }
 
 /** A call made inside the object with a request built there, as the runtime hands it one: its signal is the test's. */

@@ -4,7 +4,7 @@
  */
 import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { containerSaw, control, GREY_PNG, png, upload } from "./helpers.ts";
+import { containerSaw, control, GREY_PNG, inFlightIn, png, pollUntil, upload } from "./helpers.ts";
 
 describe("Worker → Durable Object → container process", () => {
   it("analyses an upload: mid-grey 128 scores 50", async () => {
@@ -90,7 +90,8 @@ describe("Worker → Durable Object → container process", () => {
   it("answers requests in flight when the container process is killed with 503 container_failed, then recovers", async () => {
     await control("pause"); // the requests reach the process and wait there
     const inFlight = [2, 3, 4].map((i) => upload(png(i)));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Killed once all three are in their instances' proxies, on their way into the paused process.
+    await pollUntil("the three uploads in flight in their instances", inFlightIn([2, 3, 4]), (n) => n === 3);
     await control("kill");
     const answers = await Promise.all(inFlight);
     for (const res of answers) {

@@ -12,7 +12,7 @@ import {
 } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import worker from "../src/index.ts";
-import { containerCounters, control, GREY_PNG, png, sha256Hex, upload } from "./helpers.ts";
+import { containerCounters, control, GREY_PNG, png, resultKeyOf, sha256Hex, storedResult, upload } from "./helpers.ts";
 import { RATE_LIMIT_IN_TESTS } from "./rate-limit.ts";
 
 const text = (s: string) => new TextEncoder().encode(s);
@@ -39,6 +39,8 @@ async function inOneLimiterWindow<T>(burst: () => Promise<T>): Promise<T> {
   const result = await burst();
   const ended = windowOf(Date.now());
   if (ended === started) return result;
+  // Not a wait for a state but for the clock: the next window begins at a wall-clock boundary, and nothing
+  // the limiter shows says so before it comes.
   await new Promise((resolve) => setTimeout(resolve, (ended + 1) * LIMITER_WINDOW_MS - Date.now() + 100));
   const again = windowOf(Date.now());
   const retried = await burst();
@@ -218,6 +220,7 @@ describe("the result cache", () => {
     const first = await upload(png(10), { key: "test-key-cache", query: "?metrics=median,brightness" });
     const firstBody = (await first.json()) as Record<string, unknown>;
     expect(firstBody.cached).toBe(false);
+    await storedResult(env.RESULTS, await resultKeyOf(png(10), "metrics=median,brightness", "test-key-cache"));
     const second = await upload(png(10), { key: "test-key-cache", query: "?metrics=brightness,MEDIAN" });
     const secondBody = (await second.json()) as Record<string, unknown>;
     expect(secondBody.cached).toBe(true);
@@ -243,6 +246,7 @@ describe("the result cache", () => {
 
   it("serves a hit with the container process stopped", async () => {
     await upload(png(13), { key: "test-key-cache" });
+    await storedResult(env.RESULTS, await resultKeyOf(png(13), "", "test-key-cache"));
     await control("stop");
     const res = await upload(png(13), { key: "test-key-cache" });
     expect(res.status).toBe(200);
@@ -250,15 +254,26 @@ describe("the result cache", () => {
   });
 
   it("stores only the numbers, under hashed keys", async () => {
-    await upload(png(14), { key: "test-key-cache" });
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the store runs after the response
+    const res = await upload(png(14), { key: "test-key-cache" });
+    expect(res.status).toBe(200);
+    // This upload's own key (its bytes, default parameters, its API key's partition), waited for: the store
+    // runs after the response.
+    const key = await resultKeyOf(png(14), "", "test-key-cache");
+    expect(key).toMatch(/^result:[0-9a-f]{64}$/);
+    const value = await storedResult(env.RESULTS, key);
+    expect(value.length).toBeLessThan(2_000);
+    const stored = JSON.parse(value) as Record<string, unknown>;
+    expect(stored).toMatchObject({ width: 16, height: 12 });
+    expect(Object.keys(stored)).not.toContain("processing_time_ms");
+    expect(Object.keys(stored)).not.toContain("cached");
+    // And so is every other result in KV: under a hash, the numbers only.
     const { keys } = await env.RESULTS.list();
-    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.map(({ name }) => name)).toContain(key);
     for (const { name } of keys) {
       expect(name).toMatch(/^result:[0-9a-f]{64}$/);
-      const value = (await env.RESULTS.get(name)) as string;
-      expect(value.length).toBeLessThan(2_000);
-      expect(Object.keys(JSON.parse(value))).not.toContain("processing_time_ms");
+      const other = (await env.RESULTS.get(name)) as string;
+      expect(other.length).toBeLessThan(2_000);
+      expect(Object.keys(JSON.parse(other))).not.toContain("processing_time_ms");
     }
   });
 });

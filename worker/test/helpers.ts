@@ -2,12 +2,18 @@
  * What the Worker's end-to-end tests share: uploads through the real Worker, the container process's
  * controls, and distinct test images.
  */
-import { SELF } from "cloudflare:test";
-import { expect, inject } from "vitest";
+import { env, runInDurableObject, SELF } from "cloudflare:test";
+import { expect, inject, vi } from "vitest";
 
+import { parseAnalysisParams } from "../../contract/analysis.ts";
 import { AnalysisResponseSchema, ErrorEnvelopeSchema, ValidationEnvelopeSchema } from "../../contract/schemas.ts";
+import { instanceIndex, instanceName } from "../src/analyzer/client.ts";
+import type { AnalysisContainer } from "../src/analyzer/durable-object.ts";
+import { keyPrincipal } from "../src/auth/index.ts";
+import { cachePartition, resultKey, urlResultKey } from "../src/cache/index.ts";
+import { sha256Hex } from "../src/digest.ts";
 
-export { sha256Hex } from "../src/digest.ts";
+export { sha256Hex };
 
 /**
  * Checks a response body against the published contract (the zod schemas /openapi.json is generated from):
@@ -58,18 +64,152 @@ export async function upload(bytes: Uint8Array, options: UploadOptions = {}): Pr
   return conforms(res);
 }
 
+export interface PollOptions {
+  /** How long the state may take to come, in milliseconds: past it the wait fails. */
+  timeoutMs?: number;
+  /** How often it is read, in milliseconds. */
+  intervalMs?: number;
+}
+
+/**
+ * Reads `read()` until `ok` accepts what it gives, and returns that; fails after `timeoutMs` with `what` and
+ * the last reading. The Worker tests wait for a state this way, never with a fixed sleep: a fast machine does
+ * not wait longer than the state takes to come, and a slow one is not failed by a guess.
+ *
+ * @example
+ * await pollUntil("the analysis is in the container", () => inFlight(stub), (n) => n === 1);
+ */
+export function pollUntil<T, U extends T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => value is U,
+  options?: PollOptions,
+): Promise<U>;
+export function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  options?: PollOptions,
+): Promise<T>;
+export function pollUntil<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  { timeoutMs = 5_000, intervalMs = 20 }: PollOptions = {},
+): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const value = await read();
+      if (!ok(value)) throw new Error(`${what}: not so within ${timeoutMs} ms (last read: ${JSON.stringify(value)})`);
+      return value;
+    },
+    { timeout: timeoutMs, interval: intervalMs },
+  );
+}
+
+/**
+ * Waits until `read()` has given the same reading for `quietMs` and `ok` accepts it: whatever it counts has
+ * stopped. For a claim that something does not go on: it is checked once the work already started is over,
+ * however long that takes on this machine, rather than after a guessed time.
+ *
+ * @example
+ * await pollUntilQuiet("no more downloads", downloads, () => true, { quietMs: 1_000 });
+ */
+export function pollUntilQuiet<T>(
+  what: string,
+  read: () => Promise<T>,
+  ok: (value: T) => boolean,
+  { quietMs = 1_000, timeoutMs = 15_000, intervalMs = 100 }: PollOptions & { quietMs?: number } = {},
+): Promise<T> {
+  let last: string | undefined;
+  let since = Date.now();
+  const quiet = (value: T) => {
+    const reading = JSON.stringify(value);
+    if (reading !== last) {
+      last = reading;
+      since = Date.now();
+      return false;
+    }
+    return Date.now() - since >= quietMs && ok(value);
+  };
+  return pollUntil(`${what} (unchanged for ${quietMs} ms)`, read, quiet, { timeoutMs, intervalMs });
+}
+
 /**
  * Whether the container process logged a request with this ID (it saw the request). Its log line is
  * written as the answer leaves, so it is waited for up to `waitMs`.
  */
 export async function containerSaw(requestId: string, waitMs = 1_000): Promise<boolean> {
-  const deadline = Date.now() + waitMs;
-  for (;;) {
+  const seen = async () => {
     const res = await fetch(`${inject("controlUrl")}/seen?request_id=${encodeURIComponent(requestId)}`);
-    if (((await res.json()) as { seen: boolean }).seen) return true;
-    if (Date.now() >= deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+    return ((await res.json()) as { seen: boolean }).seen;
+  };
+  // Read once whatever `waitMs` is, so that a test can ask whether it is there now (waitMs 0).
+  if (await seen()) return true;
+  if (waitMs <= 0) return false;
+  return pollUntil(`request ${requestId} in the container's log`, seen, (saw) => saw, {
+    timeoutMs: waitMs,
+    intervalMs: 50,
+  }).catch(() => false);
+}
+
+/**
+ * The KV key the Worker stores the analysis of `bytes` under: for `query` (as in the URL, e.g. `metrics=median`),
+ * in the cache partition of the plain API key `apiKey`, or in the one `shared` partition. A test waits for this
+ * very key rather than for whatever keys are there.
+ *
+ * @example
+ * await env.RESULTS.get(await resultKeyOf(png(14), "", "test-key-cache")); // the stored numbers
+ */
+export async function resultKeyOf(bytes: Uint8Array, query: string, apiKey: string | "shared"): Promise<string> {
+  return resultKey(await sha256Hex(bytes), parseAnalysisParams(new URLSearchParams(query)), await partitionOf(apiKey));
+}
+
+/** The same for an analysis by URL: the key of `url`'s result. */
+export async function urlResultKeyOf(url: string, query: string, apiKey: string | "shared"): Promise<string> {
+  return urlResultKey(new URL(url), parseAnalysisParams(new URLSearchParams(query)), await partitionOf(apiKey));
+}
+
+/** The cache partition of the plain API key `apiKey`, or the shared one. */
+async function partitionOf(apiKey: string | "shared"): Promise<string> {
+  return apiKey === "shared" ? "shared" : cachePartition("key", await keyPrincipal({ id: null, secret: apiKey }));
+}
+
+/** Waits until the Worker has stored a result under `key` (the store runs after the answer); its value. */
+export function storedResult(kv: KVNamespace, key: string, timeoutMs = 5_000): Promise<string> {
+  return pollUntil(
+    `a result stored under ${key}`,
+    async () => (await kv.get(key)) ?? "",
+    (value) => value !== "",
+    {
+      timeoutMs,
+    },
+  );
+}
+
+/** The Durable Object instance that analyses `bytes` first, as the Worker picks it. */
+export async function instanceOf(bytes: Uint8Array): Promise<DurableObjectStub<AnalysisContainer>> {
+  const instances = Number(env.CONTAINER_INSTANCES);
+  return env.ANALYZER.getByName(instanceName(instanceIndex(await sha256Hex(bytes), instances)));
+}
+
+/**
+ * A reading for `pollUntil`: the requests in flight in the instances that analyse test images `images`, summed
+ * (each counts from its proxy's start to the end of the container's answer).
+ */
+export function inFlightIn(images: number[]): () => Promise<number> {
+  return async () => {
+    const instances = new Map<string, DurableObjectStub<AnalysisContainer>>();
+    for (const i of images) {
+      const stub = await instanceOf(png(i));
+      instances.set(stub.id.toString(), stub);
+    }
+    let sum = 0;
+    for (const stub of instances.values()) {
+      sum += await runInDurableObject(stub, (instance) => (instance as AnalysisContainer).inFlight);
+    }
+    return sum;
+  };
 }
 
 /** Stops, starts, pauses (SIGSTOP) or resumes (SIGCONT) the container process. */

@@ -4,7 +4,7 @@
  * gets that refusal as it is (503 `overloaded`, `Retry-After`), not a 504 at the Worker's deadline.
  */
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { png, upload } from "./helpers.ts";
+import { png, pollUntil, upload } from "./helpers.ts";
 
 const BOUNDARY = "----held-in-workerd";
 
@@ -51,9 +51,9 @@ function holdPlace(): { release: () => Promise<void> } {
   };
 }
 
-/** Polls the container's counters until `check` holds (at most 5 s). */
-async function until(check: (c: Counters) => boolean): Promise<void> {
-  for (let i = 0; i < 250 && !check(await counters()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+/** Polls the container's counters until `check` holds; fails after 5 s. */
+async function until(what: string, check: (c: Counters) => boolean): Promise<Counters> {
+  return pollUntil(what, counters, check);
 }
 
 /** A PNG no other test sends (nothing in a cache can answer it): a numbered test image with a random tail. */
@@ -72,7 +72,7 @@ describe("a container with every place taken", () => {
     // Its places: as many decoding as it has CPUs, plus ANALYSIS_QUEUE_LIMIT receiving or waiting.
     const places = before.analysis_concurrency + before.queue_limit;
     for (let i = 0; i < places; i++) held.push(holdPlace());
-    await until((c) => c.admitted === places);
+    await until("every place taken", (c) => c.admitted === places);
 
     const res = await upload(freshPng());
     expect(res.status).toBe(503);
@@ -87,7 +87,7 @@ describe("a container with every place taken", () => {
 
     // Once the places are free again the same kind of upload is analysed.
     await Promise.all(held.splice(0).map((h) => h.release()));
-    await until((c) => c.admitted === 0);
+    await until("every place free again", (c) => c.admitted === 0);
     const after = await upload(freshPng());
     expect(after.status).toBe(200);
     expect(await after.json()).toMatchObject({ width: 16, height: 12, cached: false });

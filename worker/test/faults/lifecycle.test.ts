@@ -5,13 +5,21 @@
 import { env, listDurableObjectIds, runInDurableObject, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AnalysisContainer } from "../../src/analyzer/durable-object.ts";
-import { control, GREY_PNG, png, sha256Hex, upload } from "../helpers.ts";
+import { control, GREY_PNG, png, pollUntil, sha256Hex, upload } from "../helpers.ts";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** This Worker's CONTAINER_SLEEP_AFTER (vitest.config.ts, 2s), in milliseconds. */
+const SLEEP_AFTER_MS = 2_000;
+
 const running = (stub: DurableObjectStub<AnalysisContainer>) =>
   runInDurableObject(stub, (_instance, state) => state.container?.running ?? false);
 const inFlight = (stub: DurableObjectStub<AnalysisContainer>) =>
   runInDurableObject(stub, (instance) => (instance as AnalysisContainer).inFlight);
+/**
+ * When the container's activity runs out: `@cloudflare/containers` 0.3's `sleepAfterMs` (private there), set to
+ * now + sleepAfter by activity, and by the alarm each time it finds it passed and has asked `onActivityExpired`.
+ */
+const activityDeadline = (stub: DurableObjectStub<AnalysisContainer>) =>
+  runInDurableObject(stub, (instance) => (instance as unknown as { sleepAfterMs: number }).sleepAfterMs);
 
 function analysis(): Request {
   const form = new FormData();
@@ -39,7 +47,11 @@ describe("a container that dies with the request in it", () => {
     await control("pause");
     try {
       const pending = upload(image);
-      await sleep(500);
+      await pollUntil(
+        "the upload in flight in analyzer-0",
+        () => inFlight(instance),
+        (n) => n === 1,
+      );
       await control("kill"); // SIGKILL while the process holds the request
       const res = await pending;
       expect(res.status).toBe(503);
@@ -60,16 +72,19 @@ describe("GET /health?deep=1", () => {
     const stub = env.ANALYZER.getByName("analyzer-3");
     expect((await stub.fetch("http://container/health")).status).toBe(200); // started through the proxy
     const states: string[] = [];
-    const deadline = Date.now() + 12_000;
-    while (Date.now() < deadline) {
+    const deepHealth = async () => {
       const res = await SELF.fetch("https://api.test/health?deep=1", { headers: { "X-API-Key": "test-key-health" } });
       expect(res.status).toBe(200);
       const body = (await res.json()) as { instances: Array<{ name: string; state: string }> };
       const state = body.instances.find((i) => i.name === "analyzer-3")?.state ?? "missing";
       states.push(state);
-      if (state === "stopped") break;
-      await sleep(1_000);
-    }
+      return state;
+    };
+    // The pace, a poll a second as a monitor's, is part of what is tested; the wait ends once it has stopped.
+    await pollUntil("analyzer-3 stopped while polled", deepHealth, (state) => state === "stopped", {
+      timeoutMs: 12_000,
+      intervalMs: 1_000,
+    });
     expect(states[0]).toBe("healthy");
     expect(states.length).toBeGreaterThan(1); // it was polled while awake
     expect(states.at(-1)).toBe("stopped");
@@ -84,9 +99,20 @@ describe("an analysis that outlasts sleepAfter", () => {
     await control("pause"); // the analysis reaches the process and waits there
     try {
       const pending = stub.fetch(analysis());
-      await sleep(300);
-      expect(await inFlight(stub)).toBe(1);
-      await sleep(3_200); // past sleepAfter (2 s) and the alarm's checks
+      await pollUntil(
+        "the analysis in flight",
+        () => inFlight(stub),
+        (n) => n === 1,
+      );
+      // Past sleepAfter: the alarm has found the activity deadline passed and asked onActivityExpired (then
+      // renewed the deadline, which only it does while the process holds the analysis).
+      const expiresAt = await activityDeadline(stub);
+      await pollUntil(
+        "the alarm's check past sleepAfter",
+        () => activityDeadline(stub),
+        (renewed) => renewed - SLEEP_AFTER_MS >= expiresAt,
+        { timeoutMs: 10_000, intervalMs: 100 },
+      );
       expect(await running(stub)).toBe(true);
       await control("resume");
       const res = await pending;

@@ -7,7 +7,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { AnalysisContainer } from "../../src/analyzer/durable-object.ts";
-import { control, GREY_PNG } from "../helpers.ts";
+import { control, GREY_PNG, pollUntil } from "../helpers.ts";
 
 function analysis(signal: AbortSignal): Request {
   const form = new FormData();
@@ -29,17 +29,32 @@ describe("a request aborted by its client", () => {
     await control("pause"); // the analysis reaches the process and waits there
     const controller = new AbortController();
     const aborted = stub.fetch(analysis(controller.signal)).catch(() => null);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await inflight(stub)).toBe(1); // counted while it waits in the process
+    // Counted while it waits in the process.
+    await pollUntil(
+      "the analysis in flight",
+      () => inflight(stub),
+      (n) => n === 1,
+    );
     controller.abort();
     await aborted;
     await control("resume");
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await inflight(stub)).toBe(0);
+    await pollUntil(
+      "no request in flight after the abort",
+      () => inflight(stub),
+      (n) => n === 0,
+    );
 
-    // The Container's own alarm loop stops it once sleepAfter (2 s here) has passed with nothing in flight.
-    const deadline = Date.now() + 10_000;
-    while ((await running(stub)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    // The Container's own alarm loop stops it once sleepAfter (2 s here) has passed with nothing in flight:
+    // within 10 s.
+    await pollUntil(
+      "the container asleep",
+      () => running(stub),
+      (isRunning) => !isRunning,
+      {
+        timeoutMs: 10_000,
+        intervalMs: 250,
+      },
+    );
     expect(await running(stub)).toBe(false);
   });
 });

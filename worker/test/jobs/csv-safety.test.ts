@@ -6,6 +6,7 @@ import { SELF } from "cloudflare:test";
 import { parse } from "csv-parse/sync";
 import { expect, inject, it } from "vitest";
 import { JobSchema } from "../../../contract/jobs.ts";
+import { pollUntil } from "../helpers.ts";
 
 const KEY = "test-key-main";
 /** How long the two-item job may take to finish, in milliseconds. */
@@ -28,14 +29,14 @@ it("prefixes an item id that is a formula with a quote, in GET /v1/jobs/{id}/res
   });
   expect(res.status).toBe(202);
   const { job_id } = JobSchema.parse(await res.json());
-  const deadline = Date.now() + JOB_TIMEOUT_MS;
-  for (;;) {
-    const view = await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, { headers: { "X-API-Key": KEY } });
-    const { status } = JobSchema.parse(await view.json());
-    if (status === "succeeded") break;
-    if (Date.now() > deadline) throw new Error(`job ${job_id} still ${status} after ${JOB_TIMEOUT_MS} ms`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+  const view = async () => {
+    const res = await SELF.fetch(`https://api.test/v1/jobs/${job_id}`, { headers: { "X-API-Key": KEY } });
+    return JobSchema.parse(await res.json());
+  };
+  await pollUntil(`job ${job_id} succeeded`, view, ({ status }) => status === "succeeded", {
+    timeoutMs: JOB_TIMEOUT_MS,
+    intervalMs: POLL_MS,
+  });
 
   const csv = await SELF.fetch(`https://api.test/v1/jobs/${job_id}/results?format=csv`, {
     headers: { "X-API-Key": KEY },

@@ -6,7 +6,7 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import { type Job, JobSchema } from "../../../contract/jobs.ts";
-import { png } from "../helpers.ts";
+import { png, pollUntil } from "../helpers.ts";
 
 const source = (path: string) => `${inject("sourceUrl")}${path}`;
 
@@ -28,14 +28,9 @@ async function cancel(key: string, id: string): Promise<void> {
   expect([200, 204]).toContain(res.status);
 }
 
-/** Polls a job until `ok`, with a deadline; the last view either way. */
-async function waitFor(key: string, id: string, ok: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await jobOf(key, id);
-    if (ok(job) || Date.now() > deadline) return job;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+/** Polls a job until `ok`, with a deadline; the last view either way (the caller's assertion says what was wanted). */
+function waitFor(key: string, id: string, ok: (job: Job) => boolean, timeoutMs: number): Promise<Job> {
+  return pollUntil(`job ${id}`, () => jobOf(key, id), ok, { timeoutMs, intervalMs: 250 }).catch(() => jobOf(key, id));
 }
 
 describe("fair share between keys", () => {

@@ -7,7 +7,7 @@ import { env, SELF } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { JobResultLineSchema, JobSchema } from "../../../contract/jobs.ts";
 import { INLINE_FILE_MAX_BYTES } from "../../src/jobs/uploads.ts";
-import { png } from "../helpers.ts";
+import { png, pollUntil } from "../helpers.ts";
 
 const KEY = "test-key-main";
 
@@ -23,14 +23,14 @@ function bigPng(i: number): Uint8Array {
 }
 
 async function finished(jobId: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const view = async () => {
     const res = await SELF.fetch(`https://api.test/v1/jobs/${jobId}`, { headers: { "X-API-Key": KEY } });
-    const job = JobSchema.parse(await res.json());
-    if (job.status === "succeeded" || job.status === "cancelled") return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.status} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return JobSchema.parse(await res.json());
+  };
+  return pollUntil(`job ${jobId} finished`, view, (job) => job.status === "succeeded" || job.status === "cancelled", {
+    timeoutMs,
+    intervalMs: 200,
+  });
 }
 
 describe("a multipart job sent several times at once with one Idempotency-Key", () => {
