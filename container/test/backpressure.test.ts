@@ -66,11 +66,26 @@ describe("the decode queue", () => {
     const first = post(app);
     const controller = new AbortController();
     const abandoned = post(app, controller.signal).catch(() => null);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both let in, the first decoding and the second read whole and waiting for the one slot: then its caller goes.
+    let waiting: Record<string, number> = {};
+    await until(async () => {
+      waiting = await counters(app);
+      return waiting.in_flight === 1 && waiting.queued === 1;
+    });
+    expect(waiting).toMatchObject({ admitted: 2, analyses_total: 1 });
     controller.abort();
     expect((await first).status).toBe(200);
     await abandoned;
-    expect((await counters(app)).analyses_total).toBe(1);
+    // Never started, and its place and its bytes of the admission budget given back.
+    expect(await counters(app)).toMatchObject({
+      analyses_total: 1,
+      in_flight: 0,
+      queued: 0,
+      admitted: 0,
+      admitted_bytes: 0,
+      rejected: 0,
+      timed_out: 0,
+    });
   });
 });
 
@@ -102,8 +117,9 @@ describe("a slow upload", () => {
       signal: controller.signal,
       duplex: "half",
     } as RequestInit).catch(() => null);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await (await fetch(`${url}/health?deep=1`)).json()).toMatchObject({ in_flight: 0, queued: 0 });
+    // Let in and being read: then it holds a place at the door, and no decode slot.
+    await until(async () => (await deepHealth(url)).admitted === 1);
+    expect(await deepHealth(url)).toMatchObject({ admitted: 1, in_flight: 0, queued: 0 });
     // Another caller is served meanwhile: the one slot is free.
     const form = imageForm(referenceSample("sample2-536x354.jpg"), "image/jpeg");
     expect((await fetch(`${url}/v1/image/analysis`, { method: "POST", body: form })).status).toBe(200);

@@ -3,7 +3,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { request } from "node:http";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { type ContainerProcess, startContainerProcess } from "../../scripts/container-process.ts";
 import { solidPng } from "./images.ts";
 
@@ -40,6 +40,28 @@ function heldUpload(url: string, png: Uint8Array) {
   return { response, finish: () => req.end(body.subarray(split)) };
 }
 
+/** How long the process may take to reach a state the tests wait for, in milliseconds. */
+const STATE_TIMEOUT_MS = 5_000;
+
+/** Waits until the process has let the upload in and is reading its body (`admitted` in its counters). */
+async function reading(url: string): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const counters = (await (await fetch(`${url}/health?deep=1`)).json()) as { admitted: number };
+      expect(counters.admitted).toBe(1);
+    },
+    { timeout: STATE_TIMEOUT_MS, interval: 20 },
+  );
+}
+
+/** Waits until the process no longer accepts connections (it refuses new ones once it has a SIGTERM). */
+async function notListening(url: string): Promise<void> {
+  await vi.waitFor(() => expect(fetch(`${url}/health`)).rejects.toThrow(), {
+    timeout: STATE_TIMEOUT_MS,
+    interval: 20,
+  });
+}
+
 describe("the container process", () => {
   it("answers /health with the service name", async () => {
     container = await startContainerProcess();
@@ -51,11 +73,10 @@ describe("the container process", () => {
     container = await startContainerProcess();
     const { url } = container;
     const upload = heldUpload(url, await solidPng(64, 64, [255, 255, 255]));
-    await new Promise((resolve) => setTimeout(resolve, 200)); // the server has the request's first bytes
+    await reading(url); // the server has the request's first bytes
 
     container.child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await expect(fetch(`${url}/health`)).rejects.toThrow(); // no longer listening
+    await notListening(url);
 
     upload.finish();
     const { status, body } = await upload.response;
@@ -81,10 +102,9 @@ describe("the container process as PID 1", () => {
     const inside = execFileSync("cat", [`/proc/${nodePid}/status`]).toString();
     expect(inside).toMatch(/NSpid:\s+\d+\s+1\b/); // PID 1 inside its namespace
     const upload = heldUpload(url, await solidPng(32, 32, [0, 0, 0]));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await reading(url);
     process.kill(nodePid, "SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await expect(fetch(`${url}/health`)).rejects.toThrow();
+    await notListening(url);
     upload.finish();
     const { status, body } = await upload.response;
     expect(status).toBe(200);
