@@ -41,7 +41,8 @@ import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
 
 /** `slotWaitMs`: how long the analysis waited for its decode slot (not its own work). */
-type Env = { Variables: AccessLogVariables & { slotWaitMs?: number } };
+/** The container app's Hono environment: what its middleware records on each request. */
+type ContainerAppEnv = { Variables: AccessLogVariables & { slotWaitMs?: number } };
 
 /** The queue's refusals in the API's words; anything else unchanged. */
 function backpressureError(err: unknown): unknown {
@@ -108,8 +109,8 @@ async function readBody(
  * const app = createApp(loadConfig(process.env));
  * const res = await app.request("/health"); // 200 {"status":"healthy",…}
  */
-export function createApp(config: ContainerConfig): Hono<Env> {
-  const app = new Hono<Env>();
+export function createApp(config: ContainerConfig): Hono<ContainerAppEnv> {
+  const app = new Hono<ContainerAppEnv>();
   // Admission, at the door: an analysis takes its place when its headers arrive and keeps it until it is
   // answered, so the uploads being received count too. Counting only those waiting for a decode slot let every
   // request still receiving its body in: on a busy machine, whose uploads arrive slowly, hundreds at once held
@@ -215,7 +216,7 @@ export function createApp(config: ContainerConfig): Hono<Env> {
 
   /** One admitted analysis: read, check, wait for a decode slot (at most until its start deadline), answer. */
   async function analyseUpload(
-    c: Context<Env>,
+    c: Context<ContainerAppEnv>,
     declared: number | null,
     priority: AnalysisPriority,
   ): Promise<Response> {
