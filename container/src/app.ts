@@ -40,8 +40,10 @@ import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
 
-/** `slotWaitMs`: how long the analysis waited for its decode slot (not its own work). */
-/** The container app's Hono environment: what its middleware records on each request. */
+/**
+ * The container app's Hono environment: what its middleware records on each request. `slotWaitMs`: how long the
+ * analysis waited for its decode slot (not its own work).
+ */
 type ContainerAppEnv = { Variables: AccessLogVariables & { slotWaitMs?: number } };
 
 /** The queue's refusals in the API's words; anything else unchanged. */
