@@ -1,8 +1,9 @@
 /**
  * The two hot passes of the v2 metrics, in AssemblyScript, compiled to container/src/metrics/passes.wasm by
  * `npm run build:wasm` (container/src/metrics/wasm.ts loads it and owns its memory; a test rebuilds it and
- * compares the bytes). Each is the JavaScript pass it replaced, computing the same sums; WebAssembly runs it
- * without bounds checks, type checks or deoptimisation, and each set of metrics gets a loop of its own.
+ * compares the bytes). Each computes the same sums as its JavaScript reference (container/test/reference/, which
+ * the tests hold it to); WebAssembly runs it without bounds checks, type checks or deoptimisation, and each set of
+ * metrics gets a loop of its own.
  *
  * - `colourPass`: one pass over the RGB pixels (colour-pass.ts): colourfulness' moment sums, the colour
  *   histogram with its linear-light sums (`colors`), the luminance histogram (`overlay`), and the luma plane with
