@@ -71,39 +71,81 @@ function workerProject(
   };
 }
 
-export default defineConfig({
+/** What `npm test` runs: every test, once. */
+const everyProject = [
+  {
+    test: {
+      name: "node",
+      include: ["container/**/*.test.ts", "contract/**/*.test.ts", "scripts/**/*.test.ts", "packages/**/*.test.ts"],
+      environment: "node",
+      testTimeout: 30_000,
+    },
+  },
+  workerProject(
+    "worker",
+    { include: ["worker/**/*.test.ts"], exclude: ["worker/test/faults/**", "worker/test/chaos/**"] },
+    undefined,
+    // A budget of open items a test can reach (the default is 10,000; the other jobs tests hold at most 160).
+    { JOB_MAX_OPEN_ITEMS_PER_KEY: "300" },
+  ),
+  // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port), and
+  // whose containers sleep after 2 s: the retry on another instance and sleeping are tested against it.
+  workerProject(
+    "worker-faults",
+    { include: ["worker/test/faults/**/*.test.ts"] },
+    (url) => `${url},analyzer-2=http://127.0.0.1:9`,
+    { CONTAINER_SLEEP_AFTER: "2s" },
+  ),
+  // A third whose job consumer fails a fifth of first deliveries on purpose, for the job that must lose and
+  // double nothing while its container process is killed (worker/test/chaos/).
+  workerProject("worker-chaos", { include: ["worker/test/chaos/**/*.test.ts"] }, undefined, {
+    JOB_FAULT_RATE: "0.2",
+  }),
+];
+
+/**
+ * `npm run test:unit` (`vitest run --mode unit`): the loop worth running often. The Node tests of the contract,
+ * the container's engine and the client package that start nothing (no container process, local stack, browser,
+ * wrangler or workerd) and take seconds. Each of them runs in `npm test` too, in the node project.
+ */
+const unitProject = {
+  test: {
+    name: "unit",
+    include: ["contract/**/*.test.ts", "container/**/*.test.ts", "packages/**/*.test.ts"],
+    // These start a container process, or the whole local stack.
+    exclude: [
+      "container/test/backpressure.test.ts",
+      "container/test/server.test.ts",
+      "container/test/timeout.test.ts",
+      "packages/client/src/cli.test.ts",
+    ],
+    environment: "node",
+    testTimeout: 30_000,
+  },
+};
+
+/** Tests too slow for the unit loop, by name: they run in `npm test` only. */
+const SLOW_TESTS = [
+  // Decodes a 16-megapixel JPEG 24 times (golden-v2.test.ts): about 30 s of CPU, more than the rest together.
+  "dominant colours on the 24 photos of the quality claim",
+  // 2,000 mutated images through the engine (fuzz.test.ts).
+  "mutation fuzz answers 2000 mutants",
+  // Compiles the AssemblyScript passes to compare them with the committed passes.wasm (wasm.test.ts).
+  "passes.wasm is what container/wasm/passes.ts compiles to",
+];
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+export default defineConfig(({ mode }) => ({
   test: {
     // Log lines of passing tests are noise; a failing test shows its own.
     silent: "passed-only",
-    projects: [
-      {
-        test: {
-          name: "node",
-          include: ["container/**/*.test.ts", "contract/**/*.test.ts", "scripts/**/*.test.ts", "packages/**/*.test.ts"],
-          environment: "node",
-          testTimeout: 30_000,
-        },
-      },
-      workerProject(
-        "worker",
-        { include: ["worker/**/*.test.ts"], exclude: ["worker/test/faults/**", "worker/test/chaos/**"] },
-        undefined,
-        // A budget of open items a test can reach (the default is 10,000; the other jobs tests hold at most 160).
-        { JOB_MAX_OPEN_ITEMS_PER_KEY: "300" },
-      ),
-      // A second Worker whose instance analyzer-2 can never start (its container URL is a closed port), and
-      // whose containers sleep after 2 s: the retry on another instance and sleeping are tested against it.
-      workerProject(
-        "worker-faults",
-        { include: ["worker/test/faults/**/*.test.ts"] },
-        (url) => `${url},analyzer-2=http://127.0.0.1:9`,
-        { CONTAINER_SLEEP_AFTER: "2s" },
-      ),
-      // A third whose job consumer fails a fifth of first deliveries on purpose, for the job that must lose and
-      // double nothing while its container process is killed (worker/test/chaos/).
-      workerProject("worker-chaos", { include: ["worker/test/chaos/**/*.test.ts"] }, undefined, {
-        JOB_FAULT_RATE: "0.2",
-      }),
-    ],
+    ...(mode === "unit"
+      ? {
+          projects: [unitProject],
+          testNamePattern: new RegExp(`^(?!.*(?:${SLOW_TESTS.map(escapeRegExp).join("|")}))`),
+          // Every core: these tests only compute (vitest's default leaves one core idle).
+          maxWorkers: "100%",
+        }
+      : { projects: everyProject }),
   },
-});
+}));
