@@ -7,7 +7,8 @@
  *   pointing at it (see worker/src/analyzer/local-runtime.ts). A container process that dies is restarted,
  *   as Cloudflare would start a new container.
  *
- * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started.
+ * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started: in Docker
+ * mode that includes the containers, which wrangler leaves in part (see `removeContainersLeft`).
  *
  * The rate limit is wrangler.toml's (120 a minute per client), as deployed; DEV_RATE_LIMIT_PER_MINUTE=N runs
  * wrangler on a copy of wrangler.toml with N instead (scripts/dev-rate-limit.ts says why a copy, and where the
@@ -15,6 +16,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { parse } from "smol-toml";
 import { type ContainerProcess, startContainerProcess } from "./container-process.ts";
 import { devRateLimit, rateLimitOf, writeDevConfig } from "./dev-rate-limit.ts";
 
@@ -33,6 +35,39 @@ let container: Promise<ContainerProcess> | undefined;
 function dockerEngineAnswers(): boolean {
   if (process.env.DEV_CONTAINER_MODE === "local") return false;
   return spawnSync("docker", ["info"], { stdio: "ignore", timeout: 5_000 }).status === 0;
+}
+
+/**
+ * The containers this Worker's Durable Objects ran under `wrangler dev`: workerd names each
+ * `workerd-<worker>-<class>-<instance id>`, and its networking sidecar the same with `-proxy`.
+ */
+function containerNamePrefixes(tomlText: string): string[] {
+  const config = parse(tomlText) as { name?: string; containers?: Array<{ class_name?: string }> };
+  return (config.containers ?? []).map((c) => `workerd-${config.name}-${c.class_name}-`);
+}
+
+/**
+ * Removes the containers a Docker-mode session leaves once wrangler has exited. wrangler removes the application
+ * containers itself (by their image) but not workerd's networking sidecars, which keep running, one per instance
+ * that ever started, until something removes them: measured with wrangler 4.156 and Docker 20.10 (test-docker/).
+ * By name, as workerd gives them: a second Docker-mode `npm run dev` of this project would use the same names.
+ */
+function removeContainersLeft(prefixes: string[]): void {
+  const docker = process.env.WRANGLER_DOCKER_BIN ?? "docker";
+  const ids = prefixes.flatMap((prefix) => {
+    const listed = spawnSync(docker, ["ps", "-aq", "--filter", `name=^/${prefix}`], {
+      encoding: "utf8",
+      timeout: 10_000,
+    });
+    return listed.status === 0 ? listed.stdout.split("\n").filter(Boolean) : [];
+  });
+  if (ids.length === 0) return;
+  const removed = spawnSync(docker, ["rm", "--force", ...ids], { stdio: "ignore", timeout: 20_000 });
+  say(
+    removed.status === 0
+      ? `removed the ${ids.length} container(s) wrangler left behind (workerd's networking sidecars)`
+      : `could not remove the containers wrangler left: run ${docker} rm --force ${ids.join(" ")}`,
+  );
 }
 
 async function keepContainerRunning(): Promise<void> {
@@ -65,7 +100,8 @@ const wranglerToml = readFileSync("wrangler.toml", "utf8");
 const perMinute = devRateLimit(process.env.DEV_RATE_LIMIT_PER_MINUTE);
 const devConfig = perMinute === null ? null : writeDevConfig(process.cwd(), wranglerToml, perMinute);
 let worker: ChildProcess;
-if (dockerEngineAnswers()) {
+const dockerMode = dockerEngineAnswers();
+if (dockerMode) {
   say("mode: docker (a Docker engine answers: wrangler dev builds and runs the real container)");
 } else {
   const localUrl = `http://127.0.0.1:${containerPort}`;
@@ -111,6 +147,7 @@ async function shutdown(code: number): Promise<void> {
   const force = setTimeout(() => {
     worker.kill("SIGKILL");
     void container?.then((c) => c.child.kill("SIGKILL"));
+    if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml));
     process.exit(code);
   }, STOP_GRACE_MS);
   force.unref();
@@ -118,6 +155,7 @@ async function shutdown(code: number): Promise<void> {
   worker.kill("SIGTERM");
   // A process still starting is waited for and stopped too: a restart racing the shutdown leaves no orphan.
   await Promise.all([workerExited, container?.then((c) => c.stop("SIGTERM")).catch(() => undefined)]);
+  if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml));
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
