@@ -1,6 +1,6 @@
 /**
  * What the Worker's end-to-end tests share: uploads through the real Worker, the container process's
- * controls, and distinct test images.
+ * controls, distinct test images, the cache keys of their results, and waiting for a state with a deadline.
  */
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { expect, inject, vi } from "vitest";
