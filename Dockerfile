@@ -31,7 +31,10 @@ ENV NODE_ENV=production \
     # return it (the setting sharp's docs recommend for long-running glibc processes).
     MALLOC_ARENA_MAX=2 \
     # Refuse libvips' untrusted loaders (matload, fitsload, …) in every process, whatever the code says.
-    VIPS_BLOCK_UNTRUSTED=1
+    VIPS_BLOCK_UNTRUSTED=1 \
+    # Node's compile cache, filled at the end of this file: a cold start reads the V8 code of every module and
+    # the type-stripped TypeScript from here instead of compiling them (about half of Node's start-up CPU time).
+    NODE_COMPILE_CACHE=/app/.compile-cache
 
 # Nothing in the container runs npm, npx, corepack or yarn (the CMD and the HEALTHCHECK run node).
 RUN rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack /opt/yarn-* \
@@ -43,8 +46,16 @@ COPY --from=deps /app/node_modules ./node_modules/
 COPY package.json ./
 COPY contract/ ./contract/
 COPY container/src/ ./container/src/
+RUN install -d -o node -g node .compile-cache
 
 USER node
+# Fill the compile cache: run the server up to the point where it would listen (the preload makes listen() exit
+# 0, so no port is bound during the build), which loads and compiles every module it imports. Node keys the cache
+# by its version and the user's uid, so it is filled as `node`, the user the container runs as; run as another
+# user, the container compiles as it would without the cache.
+RUN node --import 'data:text/javascript,import http from "node:http"; http.Server.prototype.listen = () => process.exit(0);' \
+      container/src/server.ts
+
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
