@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
-import { describe, expect, it } from "vitest";
+import { describe, expect, inject, it } from "vitest";
+import { control } from "../../test/helpers.ts";
 import {
   LocalContainerRuntime,
   localContainerOrigin,
@@ -68,6 +69,67 @@ describe("LocalContainerRuntime", () => {
     const res = await runtime.getTcpPort(8080).fetch("http://container/health?x=1");
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ status: "healthy" });
+  });
+
+  it("is an exited container once the process it had reached is gone, as the runtime reports a killed one", async () => {
+    const runtime = new LocalContainerRuntime(new URL(env.LOCAL_CONTAINER_URL as string));
+    runtime.start();
+    const exited = runtime.monitor();
+    expect((await runtime.getTcpPort(8080).fetch("http://container/health")).status).toBe(200);
+    await control("stop");
+    try {
+      await expect(runtime.getTcpPort(8080).fetch("http://container/health")).rejects.toThrow(NOT_LISTENING_ERROR);
+      // The Container class reads the exit code from these words (docker kill gives 137 in test-docker/).
+      await expect(exited).rejects.toThrow(/^container exited with unexpected exit code: 137 /);
+      expect(runtime.running).toBe(false);
+    } finally {
+      await control("start");
+    }
+    runtime.start(); // what the class does for the next request: a fresh container
+    expect((await runtime.getTcpPort(8080).fetch("http://container/health")).status).toBe(200);
+    expect(runtime.running).toBe(true);
+  });
+
+  it("is an exited container when the process is killed with a request in it", async () => {
+    const runtime = new LocalContainerRuntime(new URL(env.LOCAL_CONTAINER_URL as string));
+    runtime.start();
+    const exited = runtime.monitor();
+    expect((await runtime.getTcpPort(8080).fetch("http://container/health")).status).toBe(200);
+    await control("pause"); // the request waits in the process (or, if the kill is quicker, finds it gone)
+    try {
+      const pending = runtime.getTcpPort(8080).fetch("http://container/health");
+      await control("kill");
+      await expect(pending).rejects.toThrow(/^(Network connection lost\.|the container is not listening)/);
+      await expect(exited).rejects.toThrow(/^container exited with unexpected exit code: 137 /);
+      expect(runtime.running).toBe(false);
+    } finally {
+      await control("start");
+    }
+  });
+
+  it("keeps running when a request loses its connection but the process still listens", async () => {
+    // A connection the program closed without answering, or a request the runtime cancelled: not an exit.
+    const runtime = new LocalContainerRuntime(new URL(inject("sourceUrl")));
+    runtime.start();
+    let settled = false;
+    void runtime.monitor().then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    const dropped = `/mix?chain=${encodeURIComponent(JSON.stringify([{ status: null }]))}`;
+    await expect(runtime.getTcpPort(8080).fetch(`http://container${dropped}`)).rejects.toThrow(
+      /^Network connection lost\./,
+    );
+    await Promise.resolve(); // an exit would have settled monitor() before the fetch threw
+    expect(settled).toBe(false);
+    expect(runtime.running).toBe(true);
+  });
+
+  it("is not stopped by a port that never listened since start: a cold start polls it", async () => {
+    const runtime = new LocalContainerRuntime(new URL("http://127.0.0.1:9"));
+    runtime.start();
+    await expect(runtime.getTcpPort(8080).fetch("http://ping")).rejects.toThrow(NOT_LISTENING_ERROR);
+    expect(runtime.running).toBe(true);
   });
 
   it("reports a port nobody listens on in the runtime's own words", async () => {
