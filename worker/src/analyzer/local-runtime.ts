@@ -94,6 +94,12 @@ export class LocalContainerRuntime implements Container {
     this.#stop();
   }
 
+  /**
+   * Any signal stops it at once, dropping the requests in flight. On the real runtime the signal reaches the program,
+   * which answers SIGTERM by draining them and exiting 0 (container/src/server.ts; the exit code 0 after sleepAfter
+   * in test-docker/): the Durable Object sends SIGTERM only with nothing in flight (`onActivityExpired`), so the two
+   * differ in nothing it can see.
+   */
   signal(_signo: number): void {
     this.#stop();
   }
