@@ -29,12 +29,12 @@ export function docker(...args: string[]): string {
   return run.stdout.trim();
 }
 
-/** Why the tests cannot run here (no engine answers `docker info`), or null when one does. */
+/** Why the tests cannot run here (no engine answers), or null when one does. */
 export function noEngineReason(): string | null {
-  const info = spawnSync(DOCKER, ["info", "--format", "{{.ServerVersion}}"], { encoding: "utf8", timeout: 10_000 });
+  const info = spawnSync(DOCKER, ["version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 10_000 });
   if (info.status === 0) return null;
-  const said = (info.stderr || info.error?.message || "").trim().split("\n")[0];
-  return `no Docker engine answered \`${DOCKER} info\` (${said}); start one, e.g. eval "$(../shared/tools/docker-engine up)"`;
+  const said = (info.stderr || info.error?.message || "").trim().split("\n").at(-1);
+  return `no Docker engine answered \`${DOCKER} version\` (${said}); start one, e.g. eval "$(../shared/tools/docker-engine up)"`;
 }
 
 /**
@@ -151,6 +151,10 @@ export interface DockerDev {
   output(): string;
   /** The image wrangler built for this session (`cloudflare-dev/<class>:<build id>`). */
   image: string;
+  /** Every image it built: a reload (a watched file changed) builds another. */
+  images(): string[];
+  /** From the start of dev to its first answer (the image build included), in milliseconds. */
+  startupMs: number;
   exited: Promise<number | null>;
 }
 
@@ -164,6 +168,7 @@ export async function startDockerDev(settings: Record<string, string>, timeoutMs
       "test:docker gives the Worker its settings through the environment, which wrangler ignores when .dev.vars exists: move .dev.vars aside while it runs",
     );
   }
+  const startedAt = performance.now();
   const port = await freePort();
   const passedOn = Object.fromEntries(Object.entries(process.env).filter(([name]) => PASSED_ON.test(name)));
   let output = "";
@@ -192,8 +197,10 @@ export async function startDockerDev(settings: Record<string, string>, timeoutMs
   ).then((status) => {
     if (status === "exited") throw new Error(`npm run dev exited before it answered; it printed:\n${output}`);
   });
+  const startupMs = performance.now() - startedAt;
   // "Successfully tagged cloudflare-dev/…" (Docker's builder) or "naming to docker.io/cloudflare-dev/…" (buildx).
-  const image = /(cloudflare-dev\/[\w.-]+:[\w.-]+)/.exec(output)?.[1];
+  const images = () => [...new Set(output.match(/cloudflare-dev\/[\w.-]+:[\w.-]+/g) ?? [])];
+  const image = images()[0];
   if (!image) throw new Error(`npm run dev printed no image it built; it printed:\n${output}`);
-  return { url, process: child, output: () => output, image, exited };
+  return { url, process: child, output: () => output, image, images, startupMs, exited };
 }

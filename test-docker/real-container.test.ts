@@ -171,7 +171,7 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
     }
     const left = containersNamed(prefix).map((c) => c.id);
     if (left.length > 0) docker("rm", "--force", ...left);
-    if (dev) docker("rmi", dev.image);
+    for (const image of dev?.images() ?? []) docker("rmi", image);
   }, 60_000);
 
   afterEach(({ task }) => {
@@ -187,7 +187,9 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
     expect(server().output()).toContain("[dev] mode: docker");
     expect(server().output()).toContain("Container image(s) ready");
     const sizeMb = Number(docker("image", "inspect", "--format", "{{.Size}}", server().image)) / 1e6;
-    console.log(`image ${server().image}: ${sizeMb.toFixed(0)} MB`);
+    console.log(
+      `image ${server().image}: ${sizeMb.toFixed(0)} MB; dev answered ${(server().startupMs / 1_000).toFixed(1)} s after it started, its build included`,
+    );
     expect(sizeMb).toBeGreaterThan(0);
     expect(appContainers()).toEqual([]); // nothing runs before the first request
   });
