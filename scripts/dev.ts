@@ -10,6 +10,11 @@
  * Either way ENVIRONMENT=development. One Ctrl-C (or SIGTERM) stops everything this script started: in Docker
  * mode that includes the containers, which wrangler leaves in part (see `removeContainersLeft`).
  *
+ * DEV_WORKER_NAME=NAME runs the Worker as NAME instead of wrangler.toml's `name`: its Durable Objects, their
+ * state in .wrangler/state and, in Docker mode, their containers are then its own. Two Docker-mode sessions of this
+ * project on one engine otherwise share their containers' names (workerd names a container after the Worker, the
+ * class and the instance) and stop or remove each other's (`npm run test:docker` sets it).
+ *
  * The rate limit is wrangler.toml's (120 a minute per client), as deployed; DEV_RATE_LIMIT_PER_MINUTE=N runs
  * wrangler on a copy of wrangler.toml with N instead (scripts/dev-rate-limit.ts says why a copy, and where the
  * counts are kept).
@@ -41,9 +46,9 @@ function dockerEngineAnswers(): boolean {
  * The containers this Worker's Durable Objects ran under `wrangler dev`: workerd names each
  * `workerd-<worker>-<class>-<instance id>`, and its networking sidecar the same with `-proxy`.
  */
-function containerNamePrefixes(tomlText: string): string[] {
+function containerNamePrefixes(tomlText: string, workerName: string | undefined): string[] {
   const config = parse(tomlText) as { name?: string; containers?: Array<{ class_name?: string }> };
-  return (config.containers ?? []).map((c) => `workerd-${config.name}-${c.class_name}-`);
+  return (config.containers ?? []).map((c) => `workerd-${workerName ?? config.name}-${c.class_name}-`);
 }
 
 /**
@@ -97,6 +102,11 @@ const wranglerArgs = [
 ];
 // Read, refused when it is no number, and its config written, before anything starts.
 const wranglerToml = readFileSync("wrangler.toml", "utf8");
+const workerName = process.env.DEV_WORKER_NAME || undefined;
+if (workerName) {
+  wranglerArgs.push("--name", workerName);
+  say(`worker name: ${workerName} (DEV_WORKER_NAME): its Durable Objects, their state and containers are its own`);
+}
 const perMinute = devRateLimit(process.env.DEV_RATE_LIMIT_PER_MINUTE);
 const devConfig = perMinute === null ? null : writeDevConfig(process.cwd(), wranglerToml, perMinute);
 let worker: ChildProcess;
@@ -147,7 +157,7 @@ async function shutdown(code: number): Promise<void> {
   const force = setTimeout(() => {
     worker.kill("SIGKILL");
     void container?.then((c) => c.child.kill("SIGKILL"));
-    if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml));
+    if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml, workerName));
     process.exit(code);
   }, STOP_GRACE_MS);
   force.unref();
@@ -155,7 +165,7 @@ async function shutdown(code: number): Promise<void> {
   worker.kill("SIGTERM");
   // A process still starting is waited for and stopped too: a restart racing the shutdown leaves no orphan.
   await Promise.all([workerExited, container?.then((c) => c.stop("SIGTERM")).catch(() => undefined)]);
-  if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml));
+  if (dockerMode) removeContainersLeft(containerNamePrefixes(wranglerToml, workerName));
   process.exit(code);
 }
 process.on("SIGINT", () => void shutdown(0));
