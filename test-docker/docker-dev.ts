@@ -4,12 +4,16 @@
  * what a test reads from the outside of a running container (its process's CPU time, the bytes waiting in its
  * sockets).
  *
+ * Each session runs under a Worker name of its own (DEV_WORKER_NAME), so that its containers and Durable Object
+ * state are its own: other Docker-mode sessions of this project may run on the same engine at the same time.
+ *
  * Settings reach the Worker through the environment: wrangler's CLOUDFLARE_INCLUDE_PROCESS_ENV makes every variable
  * of dev's environment a binding (which is why the environment given to dev is a short one). wrangler reads the
  * environment only when no `.dev.vars` exists.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse } from "smol-toml";
 import { freePort } from "../scripts/container-process.ts";
@@ -38,15 +42,29 @@ export function noEngineReason(): string | null {
 }
 
 /**
- * The name every container of this Worker's Durable Object class starts with under `wrangler dev`: workerd names
- * them `workerd-<worker>-<class>-<instance id>` (its networking sidecars add `-proxy`).
+ * The name every container of the Durable Object class starts with under `wrangler dev` as `workerName`: workerd
+ * names them `workerd-<worker>-<class>-<instance id>` (its networking sidecars add `-proxy`).
  */
-export function containerNamePrefix(): string {
-  const config = parse(readFileSync(`${ROOT}/wrangler.toml`, "utf8")) as {
-    name: string;
-    containers: Array<{ class_name: string }>;
-  };
-  return `workerd-${config.name}-${config.containers[0]?.class_name}-`;
+export function containerNamePrefix(workerName: string): string {
+  const config = parse(readFileSync(`${ROOT}/wrangler.toml`, "utf8")) as { containers: Array<{ class_name: string }> };
+  return `workerd-${workerName}-${config.containers[0]?.class_name}-`;
+}
+
+/**
+ * A Worker name for one dev session (scripts/dev.ts DEV_WORKER_NAME): its Durable Objects' state and its containers
+ * are then its own, whatever other sessions of this project run at the same time.
+ */
+export function sessionWorkerName(purpose: string): string {
+  return `image-insights-api-${purpose}-${randomUUID().slice(0, 8)}`;
+}
+
+/** Deletes what a session's Durable Objects kept in .wrangler/state (one folder per class, named after the Worker). */
+export function removeSessionState(workerName: string): void {
+  const dir = `${ROOT}/.wrangler/state/v3/do`;
+  if (!existsSync(dir)) return;
+  for (const entry of readdirSync(dir)) {
+    if (entry.startsWith(`${workerName}-`)) rmSync(`${dir}/${entry}`, { recursive: true, force: true });
+  }
 }
 
 export interface ListedContainer {

@@ -15,11 +15,12 @@ import {
   containerNamePrefix,
   containersNamed,
   cpuTimeMs,
-  DOCKER,
   type DockerDev,
   docker,
   inspect,
   noEngineReason,
+  removeSessionState,
+  sessionWorkerName,
   startDockerDev,
   waitUntil,
 } from "./docker-dev.ts";
@@ -94,7 +95,9 @@ function logLines(output: string): Array<Record<string, unknown>> {
 }
 
 describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real Container class", () => {
-  const prefix = containerNamePrefix();
+  const workerName = sessionWorkerName("docker-test");
+  const localWorkerName = sessionWorkerName("local-test");
+  const prefix = containerNamePrefix(workerName);
   let dev: DockerDev | undefined;
   const localAnswers = new Map<string, Record<string, unknown>>();
   /** Each instance's container name, learnt as it first starts (workerd names it by the instance's id). */
@@ -127,24 +130,22 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
   }
 
   beforeAll(async () => {
-    const leftover = containersNamed(prefix);
-    if (leftover.length > 0) {
-      throw new Error(
-        `containers of another Docker-mode npm run dev of this project exist (${leftover.map((c) => c.name).join(", ")}): stop it, or remove them with ${DOCKER} rm -f ${leftover.map((c) => c.id).join(" ")}`,
-      );
-    }
     slowImage = await sharp({
       create: { width: 7_000, height: 7_000, channels: 3, background: { r: 120, g: 80, b: 200 } },
     })
       .jpeg({ progressive: true })
       .toBuffer();
 
-    // The local path's answers first (its own key, so neither path can answer from the other's cache): one
-    // dev server at a time, since both keep their Durable Objects in the same .wrangler/state.
+    // The local path's answers first, with a key of its own, so that neither path can answer from the other's cache
+    // (KV's local state is shared by every session).
     const localKey = `local-test-${randomUUID()}`;
     let local: DevServer | undefined;
     try {
-      local = await startDevServer({ CLOUDFLARE_INCLUDE_PROCESS_ENV: "true", API_KEYS: localKey });
+      local = await startDevServer({
+        CLOUDFLARE_INCLUDE_PROCESS_ENV: "true",
+        API_KEYS: localKey,
+        DEV_WORKER_NAME: localWorkerName,
+      });
       for (const name of SAMPLES) {
         const res = await analyse(local.url, localKey, sample(name));
         expect(res.status, `local mode, ${name}`).toBe(200);
@@ -156,6 +157,7 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
     }
 
     dev = await startDockerDev({
+      DEV_WORKER_NAME: workerName,
       API_KEYS: `${KEY},${HEALTH_KEY}`,
       CONTAINER_INSTANCES: String(INSTANCES),
       CONTAINER_SLEEP_AFTER: `${SLEEP_AFTER_MS / 1_000}s`,
@@ -164,7 +166,8 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
   }, 360_000);
 
   afterAll(async () => {
-    // Whatever a failed test left: the dev server, its containers and the image it built (all this file's own).
+    // Whatever a failed test left, all this file's own: the dev server, its containers (named after its Worker), the
+    // images it built and its Durable Objects' state.
     if (dev && dev.process.exitCode === null && dev.process.signalCode === null) {
       dev.process.kill("SIGKILL");
       await dev.exited;
@@ -172,6 +175,8 @@ describe.skipIf(noEngine !== null)("npm run dev with a Docker engine: the real C
     const left = containersNamed(prefix).map((c) => c.id);
     if (left.length > 0) docker("rm", "--force", ...left);
     for (const image of dev?.images() ?? []) docker("rmi", image);
+    removeSessionState(workerName);
+    removeSessionState(localWorkerName);
   }, 60_000);
 
   afterEach(({ task }) => {
