@@ -5,7 +5,7 @@
  * jobs/consumer.ts into a job item's result.
  */
 import type { AnalysisParams, AnalysisResponse } from "../../../contract/analysis.ts";
-import type { ErrorDetail } from "../../../contract/errors.ts";
+import { type ApiError, containerFailed, type ErrorDetail } from "../../../contract/errors.ts";
 import { mediaTypeOf } from "../../../contract/formats.ts";
 import { elapsedMs } from "../../../contract/service.ts";
 import { analyseOnContainer } from "../analyzer/client.ts";
@@ -75,14 +75,36 @@ export async function analyseImage(
   const cache = { key, etag: options.store === false ? null : etag };
   const call = () => analyseOnContainer(env, config, image, cache, options.requestId, options.priority);
   const { response, durationMs } = await (options.lane ? options.lane(image.sha256, call) : call());
+  const body = await response.text();
   if (response.status !== 200) {
     // The container's (or the Durable Object's) own envelope and headers, e.g. Retry-After.
-    const body = await response.text();
-    const detail = (JSON.parse(body) as { detail: ErrorDetail }).detail;
+    const detail = readJson<{ detail?: ErrorDetail }>(body, response.status)?.detail;
+    if (!detail?.code) throw answeredBroken(response.status);
     return { ok: false, status: response.status, headers: new Headers(response.headers), detail, body };
   }
-  const { cached: _cached, processing_time_ms: _time, ...result } = await response.json<AnalysisResponse>();
+  const answer = readJson<AnalysisResponse>(body, response.status);
+  if (!answer) throw answeredBroken(response.status);
+  const { cached: _cached, processing_time_ms: _time, ...result } = answer;
   return { ok: true, result, etag, container: { durationMs, serverTiming: response.headers.get("Server-Timing") } };
+}
+
+/** A body that should be JSON, or `null` when it is not (the caller says what that means). */
+function readJson<T>(body: string, status: number): T | null {
+  try {
+    return JSON.parse(body) as T;
+  } catch {
+    log("warn", "container answer is not JSON", { status, body: body.slice(0, 200) });
+    return null;
+  }
+}
+
+/**
+ * What the caller gets when the way to the container answered something that is not the API's (a proxy's plain
+ * text, a cut-off body): the analysis did not end, as when its container stops, so 503 `container_failed`, never
+ * a bare 500.
+ */
+function answeredBroken(status: number): ApiError {
+  return containerFailed({ cause: new Error(`the container's side answered ${status} without the API's JSON`) });
 }
 
 /**
