@@ -16,7 +16,7 @@
  *
  * wrangler (4.86, and still 4.156) runs `docker` to build the container image even for a dry run, and this machine
  * (like CI) has no Docker engine. WRANGLER_DOCKER_BIN points it at a stub that exits 0, so the dry run checks the
- * bundle and the config; the image itself is built and run by ../shared/tools/image-check instead.
+ * bundle and the config; the image itself is built and run on a Docker engine by .ci/run and test-docker/ instead.
  */
 import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
