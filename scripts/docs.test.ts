@@ -4,7 +4,7 @@
  * is answered with; DEVELOPMENT's toolchain is package.json's and wrangler.toml's; every path a doc names exists,
  * and every `npm run` it names is a script.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, normalize } from "node:path";
 import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
@@ -12,18 +12,9 @@ import * as containerConfig from "../container/src/config.ts";
 import { VALID_METRICS } from "../contract/analysis.ts";
 import { ERROR_CODES } from "../contract/errors.ts";
 import * as workerConfig from "../worker/src/config.ts";
+import { read, section } from "./markdown.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
-const read = (path: string) => readFileSync(join(ROOT, path), "utf8");
-
-/** The part of a markdown page from a heading to the next heading of the same or a higher level. */
-function section(markdown: string, heading: string): string {
-  const start = markdown.indexOf(`${heading}\n`);
-  if (start === -1) throw new Error(`no heading "${heading}"`);
-  const level = /^#+/.exec(heading)?.[0].length ?? 2;
-  const next = new RegExp(`^#{1,${level}} `, "m").exec(markdown.slice(start + heading.length));
-  return markdown.slice(start, next ? start + heading.length + next.index : undefined);
-}
 
 /** A markdown table's rows under the header row that starts with `| <first> |`, as arrays of trimmed cells. */
 function tableRows(markdown: string, first: string): { header: string[]; rows: string[][] } {

@@ -1,26 +1,11 @@
-/**
- * The README is the user's page: what it shows must be what the service does. Its error example is a real answer,
- * its tables name every metric and every route, and every guide it links exists. The tables that live elsewhere
- * (settings, error codes for an operator, the toolchain) are held to the code by docs.test.ts.
- */
-import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { ALL_METRICS, parseAnalysisParams, VALID_METRICS } from "../contract/analysis.ts";
 import { toErrorResponse } from "../contract/errors.ts";
 import { JOBS_PATH, WEBHOOK_SECRET_PATH } from "../contract/jobs.ts";
 import { ANALYSIS_PATH, URL_ANALYSIS_PATH } from "../contract/service.ts";
+import { read, section } from "./markdown.ts";
 
-const read = (path: string) => readFileSync(new URL(`../${path}`, import.meta.url), "utf8");
 const readme = read("README.md");
-
-/** The part of a markdown page from a heading to the next heading of the same or a higher level. */
-function section(markdown: string, heading: string): string {
-  const start = markdown.indexOf(`${heading}\n`);
-  if (start === -1) throw new Error(`no heading "${heading}"`);
-  const level = /^#+/.exec(heading)?.[0].length ?? 2;
-  const next = new RegExp(`^#{1,${level}} `, "m").exec(markdown.slice(start + heading.length));
-  return markdown.slice(start, next ? start + heading.length + next.index : undefined);
-}
 
 describe("README", () => {
   it("sends typed-client users to the client package, whose example worker/test/client.test.ts runs", () => {
