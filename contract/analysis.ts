@@ -46,6 +46,8 @@ export interface AnalysisParams {
   colors?: number;
   /** The brightness scale, only when not DEFAULT_ALGORITHM (so v1 parameters and cache keys stay as they were). */
   algorithm?: Algorithm;
+  /** The aspect ratios `metrics=crop` finds boxes for (`W:H`, as asked, without repeats), only with metrics=crop. */
+  crop?: string[];
 }
 
 /** `metrics=all`: every metric. */
@@ -152,13 +154,67 @@ export function parseAlgorithm(raw: string | null | undefined): Algorithm {
   return value as Algorithm;
 }
 
+/** The aspect ratios `metrics=crop` answers when `crop=` is absent: square, portrait 4:5, landscape 16:9. */
+export const DEFAULT_CROP = ["1:1", "4:5", "16:9"] as const;
+/** At most this many ratios in one `crop=`. */
+export const MAX_CROP_RATIOS = 8;
+/** A ratio's sides: positive numbers of at most 4 digits and 2 decimals; their quotient within 1:MAX_CROP_SPREAD… */
+const CROP_RATIO = /^(\d{1,4}(?:\.\d{1,2})?):(\d{1,4}(?:\.\d{1,2})?)$/;
+/** …and MAX_CROP_SPREAD:1: a box thinner than that is a line, not a crop. */
+export const MAX_CROP_SPREAD = 20;
+
+/** A ratio's canonical spelling: each side as a number prints it (`16.0:09` → `16:9`). */
+function canonicalRatio(width: number, height: number): string {
+  return `${width}:${height}`;
+}
+
+/**
+ * Parses `crop`: comma-separated `W:H` aspect ratios (at most MAX_CROP_RATIOS), each side a positive number,
+ * the ratio within 1:20 and 20:1; repeats dropped; DEFAULT_CROP when absent or empty.
+ *
+ * @example
+ * parseCrop("1:1, 16:9"); // ["1:1", "16:9"]
+ * parseCrop("0:1"); // throws 400 "Invalid crop requested"
+ */
+export function parseCrop(raw: string | null | undefined): string[] {
+  const requested = (raw ?? "")
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "");
+  if (requested.length === 0) return [...DEFAULT_CROP];
+  const invalid = (reason: string, received: string) =>
+    new ApiError(400, "invalid_crop", "Invalid crop requested", {
+      extra: {
+        received,
+        expected: `${reason}: up to ${MAX_CROP_RATIOS} comma-separated ratios W:H of positive numbers, e.g. 1:1,16:9`,
+      },
+    });
+  const ratios: string[] = [];
+  for (const text of requested) {
+    const match = CROP_RATIO.exec(text);
+    const width = match ? Number(match[1]) : 0;
+    const height = match ? Number(match[2]) : 0;
+    if (!(width > 0 && height > 0)) throw invalid("Expected W:H with both sides above 0", text);
+    if (width / height > MAX_CROP_SPREAD || height / width > MAX_CROP_SPREAD) {
+      throw invalid(`Expected a ratio from 1:${MAX_CROP_SPREAD} to ${MAX_CROP_SPREAD}:1`, text);
+    }
+    const ratio = canonicalRatio(width, height);
+    if (!ratios.includes(ratio)) ratios.push(ratio);
+  }
+  if (ratios.length > MAX_CROP_RATIOS) throw invalid(`Expected at most ${MAX_CROP_RATIOS} ratios`, raw ?? "");
+  return ratios;
+}
+
 /**
  * The parameters that join only where they change an answer: `colors` with metrics=colors and not at its
  * default; `algorithm` when it is not the default scale.
  */
-function withOptional(params: AnalysisParams, colors: number, algorithm: Algorithm): AnalysisParams {
-  const out = params.metrics.includes("colors") && colors !== DEFAULT_COLORS ? { ...params, colors } : params;
-  return algorithm === DEFAULT_ALGORITHM ? out : { ...out, algorithm };
+function withOptional(params: AnalysisParams, colors: number, algorithm: Algorithm, crop: string[]): AnalysisParams {
+  // accessibility simulates the dominant colours: `colors=` changes its answer too.
+  const usesColors = params.metrics.includes("colors") || params.metrics.includes("accessibility");
+  let out = usesColors && colors !== DEFAULT_COLORS ? { ...params, colors } : params;
+  if (algorithm !== DEFAULT_ALGORITHM) out = { ...out, algorithm };
+  return params.metrics.includes("crop") ? { ...out, crop } : out;
 }
 
 /**
@@ -173,7 +229,12 @@ export function parseAnalysisParams(query: { get(name: string): string | null })
     edgeMode: parseEdgeMode(query.get("edge_mode")),
     background: parseBackground(query.get("background")),
   };
-  return withOptional(params, parseColors(query.get("colors")), parseAlgorithm(query.get("algorithm")));
+  return withOptional(
+    params,
+    parseColors(query.get("colors")),
+    parseAlgorithm(query.get("algorithm")),
+    parseCrop(query.get("crop")),
+  );
 }
 
 /** A JSON body's optional string field: a list of strings is joined with commas; anything else is a 422. */
@@ -198,7 +259,12 @@ export function parseAnalysisFields(fields: Record<string, unknown>): AnalysisPa
     background: parseBackground(stringField(fields, "background")),
   };
   const colors = typeof fields.colors === "number" ? fields.colors : stringField(fields, "colors");
-  return withOptional(params, parseColors(colors), parseAlgorithm(stringField(fields, "algorithm")));
+  return withOptional(
+    params,
+    parseColors(colors),
+    parseAlgorithm(stringField(fields, "algorithm")),
+    parseCrop(stringField(fields, "crop")),
+  );
 }
 
 export const MetricsParamSchema = z
@@ -223,6 +289,12 @@ export const AlgorithmParamSchema = z
     `${AlgorithmSchema.description} Any case. Default: ${DEFAULT_ALGORITHM}. docs/METRICS.md says when to use which.`,
   );
 
+export const CropParamSchema = z
+  .string()
+  .describe(
+    `Aspect ratios for metrics=crop, comma-separated W:H (at most ${MAX_CROP_RATIOS}, each from 1:${MAX_CROP_SPREAD} to ${MAX_CROP_SPREAD}:1). Default: ${DEFAULT_CROP.join(",")}.`,
+  );
+
 /**
  * The analysis parameters as a query string (`POST /v1/image/analysis`, `POST /v1/jobs`), validated once: the
  * fields document the parameters, and the transform parses them all with the parsers above, in the reference's
@@ -236,6 +308,7 @@ export const AnalysisQuerySchema = z
     background: BackgroundParamSchema.optional(),
     colors: ColorsParamSchema.optional(),
     algorithm: AlgorithmParamSchema.optional(),
+    crop: CropParamSchema.optional(),
   })
   .transform((query) => parseAnalysisParams({ get: (name) => query[name as keyof typeof query] ?? null }));
 
@@ -250,6 +323,10 @@ export const UrlRequestSchema = z.object({
   background: BackgroundParamSchema.optional(),
   colors: z.union([ColorsParamSchema, z.number().int().min(1).max(MAX_COLORS)]).optional(),
   algorithm: AlgorithmParamSchema.optional(),
+  crop: z
+    .union([CropParamSchema, z.array(z.string())])
+    .optional()
+    .describe("Comma-separated, or a list."),
 });
 
 /**
@@ -278,6 +355,7 @@ export function canonicalQuery(params: AnalysisParams): string {
   }
   if (params.colors !== undefined) parts.push(`colors=${params.colors}`);
   if (params.algorithm !== undefined) parts.push(`algorithm=${params.algorithm}`);
+  if (params.crop !== undefined) parts.push(`crop=${params.crop.join(",")}`);
   return parts.join("&");
 }
 

@@ -19,6 +19,7 @@ export const ERROR_CODES = [
   "invalid_background",
   "invalid_colors",
   "invalid_algorithm",
+  "invalid_crop",
   "image_too_large",
   "payload_too_large",
   "unsupported_media_type",

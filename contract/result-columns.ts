@@ -53,6 +53,13 @@ export const RESULT_FIELDS: Readonly<Record<keyof AnalysisResponseBody, When>> =
   colors: withMetric("colors"),
   overlay: withMetric("overlay"),
   placeholder: withMetric("placeholder"),
+  compression: withMetric("compression"),
+  noise: withMetric("noise"),
+  hash: withMetric("hash"),
+  metadata: withMetric("metadata"),
+  crop: withMetric("crop"),
+  accessibility: withMetric("accessibility"),
+  thumbhash: withMetric("thumbhash"),
   cached: always,
   processing_time_ms: always,
 };

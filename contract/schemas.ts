@@ -18,6 +18,13 @@ export const MetricSchema = z
     "edge_density",
     "overlay",
     "placeholder",
+    "compression",
+    "noise",
+    "hash",
+    "metadata",
+    "crop",
+    "accessibility",
+    "thumbhash",
   ])
   .describe("A group of numbers to compute (`all`: every one). docs/METRICS.md defines each.");
 /** The brightness scales (`algorithm=`): the brightness family of a response (score, average, median, histogram, edge bands) is on this scale. */
@@ -160,6 +167,157 @@ export const InsightsSchemas = {
     .strict(),
 };
 
+const hex64 = z.string().regex(/^[0-9a-f]{16}$/);
+const integer = z.number().int();
+
+/** What a file reveals about its maker: `metadata.privacy` lists those present (docs/METRICS.md names the tags). */
+export const PrivacyItemSchema = z.enum(["location", "serial_number", "owner", "unique_id"]);
+
+/** The colour-vision deficiencies `accessibility` simulates (Machado, Oliveira & Fernandes 2009, severity 1). */
+export const DeficiencySchema = z.enum(["protanopia", "deuteranopia", "tritanopia"]);
+
+/** One simulated colour-vision deficiency: the palette as such a viewer sees it, and the overlay advice again. */
+export const DeficiencyViewSchema = z
+  .object({
+    dominant: z
+      .array(z.object({ hex, rgb, percent }).strict())
+      .max(10)
+      .describe("colors.dominant as simulated, in the same order and with the same shares."),
+    least_distinguishable: z
+      .object({
+        colors: z.array(hex).length(2).describe("The simulated pair, as in `dominant`."),
+        delta_e: z.number().min(0).describe("Their CIEDE2000 difference, 2 decimals."),
+      })
+      .strict()
+      .nullable()
+      .describe("The pair of simulated dominant colours closest in CIEDE2000; null with fewer than two."),
+    text_color: z.enum(["#000000", "#FFFFFF"]).describe("overlay.text_color, the advice for normal vision."),
+    contrast_ratio: z
+      .number()
+      .min(1)
+      .max(21)
+      .describe("That text over the simulated image's 10th–90th percentile relative luminance, worst case."),
+    wcag_aa: z.boolean().describe("contrast_ratio ≥ 4.5: the advised text still reads for this viewer."),
+  })
+  .strict();
+
+/** A crop box in the oriented image's pixels, and its share of the image's detail. */
+export const CropBoxSchema = z
+  .object({
+    left: integer.min(0),
+    top: integer.min(0),
+    width: size,
+    height: size,
+    detail_percent: percent.describe("The box's share of the image's detail (docs/METRICS.md), 1 decimal."),
+  })
+  .strict();
+
+/** The v3 insights (docs/METRICS.md defines every number): the file, its noise, its identity, crops, accessibility. */
+export const InsightsV3Schemas = {
+  compression: z
+    .object({
+      quality: integer
+        .min(1)
+        .max(100)
+        .nullable()
+        .describe("A JPEG's IJG quality estimated from its quantisation tables (as ImageMagick's %Q); null otherwise."),
+      quality_exact: z
+        .boolean()
+        .nullable()
+        .describe("The tables are exactly libjpeg's at that quality; false: the nearest estimate; null: not a JPEG."),
+      subsampling: z
+        .enum(["4:4:4", "4:2:2", "4:2:0", "4:4:0", "4:1:1", "4:0:0", "other"])
+        .nullable()
+        .describe("A JPEG's chroma subsampling (4:0:0: grey); null otherwise."),
+      progressive: z.boolean().nullable().describe("A progressive JPEG; null when not a JPEG."),
+      blockiness: z
+        .number()
+        .min(0)
+        .nullable()
+        .describe(
+          "Mean luma step across 8×8 block boundaries over that inside blocks, full resolution, 3 decimals (1: none).",
+        ),
+      bits_per_pixel: z.number().min(0).describe("The file's bits over its pixels (all frames), 3 decimals."),
+    })
+    .strict(),
+  noise: z
+    .object({
+      sigma: z
+        .number()
+        .min(0)
+        .describe("Standard deviation of the noise in 8-bit luma, Immerkær (1996), full resolution, 2 decimals."),
+      measured_width: size.describe("The full-resolution region measured (docs/METRICS.md)."),
+      measured_height: size,
+    })
+    .strict(),
+  hash: z
+    .object({
+      perceptual: hex64.describe("64-bit DCT hash of the 32×32 luma, 16 hex digits."),
+      difference: hex64.describe("64-bit difference hash of the 9×8 luma, 16 hex digits."),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .describe("SHA-256 of the file's bytes."),
+    })
+    .strict(),
+  metadata: z
+    .object({
+      space: z.string().describe("Colour space as stored: srgb, b-w, cmyk, rgb16, grey16…"),
+      depth: integer.min(1).max(32).describe("Bits per sample as stored."),
+      channels: integer.min(1).max(5).describe("Channels as stored, alpha included."),
+      icc: z.string().nullable().describe("The embedded ICC profile's description; null without one."),
+      dpi: z.number().min(0).nullable().describe("Pixels per inch as stored; null when the file says none."),
+      orientation: integer.min(1).max(8).describe("EXIF orientation (1: as stored)."),
+      pages: integer.min(1).describe("Frames (pages) in the file."),
+      animation: z
+        .object({
+          loop: integer.min(0).describe("Times to play (0: forever)."),
+          duration_ms: integer.min(0).describe("Σ frame delays."),
+          delays_ms: z.array(integer.min(0)).max(1000).describe("Each frame's delay, in order."),
+        })
+        .strict()
+        .nullable()
+        .describe("Animated files only."),
+      alpha: z.boolean().describe("The file has an alpha channel."),
+      alpha_used: z.boolean().describe("Some analysed pixel is not fully opaque."),
+      exif: z
+        .object({
+          make: z.string().nullable(),
+          model: z.string().nullable(),
+          lens: z.string().nullable(),
+          taken_at: z
+            .string()
+            .nullable()
+            .describe("DateTimeOriginal as stored, ISO 8601 (with its offset when the file gives one)."),
+          exposure_time_s: z.number().min(0).nullable(),
+          f_number: z.number().min(0).nullable(),
+          iso: z.number().min(0).nullable(),
+          focal_length_mm: z.number().min(0).nullable(),
+          software: z.string().nullable(),
+        })
+        .strict()
+        .nullable()
+        .describe("Camera facts; null when the file has no EXIF."),
+      gps: z.boolean().describe("The file carries a GPS position (never echoed)."),
+      privacy: z
+        .array(PrivacyItemSchema)
+        .max(PrivacyItemSchema.options.length)
+        .describe("What the file reveals about who made it, where: empty when nothing."),
+    })
+    .strict(),
+  crop: z
+    .record(z.string(), CropBoxSchema)
+    .describe("For each ratio asked for (`crop=`), the best box (docs/METRICS.md)."),
+  accessibility: z
+    .object({
+      protanopia: DeficiencyViewSchema,
+      deuteranopia: DeficiencyViewSchema,
+      tritanopia: DeficiencyViewSchema,
+    })
+    .strict(),
+  thumbhash: z.string().min(1).describe("ThumbHash of the image, base64."),
+};
+
 export const AnalysisResponseSchema = z
   .object({
     brightness_score: score
@@ -194,6 +352,13 @@ export const AnalysisResponseSchema = z
     edge_density: InsightsSchemas.edge_density.optional(),
     overlay: InsightsSchemas.overlay.optional(),
     placeholder: InsightsSchemas.placeholder.optional(),
+    compression: InsightsV3Schemas.compression.optional(),
+    noise: InsightsV3Schemas.noise.optional(),
+    hash: InsightsV3Schemas.hash.optional(),
+    metadata: InsightsV3Schemas.metadata.optional(),
+    crop: InsightsV3Schemas.crop.optional(),
+    accessibility: InsightsV3Schemas.accessibility.optional(),
+    thumbhash: InsightsV3Schemas.thumbhash.optional(),
   })
   .strict();
 
