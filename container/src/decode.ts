@@ -248,14 +248,144 @@ export async function decodePixels(
       orientedHeight: swapped ? header.width : header.height,
     };
   } catch (cause) {
-    // libvips' timeout says "timeout: NN% complete": the image is not broken, the machine is busy or it is huge.
-    if (cause instanceof Error && /^timeout/i.test(cause.message)) {
-      throw new ApiError(503, "processing_timeout", "Image processing took too long, please retry", {
-        extra: { timeout_seconds: options.timeoutS, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
-        headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
-        cause,
-      });
-    }
+    throw decodeError(cause, options.timeoutS);
+  }
+}
+
+/** A failed decode in the API's words: libvips' timeout is a 503 to retry, anything else a broken image. */
+function decodeError(cause: unknown, timeoutS: number): ApiError {
+  // libvips' timeout says "timeout: NN% complete": the image is not broken, the machine is busy or it is huge.
+  if (cause instanceof Error && /^timeout/i.test(cause.message)) {
+    return new ApiError(503, "processing_timeout", "Image processing took too long, please retry", {
+      extra: { timeout_seconds: timeoutS, retry_after_seconds: RETRY_AFTER_UNAVAILABLE_S },
+      headers: retryAfter(RETRY_AFTER_UNAVAILABLE_S),
+      cause,
+    });
+  }
+  return invalidImage(cause);
+}
+
+/** What the file says of itself as stored, for `metrics=metadata` (metrics/metadata.ts): sharp's metadata(). */
+export interface FileFacts {
+  /** libvips' interpretation as stored: "srgb", "b-w", "cmyk", "rgb16", "grey16", … */
+  space: string;
+  /** Bits per sample as stored (a palette PNG's or GIF's own bits per sample where the file says). */
+  depth: number;
+  /** Channels as stored, alpha included. */
+  channels: number;
+  hasAlpha: boolean;
+  icc: Uint8Array | undefined;
+  /** Pixels per inch, when the file states a resolution. */
+  density: number | undefined;
+  orientation: number;
+  /** Frames (pages). */
+  pages: number;
+  loop: number | undefined;
+  /** Each frame's delay, in milliseconds. */
+  delay: number[] | undefined;
+  exif: Uint8Array | undefined;
+  xmp: Uint8Array | undefined;
+  iptc: Uint8Array | undefined;
+}
+
+/** Bits per sample of libvips' band formats. */
+const DEPTH_BITS: Record<string, number> = {
+  uchar: 8,
+  char: 8,
+  ushort: 16,
+  short: 16,
+  uint: 32,
+  int: 32,
+  float: 32,
+  complex: 32,
+  double: 32,
+  dpcomplex: 32,
+};
+
+/**
+ * The file's own facts as stored (never its pixels): colour space, depth, profile, resolution, frames, the
+ * metadata blocks. The file's format was checked by `readHeader` before.
+ *
+ * @example
+ * const facts = await readFileFacts(bytes); // { space: "srgb", depth: 8, channels: 3, pages: 1, … }
+ */
+export async function readFileFacts(bytes: Uint8Array): Promise<FileFacts> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { limitInputPixels: false }).metadata();
+  } catch (cause) {
     throw invalidImage(cause);
+  }
+  return {
+    space: meta.space,
+    depth: meta.bitsPerSample ?? DEPTH_BITS[meta.depth] ?? 8,
+    channels: meta.channels,
+    hasAlpha: meta.hasAlpha,
+    icc: meta.icc,
+    density: meta.density,
+    orientation: meta.orientation ?? 1,
+    pages: meta.pages ?? 1,
+    loop: meta.loop,
+    delay: meta.delay,
+    exif: meta.exif,
+    xmp: meta.xmp,
+    iptc: meta.iptc,
+  };
+}
+
+/** The full-resolution pixels `compression` and `noise` measure, and where they sit in the stored image. */
+export interface FullResolution {
+  /** 8-bit sRGB (one grey channel for a grey image), no alpha, in the stored orientation (not EXIF-rotated). */
+  pixels: Pixels;
+  /** The window's origin in the stored image: multiples of 8, so that it sits on a JPEG's 8×8 block grid. */
+  left: number;
+  top: number;
+}
+
+export interface FullResolutionOptions extends HeaderOptions {
+  /** The window's longest side: a larger image is measured on its centred window of at most this side. */
+  maxSidePx: number;
+  timeoutS: number;
+}
+
+/** A window of at most `max` along a side of `size`, centred, its origin rounded down to a multiple of 8. */
+function centredWindow(size: number, max: number): [origin: number, length: number] {
+  if (size <= max) return [0, size];
+  return [Math.floor((size - max) / 16) * 8, max];
+}
+
+/**
+ * Decodes the stored image at full resolution (no resizing, no EXIF rotation, first frame, alpha dropped):
+ * noise and JPEG blocks vanish when an image is shrunk, so `compression.blockiness` and `noise` are measured
+ * here. An image larger than `maxSidePx` on a side is measured on its centred window (docs/METRICS.md).
+ *
+ * @example
+ * const full = await decodeFullResolution(bytes, header, { format: "jpeg", maxInputPixels: 50e6, maxSidePx: 4096, timeoutS: 10 });
+ */
+export async function decodeFullResolution(
+  bytes: Uint8Array,
+  header: ImageHeader,
+  options: FullResolutionOptions,
+): Promise<FullResolution> {
+  const [left, width] = centredWindow(header.width, options.maxSidePx);
+  const [top, height] = centredWindow(header.height, options.maxSidePx);
+  let pipeline = sharp(bytes, {
+    failOn: "error",
+    ignoreIcc: header.profile === "srgb",
+    limitInputPixels: options.maxInputPixels,
+    animated: false,
+    pages: 1,
+  });
+  if (width < header.width || height < header.height) pipeline = pipeline.extract({ left, top, width, height });
+  try {
+    const { data, info } = await pipeline
+      .removeAlpha()
+      .toColourspace(header.grey ? "b-w" : "srgb")
+      .raw({ depth: "uchar" })
+      .timeout({ seconds: options.timeoutS })
+      .toBuffer({ resolveWithObject: true });
+    return { pixels: { data, width: info.width, height: info.height, channels: info.channels }, left, top };
+  } catch (cause) {
+    throw decodeError(cause, options.timeoutS);
   }
 }
