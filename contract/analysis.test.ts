@@ -6,6 +6,7 @@ import {
   parseAnalysisParams,
   parseBackground,
   parseColors,
+  parseCrop,
   parseEdgeMode,
   parseMetrics,
 } from "./analysis.ts";
@@ -51,6 +52,13 @@ describe("parseMetrics", () => {
           "edge_density",
           "overlay",
           "placeholder",
+          "compression",
+          "noise",
+          "hash",
+          "metadata",
+          "crop",
+          "accessibility",
+          "thumbhash",
           "all",
         ],
         request_id: "r",
@@ -59,7 +67,7 @@ describe("parseMetrics", () => {
   });
 
   it("takes all for every metric", () => {
-    expect(parseMetrics("ALL")).toHaveLength(10);
+    expect(parseMetrics("ALL")).toHaveLength(17);
     expect(parseMetrics("median,all")).toEqual(parseMetrics("all"));
   });
 });
@@ -178,5 +186,47 @@ describe("canonicalQuery", () => {
     expect(canonicalQuery(a)).toBe("metrics=brightness,median&edge_mode=all&background=ffaa00");
     expect(canonicalQuery(b)).toBe(canonicalQuery(a));
     expect(canonicalQuery(parseAnalysisParams(new URLSearchParams()))).toBe("metrics=brightness");
+  });
+});
+
+describe("parseCrop", () => {
+  it("defaults to square, 4:5 and 16:9; trims, drops repeats, keeps the order asked for", () => {
+    expect(parseCrop(undefined)).toEqual(["1:1", "4:5", "16:9"]);
+    expect(parseCrop(" 16:9 , 1:1,16.0:9, 1.91:1")).toEqual(["16:9", "1:1", "1.91:1"]);
+  });
+
+  it.each([
+    ["0:1", "Expected W:H with both sides above 0"],
+    ["1:0", "Expected W:H with both sides above 0"],
+    ["16x9", "Expected W:H with both sides above 0"],
+    ["-1:1", "Expected W:H with both sides above 0"],
+    ["21:1", "Expected a ratio from 1:20 to 20:1"],
+    ["1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1", "Expected W:H with both sides above 0"],
+  ])("refuses %s with a 400 that says what it expects", (raw, reason) => {
+    const envelope = envelopeOf(() => parseCrop(raw));
+    expect(envelope.status).toBe(400);
+    expect(envelope.detail.code).toBe("invalid_crop");
+    expect(envelope.detail.error).toBe("Invalid crop requested");
+    expect(String(envelope.detail.expected)).toContain(reason);
+  });
+
+  it("refuses nine ratios", () => {
+    const nine = ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1", "7:1", "8:1", "9:1"].join(",");
+    const envelope = envelopeOf(() => parseCrop(nine));
+    expect(envelope.detail.code).toBe("invalid_crop");
+    expect(String(envelope.detail.expected)).toContain("Expected at most 8 ratios");
+    expect(parseCrop(nine.split(",").slice(0, 8).join(","))).toHaveLength(8);
+  });
+
+  it("joins the parameters and the cache key only with metrics=crop", () => {
+    expect(parseAnalysisParams(new URLSearchParams("metrics=brightness&crop=1:1")).crop).toBeUndefined();
+    const params = parseAnalysisParams(new URLSearchParams("metrics=crop&crop=16:9,1:1"));
+    expect(params.crop).toEqual(["16:9", "1:1"]);
+    expect(canonicalQuery(params)).toBe("metrics=crop&crop=16:9,1:1");
+    expect(parseAnalysisFields({ metrics: ["crop"], crop: ["4:5", "1:1"] }).crop).toEqual(["4:5", "1:1"]);
+  });
+
+  it("gives colors= to accessibility, which simulates the dominant colours", () => {
+    expect(parseAnalysisParams(new URLSearchParams("metrics=accessibility&colors=3")).colors).toBe(3);
   });
 });

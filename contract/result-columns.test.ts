@@ -60,21 +60,49 @@ describe("resultColumns", () => {
     expect(overlay).toEqual([...advice("overlay"), ...bands.flatMap((band) => advice(`overlay.bands.${band}`))]);
   });
 
-  it("lists every field of metrics=all&edge_mode=all once: 111 columns, counted by hand", () => {
+  it("lists every field of metrics=all&edge_mode=all once: 255 columns, counted by hand", () => {
     const all = columns("metrics=all&edge_mode=all");
     // 10 facts, brightness 2, median 1, histogram 20, edges 3, contrast 7, sharpness 3, edge_density 1,
-    // colorfulness 2, colors 4 + 5 × 7, overlay 4 + 4 × 4, placeholder 3.
-    expect(all).toHaveLength(111);
+    // colorfulness 2, colors 4 + 5 × 7, overlay 4 + 4 × 4, placeholder 3 (111 in v2); compression 6, noise 3,
+    // hash 3, metadata 23 (privacy and the delays one cell each), crop 3 default ratios × 5, accessibility
+    // 3 × (5 × 5 + 3 + 3), thumbhash 1.
+    expect(all).toHaveLength(255);
     expect(new Set(all).size).toBe(all.length);
-    expect(all.slice(-5)).toEqual([
-      "placeholder.blurhash",
-      "placeholder.x_components",
-      "placeholder.y_components",
-      ...LAST,
-    ]);
-    // The insights in the container's order: edge_density before colorfulness.
-    const firsts = ["contrast.rms", "sharpness.laplacian_variance", "edge_density.percent", "colorfulness.value"];
+    expect(all.slice(-3)).toEqual(["thumbhash", ...LAST]);
+    // The insights in the container's order: edge_density before colorfulness, then v3's in the schema's.
+    const firsts = [
+      "contrast.rms",
+      "sharpness.laplacian_variance",
+      "edge_density.percent",
+      "colorfulness.value",
+      "compression.quality",
+      "noise.sigma",
+      "hash.perceptual",
+      "metadata.space",
+      "crop.1:1.left",
+      "accessibility.protanopia.dominant.0.hex",
+    ];
     expect(all.filter((c) => firsts.includes(c))).toEqual(firsts);
+  });
+
+  it("gives crop a box per ratio asked for, the colour-blind palettes as many colours as colors=, lists in one cell", () => {
+    const crop = columns("metrics=crop&crop=16:9,1.91:1").filter((c) => c.startsWith("crop."));
+    expect(crop).toEqual(
+      ["16:9", "1.91:1"].flatMap((r) =>
+        ["left", "top", "width", "height", "detail_percent"].map((f) => `crop.${r}.${f}`),
+      ),
+    );
+    const palette = columns("metrics=accessibility&colors=2").filter((c) =>
+      /^accessibility\.tritanopia\.dominant\.\d+\.hex$/.test(c),
+    );
+    expect(palette).toEqual(["accessibility.tritanopia.dominant.0.hex", "accessibility.tritanopia.dominant.1.hex"]);
+    const metadata = columns("metrics=metadata");
+    expect(metadata).toContain("metadata.privacy");
+    expect(metadata).toContain("metadata.animation.delays_ms");
+    expect(metadata.filter((c) => c.startsWith("metadata.privacy"))).toHaveLength(1);
+    expect(
+      flattenResult({ metadata: { privacy: ["location", "owner"], animation: { delays_ms: [100, 40] } } }),
+    ).toEqual({ "metadata.privacy": "location owner", "metadata.animation.delays_ms": "100 40" });
   });
 
   it("depends on no parameter that does not decide which fields a result has", () => {

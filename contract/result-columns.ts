@@ -77,6 +77,7 @@ const EDGE_BANDS: Readonly<Record<EdgeMode, readonly Band[]>> = {
 interface SchemaNode {
   type?: string;
   properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode;
   items?: SchemaNode;
   anyOf?: SchemaNode[];
   minItems?: number;
@@ -88,10 +89,19 @@ let responseSchema: SchemaNode | undefined;
 const schemaOfResponse = (): SchemaNode =>
   (responseSchema ??= z.toJSONSchema(AnalysisResponseSchema, { io: "output" }) as SchemaNode);
 
+/**
+ * Lists whose length varies from image to image, written in ONE cell, their elements joined by a space: what the
+ * file reveals (`metadata.privacy`: "location serial_number") and an animation's frame delays (up to 1,000).
+ */
+export const JOINED_LISTS: ReadonlySet<string> = new Set(["metadata.privacy", "metadata.animation.delays_ms"]);
+
 /** How many elements the array at `path` can have in a result of a job with these parameters. */
 function arrayLength(node: SchemaNode, path: string, params: AnalysisParams): number {
-  // Up to `colors` clusters: a job's results have at most that many, and it is at most the schema's maximum.
-  if (path === "colors.dominant") return params.colors ?? DEFAULT_COLORS;
+  // Up to `colors` clusters: a job's results have at most that many, and it is at most the schema's maximum. The
+  // colour-blind views simulate the same clusters.
+  if (path === "colors.dominant" || /^accessibility\.[a-z]+\.dominant$/.test(path)) {
+    return params.colors ?? DEFAULT_COLORS;
+  }
   if (node.minItems === undefined || node.minItems !== node.maxItems) {
     throw new Error(`Expected a fixed length for the array ${path} but received ${node.minItems}–${node.maxItems}`);
   }
@@ -105,6 +115,13 @@ function collect(node: SchemaNode, path: string, params: AnalysisParams, into: s
     collect(shapes[0] as SchemaNode, path, params, into);
   } else if (shapes?.some((shape) => shape.type === "object" || shape.type === "array")) {
     throw new Error(`Expected one shape for ${path} but received ${shapes.length}`);
+  } else if (JOINED_LISTS.has(path)) {
+    into.push(path);
+  } else if (path === "crop" && node.type === "object") {
+    // One box per ratio asked for, each with the box's own fields.
+    const box = node.additionalProperties;
+    if (!box) throw new Error("Expected the crop box's schema under crop but received none");
+    for (const ratio of params.crop ?? []) collect(box, `crop.${ratio}`, params, into);
   } else if (node.type === "object") {
     if (!node.properties) throw new Error(`Expected named properties for ${path} but received none`);
     const bands: readonly string[] | null =
@@ -153,7 +170,9 @@ export type ResultCell = string | number | boolean | null;
  * // { "histogram.0.range": "0-25", "histogram.0.percent": 10, "overlay.bands.left": null }
  */
 export function flattenResult(value: unknown, prefix = "", into: Record<string, ResultCell> = {}) {
-  if (value !== null && typeof value === "object") {
+  if (Array.isArray(value) && JOINED_LISTS.has(prefix)) {
+    into[prefix] = value.join(" ");
+  } else if (value !== null && typeof value === "object") {
     for (const [key, inner] of Object.entries(value)) flattenResult(inner, prefix ? `${prefix}.${key}` : key, into);
   } else {
     into[prefix] = value as ResultCell;
