@@ -1,7 +1,7 @@
 /**
  * Puts the pages' third-party files into the static assets, under worker/public/vendor/ (not committed: made from
- * the installed packages): the docs page's Swagger UI (`swagger-ui-dist`) and the playground's BlurHash decoder
- * (`blurhash`'s browser ES module, which imports nothing). wrangler runs this before `wrangler dev` and
+ * the installed packages): the docs page's Swagger UI (`swagger-ui-dist`) and the playground's BlurHash and
+ * ThumbHash decoders (`blurhash`'s browser ES module and `thumbhash`'s only module, neither of which imports anything). wrangler runs this before `wrangler dev` and
  * `wrangler deploy` (`[build]` in wrangler.toml); it is quick and idempotent.
  *
  * @example
@@ -36,6 +36,13 @@ export const VENDORED: readonly VendoredPackage[] = [
     name: "blurhash",
     into: "blurhash",
     files: { "dist/esm/index.js": "index.js", "dist/esm/index.js.map": "index.js.map" },
+  },
+  {
+    // One ES module (the encoder and the decoders), plain JavaScript: the page imports it as is. The package ships
+    // no LICENSE file (MIT, said in its package.json).
+    name: "thumbhash",
+    into: "thumbhash",
+    files: { "thumbhash.js": "index.js" },
   },
 ];
 

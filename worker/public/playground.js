@@ -8,12 +8,24 @@
  * @typedef {import("../../contract/analysis.ts").AnalysisResponse} AnalysisResponse The 200 answer of an analysis.
  * @typedef {import("../../contract/analysis.ts").Algorithm} BrightnessAlgorithm (DOM has an `Algorithm` type of its own)
  * @typedef {import("../../contract/analysis.ts").HistogramBucket} HistogramBucket
+ * @typedef {import("../../contract/analysis.ts").Metric} Metric
  * @typedef {NonNullable<AnalysisResponse["colors"]>} Colours
  * @typedef {NonNullable<AnalysisResponse["overlay"]>} Overlay
  * @typedef {Pick<Overlay, "text_color" | "contrast_ratio" | "wcag_aa" | "wcag_aa_large">} Advice Text advice for one
  *   region: the whole image, or one border band.
+ * @typedef {NonNullable<AnalysisResponse["compression"]>} Compression
+ * @typedef {NonNullable<AnalysisResponse["noise"]>} Noise
+ * @typedef {NonNullable<AnalysisResponse["metadata"]>} Metadata
+ * @typedef {NonNullable<AnalysisResponse["crop"]>} Crops
+ * @typedef {Crops[string]} CropBox
+ * @typedef {NonNullable<AnalysisResponse["accessibility"]>} Accessibility
+ * @typedef {keyof Accessibility} Deficiency
+ * @typedef {Accessibility[Deficiency]} DeficiencyView
  * @typedef {import("../../contract/jobs.ts").Job} Job
  * @typedef {import("../../contract/jobs.ts").JobResultLine} JobResultLine
+ * @typedef {{ kind: "exact" | "near", items: Array<{ index: number, id: string | null }>, max_distance: number }}
+ *   DuplicateGroup One group of `GET /v1/jobs/{id}/duplicates`: the same file (exact: equal SHA-256) or the same
+ *   picture (near: perceptual hashes at most `max_distance` bits apart).
  * @typedef {import("../../contract/errors.ts").ErrorEnvelope} ErrorEnvelope
  * @typedef {import("../../contract/errors.ts").ValidationEnvelope} ValidationEnvelope
  */
@@ -106,6 +118,7 @@ const fileInput = $("file", HTMLInputElement);
 const urlInput = $("url", HTMLInputElement);
 const allBox = $("all", HTMLInputElement);
 const colorsInput = $("colors", HTMLInputElement);
+const cropInput = $("crop", HTMLInputElement);
 const algorithmSelect = $("algorithm", HTMLSelectElement);
 const edgeSelect = $("edge", HTMLSelectElement);
 const flattenBox = $("flatten", HTMLInputElement);
@@ -157,10 +170,48 @@ document.addEventListener("paste", (e) => {
   if (f) setFiles([f]);
 });
 
+/**
+ * Every metric the API computes, in the order the boxes show them, each with what it answers (the box's tooltip).
+ * Typed by the contract's `Metric`: a metric added to MetricSchema and not here fails `tsc -p worker/public`.
+ *
+ * @type {Record<Metric, string>}
+ */
+const METRICS = {
+  brightness: "brightness score and average",
+  median: "median brightness",
+  histogram: "ten-bucket histogram",
+  contrast: "RMS contrast, percentiles, clipping",
+  sharpness: "Laplacian variance, blurry or not",
+  colorfulness: "Hasler & Süsstrunk's M",
+  colors: "dominant colours and the average",
+  edge_density: "share of edge pixels",
+  overlay: "which text colour reads over the image",
+  placeholder: "BlurHash",
+  compression: "JPEG quality, subsampling, blockiness, bits per pixel",
+  noise: "noise standard deviation (Immerkær)",
+  hash: "perceptual, difference and SHA-256 hashes",
+  metadata: "EXIF, colour space, ICC, animation, what the file reveals",
+  crop: "the best crop box for each ratio",
+  accessibility: "palettes and text advice for colour-blind viewers",
+  thumbhash: "ThumbHash",
+};
+$("metrics").replaceChildren(
+  ...Object.entries(METRICS).map(([metric, what]) => {
+    const label = document.createElement("label");
+    label.title = what;
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.name = "metric";
+    box.value = metric;
+    box.checked = true;
+    label.append(box, ` ${metric}`);
+    return label;
+  }),
+);
 const metricBoxes = findAll(document, "input[name=metric]", HTMLInputElement);
 /** The metrics ticked, in the page's order. */
 const checkedMetrics = () => metricBoxes.filter((m) => m.checked).map((m) => m.value);
-/** "all" reflects the boxes (mixed when some are ticked); colors=N is asked only with the colors metric. */
+/** "all" reflects the boxes (mixed when some are ticked); colors=N and crop= are asked only with their metric. */
 function syncMetrics() {
   const n = checkedMetrics().length;
   allBox.checked = n === metricBoxes.length;
@@ -169,6 +220,9 @@ function syncMetrics() {
   $("colors-field").hidden = !colors;
   // A disabled field is not validated, so a hidden one can never block the form.
   colorsInput.disabled = !colors;
+  const crop = checkedMetrics().includes("crop");
+  $("crop-field").hidden = !crop;
+  cropInput.disabled = !crop;
 }
 allBox.addEventListener("change", () => {
   for (const m of metricBoxes) m.checked = allBox.checked;
@@ -182,6 +236,10 @@ function query() {
   const metrics = checkedMetrics();
   params.set("metrics", metrics.length === metricBoxes.length ? "all" : metrics.join(","));
   if (metrics.includes("colors")) params.set("colors", colorsInput.value);
+  // The field starts at the API's own default (DEFAULT_CROP): left out then, like rec709 below. The API checks the
+  // ratios and says what is wrong with them in words.
+  const crop = cropInput.value.replaceAll(" ", "");
+  if (metrics.includes("crop") && crop && crop !== cropInput.defaultValue) params.set("crop", crop);
   // rec709 is the API's default: leaving it out keeps v1's request (and its cache entry) as it was.
   if (algorithmSelect.value !== "rec709") params.set("algorithm", algorithmSelect.value);
   if (edgeSelect.value) params.set("edge_mode", edgeSelect.value);
@@ -388,8 +446,20 @@ function render(body) {
   showCard("placeholder", body.placeholder, (_card, p) => {
     placeholder = drawPlaceholder(p.blurhash, body);
   });
+  showCard("compression", body.compression, renderCompression);
+  showCard("noise", body.noise);
+  showCard("hash", body.hash);
+  showCard("metadata", body.metadata, renderMetadata);
+  renderPrivacy(body.metadata);
+  showCard("accessibility", body.accessibility, (_card, a) => renderAccessibility(a, body.colors));
+  showCard("crop", body.crop, (_card, crops) => renderCrops(crops, body));
+  if (!body.crop) $("crops").replaceChildren();
+  let thumbhash = Promise.resolve();
+  // A ThumbHash is a string, not an object: its card is shown by hand.
+  $("thumbhash-card").hidden = body.thumbhash === undefined;
+  if (body.thumbhash !== undefined) thumbhash = drawThumbhash(body.thumbhash);
   drawPicture(body);
-  return placeholder;
+  return Promise.all([placeholder, thumbhash]).then(() => undefined);
 }
 
 /**
@@ -612,6 +682,326 @@ function drawCaptions(body, width, height) {
 }
 
 /**
+ * Fills a two-column table of facts: a row per `[key, label, value]`, the key in its `data-key` (what a test or a
+ * style can find it by).
+ *
+ * @param {string} id the table
+ * @param {Array<[key: string, label: string, value: string]>} facts
+ */
+function factTable(id, facts) {
+  find($(id, HTMLTableElement), "tbody", HTMLTableSectionElement).replaceChildren(
+    ...facts.map(([key, label, value]) => {
+      const tr = document.createElement("tr");
+      tr.dataset.key = key;
+      const th = document.createElement("th");
+      th.scope = "row";
+      th.textContent = label;
+      const td = document.createElement("td");
+      td.textContent = value;
+      tr.append(th, td);
+      return tr;
+    }),
+  );
+}
+
+/**
+ * @param {HTMLElement} _card
+ * @param {Compression} c
+ */
+function renderCompression(_card, c) {
+  const jpeg = c.quality !== null;
+  factTable("compression-table", [
+    [
+      "quality",
+      "JPEG quality",
+      jpeg
+        ? `${c.quality}${c.quality_exact ? " (libjpeg's own tables)" : " (nearest: tables of its own)"}`
+        : "not a JPEG",
+    ],
+    ["subsampling", "chroma subsampling", c.subsampling ?? "–"],
+    ["progressive", "scan", c.progressive === null ? "–" : c.progressive ? "progressive" : "baseline"],
+    ["blockiness", "blockiness", c.blockiness === null ? "–" : `${c.blockiness} (1: no block edges)`],
+    ["bits_per_pixel", "bits per pixel", String(c.bits_per_pixel)],
+  ]);
+}
+
+/** EXIF orientations in words (TIFF 6.0's tag 274): how the stored pixels are turned to be seen upright. */
+const ORIENTATIONS = [
+  "",
+  "as stored",
+  "mirrored",
+  "rotated 180°",
+  "flipped",
+  "mirrored, rotated 90° anticlockwise",
+  "rotated 90° clockwise",
+  "mirrored, rotated 90° clockwise",
+  "rotated 90° anticlockwise",
+];
+
+/**
+ * An exposure time as photographers write it: 1/250 s below a second, 2.5 s above.
+ *
+ * @param {number} seconds
+ */
+const exposure = (seconds) => (seconds > 0 && seconds < 1 ? `1/${Math.round(1 / seconds)} s` : `${seconds} s`);
+
+/**
+ * The camera's name once: many makers repeat the make in the model ("Canon" "Canon EOS 5D").
+ *
+ * @param {string | null} make
+ * @param {string | null} model
+ */
+function camera(make, model) {
+  if (make && model?.toLowerCase().startsWith(make.toLowerCase())) return model;
+  return [make, model].filter(Boolean).join(" ");
+}
+
+/**
+ * @param {HTMLElement} _card
+ * @param {Metadata} m
+ */
+function renderMetadata(_card, m) {
+  const exif = m.exif;
+  const settings = exif
+    ? [
+        exif.exposure_time_s == null ? "" : exposure(exif.exposure_time_s),
+        exif.f_number == null ? "" : `f/${exif.f_number}`,
+        exif.iso == null ? "" : `ISO ${exif.iso}`,
+        exif.focal_length_mm == null ? "" : `${exif.focal_length_mm} mm`,
+      ].filter(Boolean)
+    : [];
+  const none = exif ? "not stated" : "no EXIF";
+  const animation = m.animation;
+  factTable("metadata-table", [
+    ["camera", "camera", (exif && camera(exif.make, exif.model)) || none],
+    ["lens", "lens", exif?.lens || none],
+    ["taken_at", "taken at", exif?.taken_at || none],
+    ["exposure", "exposure", settings.join(", ") || none],
+    ["software", "software", exif?.software || none],
+    ["gps", "GPS position", m.gps ? "present (not shown here: the API never returns it)" : "none"],
+    ["space", "colour space", m.space],
+    ["depth", "depth", `${m.depth} bits per sample, ${m.channels} channel${m.channels === 1 ? "" : "s"}`],
+    ["icc", "ICC profile", m.icc ?? "none"],
+    ["dpi", "DPI", m.dpi === null ? "not stated" : String(m.dpi)],
+    ["orientation", "orientation", `${m.orientation}: ${ORIENTATIONS[m.orientation] ?? "unknown"}`],
+    [
+      "animation",
+      "animation",
+      animation
+        ? `${m.pages} frames, ${animation.duration_ms / 1000} s, ${animation.loop === 0 ? "loops forever" : `plays ${animation.loop} time${animation.loop === 1 ? "" : "s"}`}`
+        : m.pages > 1
+          ? `${m.pages} pages, not animated`
+          : "still",
+    ],
+    [
+      "alpha",
+      "alpha",
+      m.alpha
+        ? m.alpha_used
+          ? "yes, and some pixels are see-through"
+          : "a channel, but every pixel is opaque"
+        : "none",
+    ],
+  ]);
+}
+
+/**
+ * What each `metadata.privacy` item means, as the sentence above the picture says it.
+ *
+ * @type {Record<Metadata["privacy"][number], string>}
+ */
+const REVEALS = {
+  location: "where it was taken (GPS position)",
+  serial_number: "the camera's serial number",
+  owner: "its owner's name",
+  unique_id: "a unique ID that ties it to other copies",
+};
+
+/**
+ * A list in words: "a", "a and b", "a, b and c".
+ *
+ * @param {string[]} items
+ */
+const inWords = (items) =>
+  items.length < 2 ? (items[0] ?? "") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+
+/**
+ * The privacy flag in words, above the picture where it cannot be missed: what the file reveals, and what to do.
+ *
+ * @param {Metadata | undefined} metadata
+ */
+function renderPrivacy(metadata) {
+  const box = $("privacy");
+  box.hidden = !metadata;
+  if (!metadata) return;
+  const items = metadata.privacy;
+  box.className = `single ${items.length ? "warn" : "clear"}`;
+  box.dataset.items = items.join(",");
+  box.textContent = items.length
+    ? `This file reveals ${inWords(items.map((item) => REVEALS[item]))}: remove ${items.length === 1 ? "it" : "them"} before publishing.`
+    : "This file reveals no location, serial number, owner or unique ID.";
+}
+
+/**
+ * Each simulated deficiency, in words: what it is (which cones are missing).
+ *
+ * @type {Record<Deficiency, string>}
+ */
+const DEFICIENCIES = {
+  protanopia: "Protanopia (no red-sensitive cones)",
+  deuteranopia: "Deuteranopia (no green-sensitive cones)",
+  tritanopia: "Tritanopia (no blue-sensitive cones)",
+};
+
+/**
+ * The palettes as colour-blind viewers see them: each dominant colour beside its simulation, the pair of simulated
+ * colours hardest to tell apart, and whether the advised text still reads.
+ *
+ * @param {Accessibility} a
+ * @param {Colours | undefined} colors the normal palette, when `colors` was asked for too (the same order)
+ */
+function renderAccessibility(a, colors) {
+  $("deficiencies").replaceChildren(
+    ...Object.entries(DEFICIENCIES).map(([name, title]) => {
+      const view = a[/** @type {Deficiency} */ (name)];
+      const section = document.createElement("section");
+      section.className = "deficiency";
+      section.dataset.deficiency = name;
+      const h3 = document.createElement("h3");
+      h3.textContent = title;
+      const list = document.createElement("ul");
+      list.className = "pairs";
+      list.setAttribute("aria-label", `dominant colours, as seen normally and with ${name}`);
+      list.append(
+        ...view.dominant.map((simulated, i) => {
+          const normal = colors?.dominant[i];
+          const li = document.createElement("li");
+          li.className = "pair";
+          if (normal) li.append(swatch(normal, [["hex normal", normal.hex]], "span"));
+          li.append(
+            swatch(
+              simulated,
+              [
+                ["hex simulated", `→ ${simulated.hex}`],
+                ["percent", `${simulated.percent} %`],
+              ],
+              "span",
+            ),
+          );
+          return li;
+        }),
+      );
+      const least = document.createElement("p");
+      least.className = "least";
+      const pair = view.least_distinguishable;
+      if (pair) {
+        const [first = "", second = ""] = pair.colors;
+        least.append(
+          "Hardest to tell apart: ",
+          chip(first),
+          ` ${first} and `,
+          chip(second),
+          ` ${second}, ΔE₀₀ ${pair.delta_e}.`,
+        );
+      } else least.textContent = "One colour only: no pair to confuse.";
+      const advice = document.createElement("p");
+      advice.className = "advice";
+      const badge = document.createElement("span");
+      badge.className = `badge ${view.wcag_aa ? "pass" : "fail"}`;
+      badge.textContent = view.wcag_aa ? "passes AA" : "fails AA";
+      const text = view.text_color === "#FFFFFF" ? "White" : "Black";
+      advice.append(
+        badge,
+        view.wcag_aa
+          ? ` ${text} text still passes WCAG AA for them: ${view.contrast_ratio} : 1.`
+          : ` ${text} text no longer passes WCAG AA for them: ${view.contrast_ratio} : 1, under 4.5 : 1.`,
+      );
+      section.append(h3, list, least, advice);
+      return section;
+    }),
+  );
+}
+
+/**
+ * A small chip of a colour, for a sentence.
+ *
+ * @param {string} hex
+ */
+function chip(hex) {
+  const el = document.createElement("span");
+  el.className = "chip small";
+  el.setAttribute("aria-hidden", "true");
+  el.style.background = hex;
+  return el;
+}
+
+/** The crop boxes' outline colours, one per ratio (MAX_CROP_RATIOS of them), told apart by their labels too. */
+const CROP_COLOURS = ["#f0a500", "#2f6fed", "#d93025", "#11a36b", "#a14fd9", "#00a3c4", "#e0559b", "#6b7a00"];
+
+/**
+ * The `i`th ratio's outline colour.
+ *
+ * @param {number} i
+ */
+const cropColour = (i) => CROP_COLOURS[i % CROP_COLOURS.length] ?? "#f0a500";
+
+/**
+ * The best box for each ratio: a line each in the card (with a box to show or hide it), an outline each on the
+ * picture, placed in percent of the oriented image (the picture as the browser shows it, EXIF orientation applied).
+ *
+ * @param {Crops} crops
+ * @param {AnalysisResponse} body
+ */
+function renderCrops(crops, body) {
+  const entries = Object.entries(crops);
+  const outlines = entries.map(([ratio, box], i) => {
+    const el = document.createElement("div");
+    el.className = "crop-box";
+    el.dataset.ratio = ratio;
+    const colour = cropColour(i);
+    el.style.borderColor = colour;
+    el.style.left = `${(box.left / body.oriented_width) * 100}%`;
+    el.style.top = `${(box.top / body.oriented_height) * 100}%`;
+    el.style.width = `${(box.width / body.oriented_width) * 100}%`;
+    el.style.height = `${(box.height / body.oriented_height) * 100}%`;
+    const label = document.createElement("span");
+    label.className = "crop-label";
+    label.style.background = colour;
+    label.textContent = ratio;
+    el.append(label);
+    return el;
+  });
+  $("crops").replaceChildren(...outlines);
+  $("crop-list").replaceChildren(
+    ...entries.map(([ratio, box], i) => {
+      const li = document.createElement("li");
+      li.dataset.ratio = ratio;
+      const label = document.createElement("label");
+      const toggle = document.createElement("input");
+      toggle.type = "checkbox";
+      toggle.checked = true;
+      toggle.addEventListener("change", () => {
+        const outline = outlines[i];
+        if (outline) outline.hidden = !toggle.checked;
+      });
+      const name = document.createElement("b");
+      name.textContent = ratio;
+      label.append(toggle, " ", chip(cropColour(i)), " ", name, ` ${describeBox(box)}`);
+      li.append(label);
+      return li;
+    }),
+  );
+}
+
+/**
+ * A crop box in words.
+ *
+ * @param {CropBox} box
+ */
+const describeBox = (box) =>
+  `${box.width} × ${box.height} px at (${box.left}, ${box.top}), ${box.detail_percent} % of the detail`;
+
+/**
  * The `blurhash` package's decoder (https://blurha.sh), the one the container's encoder comes with: `npm run
  * assets` (scripts/assets.ts) copies its browser ES module here. Imported when a placeholder is first drawn (this
  * page is a classic script; `import()` is how one loads a module).
@@ -639,6 +1029,35 @@ async function drawPlaceholder(hash, body) {
   } catch (err) {
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     showError(`The placeholder could not be decoded: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * The `thumbhash` package's decoder (https://evanw.github.io/thumbhash/), the container's encoder's own: `npm run
+ * assets` copies its ES module (which imports nothing) here.
+ */
+const THUMBHASH_MODULE = "/vendor/thumbhash/index.js";
+
+/**
+ * Draws a ThumbHash at the size its decoder gives (at most 32 px a side; the page scales it up) and shows it.
+ *
+ * @param {string} hash base64
+ */
+async function drawThumbhash(hash) {
+  $("thumbhash-code").textContent = hash;
+  const canvas = $("thumbhash-canvas", HTMLCanvasElement);
+  const ctx = context2d(canvas);
+  try {
+    /** @type {typeof import("thumbhash")} */
+    const { thumbHashToRGBA } = await import(THUMBHASH_MODULE);
+    const bytes = Uint8Array.from(atob(hash), (c) => c.charCodeAt(0));
+    const { w, h, rgba } = thumbHashToRGBA(bytes);
+    canvas.width = w;
+    canvas.height = h;
+    ctx.putImageData(new ImageData(new Uint8ClampedArray(rgba), w), 0, 0);
+  } catch (err) {
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    showError(`The ThumbHash could not be decoded: ${messageOf(err)}`);
   }
 }
 
@@ -712,6 +1131,8 @@ async function runJob(headers, params) {
   const metrics = checkedMetrics();
   for (const th of findAll(jobTable, "th[data-metric]", HTMLTableCellElement))
     th.hidden = !metrics.includes(th.dataset.metric ?? "");
+  $("duplicates-column").hidden = true;
+  $("job-duplicates").textContent = "";
   $("results").setAttribute("aria-busy", "true");
   sendButton.disabled = true;
   /**
@@ -750,6 +1171,12 @@ async function runJob(headers, params) {
       .filter(Boolean)
       .map((line) => JSON.parse(line));
     jobRows = lines.map(jobRow);
+    const duplicates = await fetchDuplicates(job, headers);
+    $("job-duplicates").textContent = duplicatesInWords(duplicates);
+    if (duplicates.groups) {
+      markDuplicates(duplicates.groups);
+      $("duplicates-column").hidden = false;
+    }
     sortKey = null;
     for (const th of jobTable.querySelectorAll("th")) th.removeAttribute("aria-sort");
     renderJobTable();
@@ -762,6 +1189,69 @@ async function runJob(headers, params) {
     $("results").setAttribute("aria-busy", "false");
     sendButton.disabled = false;
   }
+}
+
+/** How many times to ask again for a job's duplicates while they are still being computed (409), 500 ms apart. */
+const DUPLICATES_RETRIES = 6;
+
+/**
+ * The job's duplicate groups, or why there are none to show (a Worker without the route answers 404; 409 while the
+ * groups are not ready yet, asked again a few times).
+ *
+ * @param {Job} job
+ * @param {Record<string, string>} headers
+ * @returns {Promise<{ groups: DuplicateGroup[] } | { groups: null, why: string }>}
+ */
+async function fetchDuplicates(job, headers) {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(`${job.links.self}/duplicates`, { headers });
+    const body = await jsonOf(res);
+    // Read as the jobs API's answer, every field possibly absent until it is checked.
+    const groups = /** @type {{ groups?: unknown } | null} */ (body)?.groups;
+    if (res.status === 200 && Array.isArray(groups)) return { groups: /** @type {DuplicateGroup[]} */ (groups) };
+    if (res.status === 409 && attempt < DUPLICATES_RETRIES) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      continue;
+    }
+    return { groups: null, why: describe(res.status, body) };
+  }
+}
+
+/**
+ * The duplicates' summary above the table.
+ *
+ * @param {Awaited<ReturnType<typeof fetchDuplicates>>} duplicates
+ */
+function duplicatesInWords(duplicates) {
+  if (!duplicates.groups) return `Duplicates not available: ${duplicates.why}`;
+  const { groups } = duplicates;
+  if (groups.length === 0) return "No duplicates: every picture is different.";
+  const exact = groups.filter((g) => g.kind === "exact").length;
+  const parts = [];
+  if (exact) parts.push(`${exact} of identical files`);
+  if (groups.length - exact) parts.push(`${groups.length - exact} of the same picture in different files`);
+  return `Duplicates: ${groups.length} group${groups.length === 1 ? "" : "s"} (${parts.join(", ")}), marked in the table.`;
+}
+
+/**
+ * Gives each row in a group its mark: the group's number, its kind and the other files in it.
+ *
+ * @param {DuplicateGroup[]} groups
+ */
+function markDuplicates(groups) {
+  groups.forEach((group, g) => {
+    for (const item of group.items) {
+      const row = jobRows.find((r) => r.index === item.index);
+      if (!row) continue;
+      const others = inWords(
+        group.items.filter((o) => o.index !== item.index).map((o) => o.id ?? `item ${o.index + 1}`),
+      );
+      row.duplicate =
+        group.kind === "exact"
+          ? `group ${g + 1}: the same file as ${others}`
+          : `group ${g + 1}: the same picture as ${others} (hashes at most ${group.max_distance} bits apart)`;
+    }
+  });
 }
 
 /**
@@ -778,6 +1268,11 @@ async function runJob(headers, params) {
  *   colorfulness: number | null,
  *   edge_density: number | null,
  *   colour: string | null,
+ *   quality: number | null,
+ *   noise: number | null,
+ *   privacy: string | null,
+ *   duplicate: string | null,
+ *   index: number,
  *   error: string,
  * }} JobRow
  */
@@ -794,6 +1289,10 @@ const JOB_ROW_KEYS = [
   "colorfulness",
   "edge_density",
   "colour",
+  "quality",
+  "noise",
+  "privacy",
+  "duplicate",
   "error",
 ];
 
@@ -815,6 +1314,14 @@ function jobRow(line) {
     colorfulness: result?.colorfulness?.value ?? null,
     edge_density: result?.edge_density?.percent ?? null,
     colour: result?.colors?.dominant[0]?.hex ?? null,
+    quality: result?.compression?.quality ?? null,
+    noise: result?.noise?.sigma ?? null,
+    // In words, shortest first: "location, serial number"; "nothing" is a value of its own (metadata was read).
+    privacy: result?.metadata
+      ? result.metadata.privacy.map((item) => item.replace("_", " ")).join(", ") || "nothing"
+      : null,
+    duplicate: null,
+    index: line.index,
     error: error ? `${error.code}: ${error.error}` : "",
   };
 }
@@ -853,7 +1360,12 @@ function renderJobTable() {
         td.hidden = th.hidden;
         td.className = th.className;
         if (key === "colour" && row.colour) td.append(swatch({ hex: row.colour }, [["hex", row.colour]], "span"));
-        else td.textContent = String(row[key] ?? "–");
+        else if (key === "duplicate" && row.duplicate) {
+          const badge = document.createElement("span");
+          badge.className = "badge dup";
+          badge.textContent = row.duplicate.slice(0, row.duplicate.indexOf(":"));
+          td.append(badge, row.duplicate.slice(row.duplicate.indexOf(":") + 2));
+        } else td.textContent = String(row[key] ?? "–");
         tr.append(td);
       }
       return tr;
