@@ -17,6 +17,12 @@ export const PORT = 8080;
 export { MAX_UPLOAD_BYTES };
 /** The analysed image's longer side, in pixels (the reference's thumbnail size). */
 export const ANALYSIS_MAX_SIDE_PX = 512;
+/**
+ * The full-resolution window `compression.blockiness` and `noise` are measured on, its longer side in pixels: an
+ * image larger than this on a side is measured on its centred window (a 12 MP photo, 4000 × 3000, whole). Its
+ * RGB pixels are held while measured: 48 MiB at most.
+ */
+export const FULL_RESOLUTION_MAX_SIDE_PX = 4096;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
 export const MAX_INPUT_PIXELS = 50_000_000;
 /** libvips' own deadline for one decode, in seconds: past it, 503 and the decode slot is freed. */
@@ -93,6 +99,7 @@ export interface ContainerConfig {
   port: number;
   maxUploadBytes: number;
   analysisMaxSidePx: number;
+  fullResolutionMaxSidePx: number;
   maxInputPixels: number;
   headersTimeoutMs: number;
   requestTimeoutMs: number;
@@ -150,6 +157,10 @@ export function loadConfig(env: ContainerVars): ContainerConfig {
     maxUploadBytes: integerSetting(env, "MAX_UPLOAD_BYTES", MAX_UPLOAD_BYTES),
     // 2048² pixels keep the weighted luma sums exact in a double (2048² × 2 550 000 × 255 < 2^53).
     analysisMaxSidePx: integerSetting(env, "ANALYSIS_MAX_SIDE_PX", ANALYSIS_MAX_SIDE_PX, { max: 2048 }),
+    fullResolutionMaxSidePx: integerSetting(env, "FULL_RESOLUTION_MAX_SIDE_PX", FULL_RESOLUTION_MAX_SIDE_PX, {
+      min: 16,
+      max: 8192,
+    }),
     maxInputPixels: integerSetting(env, "MAX_INPUT_PIXELS", MAX_INPUT_PIXELS),
     headersTimeoutMs: integerSetting(env, "HEADERS_TIMEOUT_MS", HEADERS_TIMEOUT_MS),
     requestTimeoutMs: integerSetting(env, "REQUEST_TIMEOUT_MS", REQUEST_TIMEOUT_MS),
