@@ -278,3 +278,81 @@ function classify(profile: Uint8Array): Profile {
   if (!matrix.every(Number.isFinite)) return OTHER;
   return { kind: "matrix", conversion: { grey: false, toLinear, matrix } };
 }
+
+/** A profile's tag table holds at most this many tags worth reading (real profiles have 10–30). */
+const MAX_TAGS = 1024;
+/** A description is read up to this many bytes: the API reports 256 characters at most. */
+const DESCRIPTION_MAX_BYTES = 4096;
+
+/**
+ * An embedded profile's description, its `desc` tag (ICC.1:2022 §9.2.41): a version-2 `textDescriptionType`
+ * (its ASCII part, read as Latin-1) or a version-4 `multiLocalizedUnicodeType` (`mluc`, UTF-16BE; the en-US
+ * record, else the first English one, else the first). Only trailing NULs are removed here; `undefined` when the
+ * profile has no readable description. Never throws: every offset and count is checked against the bytes.
+ *
+ * @example
+ * profileDescription(meta.icc); // "sRGB IEC61966-2.1", "Display P3", "sRGB built-in", undefined
+ */
+export function profileDescription(profile: Uint8Array | undefined): string | undefined {
+  if (!profile || profile.length < 132) return undefined;
+  const view = new DataView(profile.buffer, profile.byteOffset, profile.byteLength);
+  const ascii = (at: number) => String.fromCharCode(...profile.subarray(at, at + 4));
+  const tagCount = Math.min(view.getUint32(128), MAX_TAGS);
+  for (let i = 0; i < tagCount && 132 + 12 * (i + 1) <= profile.length; i++) {
+    const at = 132 + 12 * i;
+    if (ascii(at) !== "desc") continue;
+    const offset = view.getUint32(at + 4);
+    const size = view.getUint32(at + 8);
+    if (size < 12 || offset > profile.length - size) return undefined;
+    const tag = profile.subarray(offset, offset + size);
+    const type = ascii(offset);
+    if (type === "desc") return textDescription(tag);
+    if (type === "mluc") return localizedDescription(tag);
+    return undefined;
+  }
+  return undefined;
+}
+
+/** A version-2 `textDescriptionType`'s ASCII description: a count (its NUL included), then the characters. */
+function textDescription(tag: Uint8Array): string | undefined {
+  const view = new DataView(tag.buffer, tag.byteOffset, tag.byteLength);
+  const count = view.getUint32(8);
+  if (count === 0 || count > tag.length - 12) return undefined;
+  const bytes = Math.min(count, DESCRIPTION_MAX_BYTES);
+  return withoutTrailingNuls(Buffer.from(tag.buffer, tag.byteOffset + 12, bytes).toString("latin1"));
+}
+
+/** A `multiLocalizedUnicodeType`'s record for en-US (else the first English one, else the first), UTF-16BE. */
+function localizedDescription(tag: Uint8Array): string | undefined {
+  if (tag.length < 16) return undefined;
+  const view = new DataView(tag.buffer, tag.byteOffset, tag.byteLength);
+  const recordSize = view.getUint32(12);
+  if (recordSize < 12) return undefined;
+  const records = Math.min(view.getUint32(8), Math.floor((tag.length - 16) / recordSize));
+  let chosen = -1;
+  let rank = 0; // 3: en-US, 2: English, 1: any
+  for (let i = 0; i < records; i++) {
+    const at = 16 + i * recordSize;
+    const language = String.fromCharCode(tag[at] as number, tag[at + 1] as number);
+    const country = String.fromCharCode(tag[at + 2] as number, tag[at + 3] as number);
+    const r = language === "en" ? (country === "US" ? 3 : 2) : 1;
+    if (r > rank) {
+      rank = r;
+      chosen = at;
+    }
+    if (rank === 3) break;
+  }
+  if (chosen < 0) return undefined;
+  const length = view.getUint32(chosen + 4);
+  const offset = view.getUint32(chosen + 8);
+  if (offset > tag.length || length > tag.length - offset) return undefined;
+  let text = "";
+  const bytes = Math.min(length, DESCRIPTION_MAX_BYTES);
+  for (let i = 0; i + 1 < bytes; i += 2) text += String.fromCharCode(view.getUint16(offset + i));
+  return withoutTrailingNuls(text);
+}
+
+function withoutTrailingNuls(text: string): string | undefined {
+  const end = text.search(/\0*$/);
+  return end > 0 ? text.slice(0, end) : undefined;
+}
