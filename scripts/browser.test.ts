@@ -2,15 +2,19 @@
  * The playground in a real browser (Debian's Chromium, driven by playwright-core; no browser download), against
  * `npm run dev`: upload a generated image, wait for the result, check the score, the ten histogram bars and the
  * edge overlay; the v2 insights drawn from the API's own answer (swatches, gauges, sample text in the advised
- * colours, the BlurHash decoded as the `blurhash` package decodes it); the scale select; work it with the keyboard
- * on a phone-sized screen, and keep screenshots in test-results/.
+ * colours, the BlurHash decoded as the `blurhash` package decodes it); the scale select; the v3 insights (crop boxes
+ * outlined where the API put them, the colour-blind palettes, the metadata table and the privacy flag in words, the
+ * ThumbHash decoded as the `thumbhash` package decodes it, duplicate groups in a job's table); work it with the
+ * keyboard on a phone-sized screen, and keep screenshots in test-results/.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { decode as decodeBlurhash } from "blurhash";
 import { parse } from "csv-parse/sync";
 import { type Browser, type BrowserContextOptions, chromium, type Page } from "playwright-core";
 import sharp from "sharp";
+import { thumbHashToRGBA } from "thumbhash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "./dev-server.ts";
 
@@ -76,6 +80,50 @@ async function twoColourPng(): Promise<Buffer> {
   raw[(row * 300 + column) * 3 + 2] = (DARK_BLUE[2] as number) + 1;
   return sharp(raw, { raw: { width: 300, height: 200, channels: 3 } })
     .png()
+    .toBuffer();
+}
+
+/** `exifJpeg`'s size, and its patch of coloured noise: the only detail in it, so every crop box should hold it. */
+const EXIF_WIDTH = 480;
+const EXIF_HEIGHT = 160;
+const PATCH = { left: 340, top: 30, size: 100 };
+
+/**
+ * A 480×160 JPEG (quality 80, libjpeg's own tables) with the EXIF a phone writes and a photographer would not
+ * publish: a GPS position and the camera body's serial number, beside the make, model, time and exposure. Dark
+ * blue on the left two thirds, light yellow on the right third, which holds a 100×100 patch of random colours (so
+ * the image is new to the dev server's cache on every run).
+ */
+async function exifJpeg(): Promise<Buffer> {
+  const raw = Buffer.alloc(EXIF_WIDTH * EXIF_HEIGHT * 3);
+  for (let y = 0; y < EXIF_HEIGHT; y++)
+    for (let x = 0; x < EXIF_WIDTH; x++) {
+      const inPatch = x >= PATCH.left && x < PATCH.left + PATCH.size && y >= PATCH.top && y < PATCH.top + PATCH.size;
+      const colour = inPatch
+        ? [0, 1, 2].map(() => Math.floor(Math.random() * 256))
+        : x < (EXIF_WIDTH * 2) / 3
+          ? DARK_BLUE
+          : LIGHT_YELLOW;
+      raw.set(colour, (y * EXIF_WIDTH + x) * 3);
+    }
+  return sharp(raw, { raw: { width: EXIF_WIDTH, height: EXIF_HEIGHT, channels: 3 } })
+    .jpeg({ quality: 80 })
+    .withExif({
+      IFD0: { Make: "Canon", Model: "Canon EOS 5D Mark IV" },
+      IFD2: {
+        DateTimeOriginal: "2024:05:01 10:20:30",
+        ExposureTime: "1/250",
+        FNumber: "28/10",
+        ISOSpeedRatings: "200",
+        BodySerialNumber: "012345678901",
+      },
+      IFD3: {
+        GPSLatitudeRef: "N",
+        GPSLatitude: "48/1 51/1 2964/100",
+        GPSLongitudeRef: "E",
+        GPSLongitude: "2/1 17/1 4056/100",
+      },
+    })
     .toBuffer();
 }
 
@@ -431,6 +479,197 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
+  it("draws the v3 insights from the API's answer: crop boxes, colour-blind palettes, metadata, the privacy flag in words, the ThumbHash", async () => {
+    const { page, failures } = await openPlayground();
+    await page.uncheck("#all");
+    expect(await page.isVisible("#crop")).toBe(false); // crop= is offered only with crop
+    for (const metric of ["colors", "overlay", "crop", "accessibility", "metadata", "compression", "noise", "hash"])
+      await page.check(`input[name=metric][value=${metric}]`);
+    await page.check("input[name=metric][value=thumbhash]");
+    await page.fill("#colors", "3");
+    await page.fill("#crop", "1:1, 16:9");
+    const jpeg = await exifJpeg();
+    await page.setInputFiles("#file", { name: "exif.jpg", mimeType: "image/jpeg", buffer: jpeg });
+    const [response] = await Promise.all([
+      page.waitForResponse((res) => new URL(res.url()).pathname === "/v1/image/analysis"),
+      page.click("#send"),
+    ]);
+    const sent = new URL(response.url()).searchParams;
+    expect(sent.get("metrics")).toBe("colors,overlay,compression,noise,hash,metadata,crop,accessibility,thumbhash");
+    expect(sent.get("crop")).toBe("1:1,16:9");
+    expect(response.status()).toBe(200);
+    const api = await response.json();
+    await page.waitForFunction(() => document.getElementById("results")?.getAttribute("aria-busy") === "false");
+
+    // The crop boxes: the API's, each of its ratio and holding the only detail; then each drawn where it says, in
+    // the picture's own proportions, labelled, and hidden by its box in the card.
+    type Box = { left: number; top: number; width: number; height: number; detail_percent: number };
+    const crops = api.crop as Record<string, Box>;
+    expect(Object.keys(crops)).toEqual(["1:1", "16:9"]);
+    const picture = await page.locator("#preview").boundingBox();
+    if (!picture) throw new Error("the picture is not laid out");
+    expect(picture.width / picture.height).toBeCloseTo(EXIF_WIDTH / EXIF_HEIGHT, 2);
+    const scale = picture.width / EXIF_WIDTH;
+    for (const [ratio, box] of Object.entries(crops)) {
+      const [w = 0, h = 0] = ratio.split(":").map(Number);
+      expect(Math.abs(box.width - (box.height * w) / h)).toBeLessThanOrEqual(1);
+      expect(box.left + box.width).toBeLessThanOrEqual(EXIF_WIDTH);
+      expect(box.top + box.height).toBeLessThanOrEqual(EXIF_HEIGHT);
+      expect(box.left).toBeLessThanOrEqual(PATCH.left + PATCH.size / 2);
+      expect(box.left + box.width).toBeGreaterThanOrEqual(PATCH.left + PATCH.size / 2);
+      const drawn = await page.locator(`.crop-box[data-ratio="${ratio}"]`).boundingBox();
+      if (!drawn) throw new Error(`no outline for ${ratio}`);
+      expect(drawn.x - picture.x).toBeCloseTo(box.left * scale, 0);
+      expect(drawn.y - picture.y).toBeCloseTo(box.top * scale, 0);
+      expect(drawn.width).toBeCloseTo(box.width * scale, 0);
+      expect(drawn.height).toBeCloseTo(box.height * scale, 0);
+      expect(drawn.width / drawn.height).toBeCloseTo(w / h, 1);
+      expect(await page.textContent(`.crop-box[data-ratio="${ratio}"] .crop-label`)).toBe(ratio);
+      expect(await page.textContent(`#crop-list li[data-ratio="${ratio}"]`)).toBe(
+        ` ${ratio} ${box.width} × ${box.height} px at (${box.left}, ${box.top}), ${box.detail_percent} % of the detail`,
+      );
+    }
+    expect(crops["1:1"]?.height).toBe(EXIF_HEIGHT); // the whole height: the largest square there is
+    await page.uncheck('#crop-list li[data-ratio="16:9"] input');
+    expect(await page.isVisible('.crop-box[data-ratio="16:9"]')).toBe(false);
+    expect(await page.isVisible('.crop-box[data-ratio="1:1"]')).toBe(true);
+    await page.check('#crop-list li[data-ratio="16:9"] input');
+    expect(await page.isVisible('.crop-box[data-ratio="16:9"]')).toBe(true);
+
+    // The privacy flag, in words, above the picture: this file tells where it was taken and the camera's serial.
+    expect(api.metadata.gps).toBe(true);
+    expect(api.metadata.privacy).toEqual(["location", "serial_number"]);
+    expect(await page.textContent("#privacy")).toBe(
+      "This file reveals where it was taken (GPS position) and the camera's serial number: remove them before publishing.",
+    );
+    expect(await page.getAttribute("#privacy", "class")).toContain("warn");
+    const flag = await page.locator("#privacy").boundingBox();
+    expect((flag?.y ?? Number.POSITIVE_INFINITY) + (flag?.height ?? 0)).toBeLessThanOrEqual(picture.y);
+    // The metadata table, each fact as the file has it.
+    const fact = (key: string) => page.textContent(`#metadata-table tr[data-key=${key}] td`);
+    expect(await fact("camera")).toBe("Canon EOS 5D Mark IV"); // the make said once
+    expect(await fact("exposure")).toBe("1/250 s, f/2.8, ISO 200");
+    expect(api.metadata.exif.taken_at).toMatch(/^2024-05-01T10:20:30/);
+    expect(await fact("taken_at")).toBe(api.metadata.exif.taken_at);
+    expect(await fact("gps")).toBe("present (not shown here: the API never returns it)");
+    expect(await fact("depth")).toBe(`${api.metadata.depth} bits per sample, 3 channels`);
+    expect(await fact("animation")).toBe("still");
+    expect(await fact("alpha")).toBe("none");
+
+    // The colour-blind palettes: each dominant colour beside its simulation, the hardest pair and the text advice,
+    // in words, for each of the three.
+    type Simulated = { hex: string; rgb: number[]; percent: number };
+    type View = {
+      dominant: Simulated[];
+      least_distinguishable: { colors: string[]; delta_e: number } | null;
+      text_color: string;
+      contrast_ratio: number;
+      wcag_aa: boolean;
+    };
+    const normal = (api.colors.dominant as Simulated[]).map((c) => c.hex);
+    for (const deficiency of ["protanopia", "deuteranopia", "tritanopia"]) {
+      const view = api.accessibility[deficiency] as View;
+      const section = `.deficiency[data-deficiency=${deficiency}]`;
+      expect(view.dominant.map((c) => c.percent)).toEqual(api.colors.dominant.map((c: Simulated) => c.percent));
+      expect(await page.$$eval(`${section} .hex.normal`, (els) => els.map((el) => el.textContent))).toEqual(normal);
+      expect(await page.$$eval(`${section} .hex.simulated`, (els) => els.map((el) => el.textContent))).toEqual(
+        view.dominant.map((c) => `→ ${c.hex}`),
+      );
+      const chips = await page.$$eval(`${section} .pair .swatch:last-child .chip`, (els) =>
+        els.map((el) => getComputedStyle(el).backgroundColor),
+      );
+      expect(chips).toEqual(view.dominant.map((c) => `rgb(${c.rgb.join(", ")})`));
+      const pair = view.least_distinguishable;
+      expect(pair).not.toBeNull();
+      expect(await page.textContent(`${section} .least`)).toBe(
+        `Hardest to tell apart: ${pair?.colors[0]} and ${pair?.colors[1]}, ΔE₀₀ ${pair?.delta_e}.`,
+      );
+      const text = view.text_color === "#FFFFFF" ? "White" : "Black";
+      expect(await page.textContent(`${section} .advice`)).toBe(
+        view.wcag_aa
+          ? `passes AA ${text} text still passes WCAG AA for them: ${view.contrast_ratio} : 1.`
+          : `fails AA ${text} text no longer passes WCAG AA for them: ${view.contrast_ratio} : 1, under 4.5 : 1.`,
+      );
+    }
+    // Red-blind and green-blind viewers still tell the dark blue from the light yellow: those two stay apart.
+    const [blue, yellow] = api.accessibility.protanopia.dominant as Simulated[];
+    expect(Math.abs((blue?.rgb[2] ?? 0) - (yellow?.rgb[2] ?? 0))).toBeGreaterThan(50);
+
+    // The file: libjpeg's quality-80 tables; the hashes, SHA-256 being the bytes sent; the noise as answered.
+    expect(api.compression.quality).toBe(80);
+    expect(await page.textContent("#compression-table tr[data-key=quality] td")).toBe(
+      `80${api.compression.quality_exact ? " (libjpeg's own tables)" : " (nearest: tables of its own)"}`,
+    );
+    expect(await page.textContent("#compression-table tr[data-key=bits_per_pixel] td")).toBe(
+      String(api.compression.bits_per_pixel),
+    );
+    expect(api.hash.sha256).toBe(createHash("sha256").update(jpeg).digest("hex"));
+    expect(await page.textContent("#hash-card [data-field=sha256]")).toBe(api.hash.sha256);
+    expect(await page.textContent("#hash-card [data-field=perceptual]")).toBe(api.hash.perceptual);
+    expect(await page.textContent("#noise-card [data-field=sigma]")).toBe(String(api.noise.sigma));
+
+    // The ThumbHash: exactly the pixels the thumbhash package decodes from the answer's hash.
+    const thumb = thumbHashToRGBA(Buffer.from(api.thumbhash, "base64"));
+    const painted = await page.$eval("#thumbhash-canvas", (el) => {
+      const canvas = el as HTMLCanvasElement;
+      const data = canvas.getContext("2d")?.getImageData(0, 0, canvas.width, canvas.height).data;
+      return { width: canvas.width, height: canvas.height, pixels: Array.from(data ?? []) };
+    });
+    expect([painted.width, painted.height]).toEqual([thumb.w, thumb.h]);
+    expect(thumb.w).toBeGreaterThan(thumb.h); // a 3:1 picture's placeholder is landscape too
+    // All opaque (a JPEG's), so the canvas, which stores premultiplied colour, gives them back exactly.
+    expect(painted.pixels).toEqual(Array.from(thumb.rgba));
+    expect(await page.textContent("#thumbhash-code")).toBe(api.thumbhash);
+    expect(failures).toEqual([]);
+    await page.screenshot({ path: `${RESULTS}playground-v3.png`, fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: `${RESULTS}playground-v3-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Ratios the API refuses are refused in its words.
+    await page.fill("#crop", "0:1");
+    await page.click("#send");
+    await page.waitForSelector("#error", { state: "visible", timeout: 30_000 });
+    expect(await page.textContent("#error")).toContain("400 Invalid crop requested");
+    await page.close();
+  }, 60_000);
+
+  it("marks a job's duplicates in its table: two uploads of one file are one group", async () => {
+    const { page, failures } = await openPlayground();
+    const twin = await twoColourPng();
+    await page.setInputFiles("#file", [
+      { name: "twin.png", mimeType: "image/png", buffer: twin },
+      { name: "other.png", mimeType: "image/png", buffer: await halfWhitePng() },
+      { name: "copy.png", mimeType: "image/png", buffer: twin },
+    ]);
+    await page.click("#send");
+    await page.waitForFunction(() => document.querySelectorAll("#job-table tbody tr").length === 3, null, {
+      timeout: 30_000,
+    });
+    expect(await page.textContent("#job-duplicates")).toBe(
+      "Duplicates: 1 group (1 of identical files), marked in the table.",
+    );
+    expect(await page.isVisible("#duplicates-column")).toBe(true);
+    const headers = await page.$$eval("#job-table thead th", (ths) => ths.map((th) => th.id));
+    const column = headers.indexOf("duplicates-column") + 1;
+    const cells = await page.$$eval(`#job-table tbody tr td:nth-child(${column})`, (tds) =>
+      tds.map((td) => [td.querySelector(".badge")?.textContent ?? null, td.textContent]),
+    );
+    expect(cells).toEqual([
+      ["group 1", "group 1the same file as copy.png"],
+      [null, "–"],
+      ["group 1", "group 1the same file as twin.png"],
+    ]);
+    // Sorting by the column brings the group together.
+    await page.click("#job-table th button[data-sort=duplicate]");
+    const names = await page.$$eval("#job-table tbody tr td:nth-child(1)", (tds) => tds.map((td) => td.textContent));
+    expect(names).toEqual(["twin.png", "copy.png", "other.png"]);
+    expect(failures).toEqual([]);
+    await page.screenshot({ path: `${RESULTS}playground-duplicates.png`, fullPage: true });
+    await page.close();
+  }, 60_000);
+
   it("renders the docs from /openapi.json with Swagger UI, and Try it out sends a real upload", async () => {
     const page = await (browser as Browser).newPage({ viewport: { width: 1280, height: 900 } });
     const failures: string[] = [];
@@ -443,10 +682,11 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.goto(`${dev?.url}/docs`);
     const operation = page.locator("#operations-analysis-analyseUpload");
     await operation.waitFor({ timeout: 30_000 });
-    // Every operation of /openapi.json (10: the analyses, health, the jobs and the webhook secret), each drawn.
+    // Every operation of /openapi.json (11: the analyses, health, the jobs, their duplicates and the webhook
+    // secret), each drawn.
     const document = (await (await fetch(`${dev?.url}/openapi.json`)).json()) as { paths: Record<string, object> };
     const operations = Object.values(document.paths).flatMap((path) => Object.keys(path));
-    expect(operations).toHaveLength(10);
+    expect(operations).toHaveLength(11);
     expect(await page.locator(".opblock").count()).toBe(operations.length);
     expect(await page.textContent(".info .title")).toContain("image-insights-api");
 

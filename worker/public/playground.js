@@ -23,9 +23,8 @@
  * @typedef {Accessibility[Deficiency]} DeficiencyView
  * @typedef {import("../../contract/jobs.ts").Job} Job
  * @typedef {import("../../contract/jobs.ts").JobResultLine} JobResultLine
- * @typedef {{ kind: "exact" | "near", items: Array<{ index: number, id: string | null }>, max_distance: number }}
- *   DuplicateGroup One group of `GET /v1/jobs/{id}/duplicates`: the same file (exact: equal SHA-256) or the same
- *   picture (near: perceptual hashes at most `max_distance` bits apart).
+ * @typedef {import("../../contract/duplicates.ts").DuplicateGroup} DuplicateGroup One group of
+ *   `GET /v1/jobs/{id}/duplicates`: the same file (exact) or the same picture (near).
  * @typedef {import("../../contract/errors.ts").ErrorEnvelope} ErrorEnvelope
  * @typedef {import("../../contract/errors.ts").ValidationEnvelope} ValidationEnvelope
  */
@@ -899,9 +898,9 @@ function renderAccessibility(a, colors) {
         least.append(
           "Hardest to tell apart: ",
           chip(first),
-          ` ${first} and `,
+          `${first} and `,
           chip(second),
-          ` ${second}, ΔE₀₀ ${pair.delta_e}.`,
+          `${second}, ΔE₀₀ ${pair.delta_e}.`,
         );
       } else least.textContent = "One colour only: no pair to confuse.";
       const advice = document.createElement("p");
@@ -986,7 +985,7 @@ function renderCrops(crops, body) {
       });
       const name = document.createElement("b");
       name.textContent = ratio;
-      label.append(toggle, " ", chip(cropColour(i)), " ", name, ` ${describeBox(box)}`);
+      label.append(toggle, " ", chip(cropColour(i)), name, ` ${describeBox(box)}`);
       li.append(label);
       return li;
     }),
