@@ -5,6 +5,7 @@ ImageMagick's identify (Debian's imagemagick 6.9.11) reports them, and their blo
 Pillow decodes (libjpeg-turbo, accurate integer IDCT, fancy upsampling; the sha256 of those pixels is recorded
 for the test to check that sharp decodes the same ones).
 
+    node container/test/golden-v3/compression/make_sharp_fixtures.ts  # two of the fixtures, once
     /usr/bin/python3 container/test/golden-v3/compression/make_golden.py
     npx biome format --write container/test/golden-v3/compression/values.json
 
@@ -14,6 +15,7 @@ sources are generated (a seeded smooth scene with edges and noise) and the refer
 import hashlib
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -43,6 +45,14 @@ def identify(path):
     ).stdout
     quality, sampling, interlace = out.split("|")
     return int(quality), sampling, interlace
+
+
+def identify_estimate(path):
+    """ImageMagick's estimate as its coder log has it ("Quality: 28 (approximate)"): %Q prints 92 instead when
+    the estimate is below 51 and approximate."""
+    log = subprocess.run(["identify", "-debug", "coder", "-format", "", path], capture_output=True, text=True).stderr
+    found = re.findall(r"Quality: (\d+) \((exact|approximate)\)", log)
+    return {"quality": int(found[-1][0]), "kind": found[-1][1]} if found else None
 
 
 def subsampling_name(sampling):
@@ -148,6 +158,10 @@ def main():
         Image.open(colour).save(os.path.join(HERE, "jpeg", file), quality=preset)
         cases.append((file, f"Pillow save(quality='{preset}')", None))
 
+    # mozjpeg's tables (N. Robidoux's, not libjpeg's), written by sharp: make_sharp_fixtures.ts made them.
+    for q in (50, 80):
+        cases.append((f"sharp-mozjpeg-q{q}.jpg", f"sharp .jpeg({{quality: {q}, mozjpeg: true}})", None))
+
     values = {"images": [], "sweep": []}
     standard = libjpeg_tables(colour, grey)
     for name, made_with, q in cases:
@@ -156,7 +170,7 @@ def main():
         b, digest = blockiness(path)
         values["images"].append({
             "file": f"jpeg/{name}", "made_with": made_with, "libjpeg_quality": q,
-            "identify_quality": quality, "identify_sampling_factor": sampling,
+            "identify_quality": quality, "identify_estimate": identify_estimate(path), "identify_sampling_factor": sampling,
             "subsampling": subsampling_name(sampling), "progressive": interlace != "None",
             "standard_quality": standard_quality(path, standard), "blockiness": b, "decoded_sha256": digest,
         })
@@ -166,7 +180,7 @@ def main():
         b, digest = blockiness(path)
         values["images"].append({
             "file": f"reference:{name}", "made_with": "the reference photo", "libjpeg_quality": None,
-            "identify_quality": quality, "identify_sampling_factor": sampling,
+            "identify_quality": quality, "identify_estimate": identify_estimate(path), "identify_sampling_factor": sampling,
             "subsampling": subsampling_name(sampling), "progressive": interlace != "None",
             "standard_quality": standard_quality(path, standard), "blockiness": b, "decoded_sha256": digest,
         })
