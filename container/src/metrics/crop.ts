@@ -188,7 +188,7 @@ export function mapOffset(offset: number, window: number, analysed: number, orie
  * The best box of one ratio (see the module's header), from the analysed image's detail profile.
  *
  * @example
- * cropBox(detailProfile(pixels), "1:1", { width: 5000, height: 3330 }); // { left: 835, top: 0, width: 3330, … }
+ * cropBox(detailProfile(pixels), "1:1", { width: 5000, height: 3330 }); // sample 3: { left: 264, top: 0, width: 3330, height: 3330, detail_percent: 69.6 }
  */
 export function cropBox(profile: DetailProfile, ratio: string, oriented: { width: number; height: number }): CropBox {
   const [rw, rh] = ratioSides(ratio);
@@ -229,7 +229,9 @@ export function cropBox(profile: DetailProfile, ratio: string, oriented: { width
  *
  * @example
  * cropHints(pixels, ["1:1", "16:9"], { width: 536, height: 354 });
- * // { "1:1": { left: 91, top: 0, width: 354, height: 354, detail_percent: 71.4 }, "16:9": { … } }
+ * // sample 2, 536×354 analysed at 512×338:
+ * // { "1:1": { left: 111, top: 0, width: 354, height: 354, detail_percent: 77.9 },
+ * //   "16:9": { left: 0, top: 0, width: 536, height: 302, detail_percent: 96.5 } }
  */
 export function cropHints(
   pixels: PixelImage,
