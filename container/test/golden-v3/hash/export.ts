@@ -1,0 +1,27 @@
+/**
+ * Writes the hash's golden images (pixels.ts) for make_golden.py: <dir>/<name>.raw (interleaved 8-bit) and
+ * <dir>/manifest.json (width, height, channels, sha256 of the pixels). Nothing of it is committed: values.json
+ * keeps each image's sha256, and golden-v3-hash.test.ts checks that it hashes the very same pixels.
+ *
+ *     npx -y -p node@24 -- node --import tsx container/test/golden-v3/hash/export.ts /tmp/golden-v3-hash
+ *     /usr/bin/python3 container/test/golden-v3/hash/make_golden.py /tmp/golden-v3-hash
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pixelsHash } from "../../golden-v2/pixels.ts";
+import { hashImages } from "./pixels.ts";
+
+const dir = process.argv[2] ?? "/tmp/golden-v3-hash";
+mkdirSync(dir, { recursive: true });
+const manifest: Record<string, { width: number; height: number; channels: number; sha256: string }> = {};
+for (const [name, pixels] of Object.entries(await hashImages())) {
+  writeFileSync(join(dir, `${name}.raw`), pixels.data);
+  manifest[name] = {
+    width: pixels.width,
+    height: pixels.height,
+    channels: pixels.channels,
+    sha256: pixelsHash(pixels),
+  };
+}
+writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+console.log(manifest);
