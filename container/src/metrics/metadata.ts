@@ -97,8 +97,11 @@ const TIFF_OPTIONS = {
   reviveValues: false,
   silentErrors: true,
 };
-/** For a JPEG or PNG file read whole: its XMP (dc:creator) and IPTC (By-line) too. */
-const FILE_OPTIONS = { ...TIFF_OPTIONS, xmp: true, iptc: true };
+/** For a JPEG or PNG file read whole: its XMP (dc:creator), IPTC (By-line) and JFIF (density) too. */
+const FILE_OPTIONS = { ...TIFF_OPTIONS, xmp: true, iptc: true, jfif: true };
+/** JFIF's APP0 fields (JFIF 1.02), as exifr numbers them: the density unit (1: inch, 2: cm) and X density. */
+const JFIF_UNIT = 2;
+const JFIF_X_DENSITY = 3;
 /** For an XMP packet alone. */
 const XMP_OPTIONS = { xmp: true, tiff: false, mergeOutput: false, translateKeys: false, silentErrors: true };
 
@@ -142,7 +145,7 @@ export async function metadata(bytes: Uint8Array, facts: FileFacts, alphaUsed: b
     depth: clampInteger(facts.depth, 1, MAX_DEPTH_BITS, 8),
     channels: clampInteger(facts.channels, 1, MAX_CHANNELS, 3),
     icc: facts.icc ? text(profileDescription(facts.icc)) : null,
-    dpi: dpi(ifd0, facts.density),
+    dpi: dpi(ifd0, numbered(blocks.jfif), bytes),
     orientation: clampInteger(facts.orientation, 1, 8, 1),
     pages,
     animation: pages > 1 && facts.delay ? animation(facts.loop, facts.delay) : null,
@@ -270,18 +273,49 @@ function clampInteger(value: unknown, min: number, max: number, otherwise: numbe
 
 const INCHES_PER_CM = 2.54;
 
+const INCHES_PER_METRE = 39.37007874015748; // 1 / 0.0254
+
 /**
- * Pixels per inch: EXIF's XResolution in its ResolutionUnit (2 or absent: inches; 3: centimetres; 1: no unit,
- * so none), else what libvips read of the file's own resolution (JFIF, pHYs) when it states one. 2 decimals.
+ * Pixels per inch, horizontally, as the file states it, 2 decimals: EXIF's XResolution in its ResolutionUnit
+ * (2 or absent: inches; 3: centimetres; 1: no unit, so none), else a JPEG's JFIF density (unit 1: inch, 2: cm;
+ * 0 is an aspect ratio, so none), else a PNG's pHYs (unit 1: metre; 0: an aspect ratio). libvips' own `density`
+ * is not used: it says 72 for a file that states nothing.
  */
-function dpi(ifd0: Map<number, unknown>, density: number | undefined): number | null {
+function dpi(ifd0: Map<number, unknown>, jfif: Map<number, unknown>, bytes: Uint8Array): number | null {
   const resolution = positive(ifd0.get(TAG.xResolution));
   const unit = finite(ifd0.get(TAG.resolutionUnit)) ?? 2;
   if (resolution !== null && (unit === 2 || unit === 3)) {
     return round2(unit === 3 ? resolution * INCHES_PER_CM : resolution);
   }
-  const stated = positive(density);
-  return stated === null ? null : round2(stated);
+  const density = positive(jfif.get(JFIF_X_DENSITY));
+  const jfifUnit = finite(jfif.get(JFIF_UNIT));
+  if (density !== null && (jfifUnit === 1 || jfifUnit === 2)) {
+    return round2(jfifUnit === 2 ? density * INCHES_PER_CM : density);
+  }
+  const perMetre = startsWith(bytes, PNG_MAGIC) ? pngPixelsPerMetre(bytes) : null;
+  return perMetre === null ? null : round2(perMetre / INCHES_PER_METRE);
+}
+
+/** A PNG walk stops after this many chunks before the image data (real files have a handful). */
+const PNG_MAX_CHUNKS = 1024;
+
+/**
+ * A PNG's pHYs (PNG 3rd edition §11.3.4.3): pixels per unit along X when the unit is the metre, else null. Only
+ * chunk lengths and types are read, up to the first IDAT (pHYs must precede it).
+ */
+function pngPixelsPerMetre(bytes: Uint8Array): number | null {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = PNG_MAGIC.length, n = 0; at + 8 <= bytes.length && n < PNG_MAX_CHUNKS; n++) {
+    const length = view.getUint32(at);
+    const type = view.getUint32(at + 4);
+    if (type === 0x49444154 /* IDAT */) return null;
+    if (type === 0x70485973 /* pHYs */) {
+      if (length !== 9 || at + 17 > bytes.length || bytes[at + 16] !== 1) return null;
+      return positive(view.getUint32(at + 8));
+    }
+    at += 12 + length; // length, type, data, CRC
+  }
+  return null;
 }
 
 /** EXIF's "YYYY:MM:DD HH:MM:SS" (CIPA DC-008 §4.6.5); "0000:00:00 00:00:00" and blanks mean unknown. */

@@ -32,7 +32,8 @@ TAGS = [
     "FocalLength", "Software", "GPSLatitude", "GPSLongitude", "SerialNumber", "LensSerialNumber",
     "CameraSerialNumber", "Artist", "OwnerName", "XMP-dc:Creator", "IPTC:By-line", "ImageUniqueID", "Orientation",
     "XResolution", "YResolution", "ResolutionUnit", "ProfileDescription", "ProfileVersion", "AnimationIterations",
-    "AnimationLoopCount", "FrameCount",
+    "AnimationLoopCount", "FrameCount", "BitDepth", "BitsPerSample", "BitsPerPixel", "ColorComponents",
+    "ImagePixelDepth",
 ]
 
 # The camera facts written into the photographs (exiftool's names and values).
@@ -64,7 +65,10 @@ def build():
     os.makedirs(TMP, exist_ok=True)
     v4 = os.path.join(TMP, "lcms-srgb-v4.icc")
     with open(v4, "wb") as f:
-        f.write(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())  # LittleCMS 2: v4, mluc 'desc'
+        icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())  # LittleCMS 2: v4, mluc
+        icc[24:36] = bytes([0x07, 0xE8, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0])  # its creation date: 2024-01-01, not today
+        icc[84:100] = bytes(16)  # and so no profile ID (an MD5 of the bytes; zero: not computed)
+        f.write(icc)
 
     # A photograph that reveals everything: camera facts, GPS, serial numbers, owners, unique id, v2 profile, 300 dpi.
     p = gradient("camera.jpg", extra=("-depth", "8", "-quality", "80"))
@@ -94,6 +98,9 @@ def build():
 
     # Nothing at all.
     gradient("bare.png")
+    # Only a resolution, in PNG's pHYs chunk (pixels per metre: 11811 for 300 dpi).
+    p = gradient("dpi.png")
+    run(CONVERT, p, "-units", "PixelsPerInch", "-density", "300", "-define", "png:exclude-chunks=date,time", p)
     # Alpha: a real gradient of transparency, and an alpha channel that is opaque everywhere.
     gradient("alpha-used.png", spec="gradient:#ff000000-#0000ffff", extra=("-depth", "8"))
     gradient("alpha-opaque.png", extra=("-depth", "8", "-alpha", "on", "-define", "png:color-type=6"))
@@ -116,11 +123,17 @@ def build():
 
 
 def identify(path):
-    """ImageMagick's colour space, depth and resolution of the first frame; its delays (1/100 s) of every frame."""
-    out = run("identify", "-format", "%[colorspace] %z %x %y %U %T\n", path).strip().splitlines()
-    space, depth, xres, yres, units, _ = out[0].split(" ")
+    """ImageMagick's colour space, depth, resolution, opacity and channels of the first frame; its delays (1/100 s)
+    of every frame."""
+    out = run("identify", "-format", "%[colorspace] %z %x %y %U %T %[opaque] %[channels]\n", path).strip().splitlines()
+    space, depth, xres, yres, units, _, opaque, channels = out[0].split(" ")
     return {"colorspace": space, "depth": int(depth), "x": float(xres), "y": float(yres), "units": units,
-            "delays_cs": [int(line.split(" ")[5]) for line in out]}
+            "opaque": opaque == "true", "channels": channels, "delays_cs": [int(line.split(" ")[5]) for line in out]}
+
+
+def has_exif(path):
+    """Whether exiftool finds an EXIF block (any tag of its EXIF group)."""
+    return len(json.loads(run("exiftool", "-j", "-EXIF:All", path))[0]) > 1
 
 
 def webpmux(path):
@@ -139,7 +152,7 @@ def main():
     for name, tags in zip(names, read):
         path = os.path.join(FILES, name)
         tags.pop("SourceFile")
-        entry = {"bytes": os.path.getsize(path), "exiftool": tags, "identify": identify(path)}
+        entry = {"bytes": os.path.getsize(path), "has_exif": has_exif(path), "exiftool": tags, "identify": identify(path)}
         if name.endswith(".webp") and name.startswith("anim"):
             entry["webpmux"] = webpmux(path)
         values[name] = entry
