@@ -860,7 +860,11 @@ const DEFICIENCIES = {
  * @param {Colours | undefined} colors the normal palette, when `colors` was asked for too (the same order)
  */
 function renderAccessibility(a, colors) {
+  const hint = document.createElement("p");
+  hint.className = "note";
+  hint.textContent = "Tick colors too to see each colour beside its simulation.";
   $("deficiencies").replaceChildren(
+    ...(colors ? [] : [hint]),
     ...Object.entries(DEFICIENCIES).map(([name, title]) => {
       const view = a[/** @type {Deficiency} */ (name)];
       const section = document.createElement("section");
@@ -934,8 +938,11 @@ function chip(hex) {
   return el;
 }
 
-/** The crop boxes' outline colours, one per ratio (MAX_CROP_RATIOS of them), told apart by their labels too. */
-const CROP_COLOURS = ["#f0a500", "#2f6fed", "#d93025", "#11a36b", "#a14fd9", "#00a3c4", "#e0559b", "#6b7a00"];
+/**
+ * The crop boxes' outline colours, one per ratio (MAX_CROP_RATIOS of them), told apart by their labels too; all
+ * light enough for the labels' black text.
+ */
+const CROP_COLOURS = ["#f0a500", "#5b9bff", "#ff6b5e", "#3ccf8e", "#c58cff", "#3fd0ea", "#ff8cc6", "#c4d600"];
 
 /**
  * The `i`th ratio's outline colour.
