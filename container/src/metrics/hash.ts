@@ -130,7 +130,7 @@ function lumaRow(pixels: PixelImage, luma: Uint32Array | null, y: number, prefix
   const { data, width, channels } = pixels;
   const o0 = y * width * channels;
   if (channels === 2 || channels === 4) {
-    const white = WHITE * WHITE * LUMA_UNIT;
+    const white = WHITE * LUMA_UNIT; // white's luma, × 10 000
     let sum = 0;
     for (let x = 0, o = o0; x < width; x++, o += channels) {
       const alpha = data[o + channels - 1] as number;

@@ -43,7 +43,7 @@ def luma_units(img):
     luma = 2126 * px[:, :, 0] + 7152 * px[:, :, 1] + 722 * px[:, :, 2] if c >= 3 else 10000 * px[:, :, 0]
     if c in (2, 4):
         a = px[:, :, c - 1]
-        return a * luma + (255 - a) * 255 * 255 * 10000, 255 * 10000
+        return a * luma + (255 - a) * 255 * 10000, 255 * 10000
     return luma, 10000
 
 
