@@ -78,7 +78,7 @@ export interface IndexGroup {
 function popcount32(x: number): number {
   let v = x - ((x >>> 1) & 0x55555555);
   v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-  return (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  return Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /** A parsed hash: its high and low 32 bits. */
@@ -199,11 +199,19 @@ export function nearPairs(
     const mask = (1 << width) - 1;
     const substringOf = (i: number) => ((words[i] as number) >>> shift) & mask;
     const starts = new Int32Array((1 << width) + 1);
-    for (let i = 0; i < n; i++) starts[substringOf(i) + 1]++;
-    for (let v = 0; v < 1 << width; v++) starts[v + 1] += starts[v] as number;
+    for (let i = 0; i < n; i++) {
+      const v = substringOf(i) + 1;
+      starts[v] = (starts[v] as number) + 1;
+    }
+    for (let v = 0; v < 1 << width; v++) starts[v + 1] = (starts[v + 1] as number) + (starts[v] as number);
     const fill = starts.slice(0, 1 << width);
     const entries = new Int32Array(n);
-    for (let i = 0; i < n; i++) entries[fill[substringOf(i)]++ as number] = i;
+    for (let i = 0; i < n; i++) {
+      const v = substringOf(i);
+      const at = fill[v] as number;
+      entries[at] = i;
+      fill[v] = at + 1;
+    }
     return { substringOf, starts, entries, masks: masksWithin(width, radius) };
   });
   const pairs: Array<[number, number, number]> = [];

@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   "invalid_callback_url",
   "idempotency_conflict",
   "job_cancelled",
+  "job_not_finished",
   "invalid_cursor",
   "misconfigured",
   "internal_error",

@@ -15,11 +15,13 @@
  *   15 minutes; what it claimed and did not start goes back to its job (`handBack`), which sends it again.
  * - A `download_timeout` is tried twice at most: a server that is slow once may answer; one that is slow twice
  *   would only hold the queue.
+ * - Every item is analysed with `hash` too (withHash), whatever the job's metrics: its perceptual hash and SHA-256
+ *   are recorded with it for the job's duplicates; its result keeps `hash` only when the job asked for it.
  * - A batch's items of one job are claimed in one call to the job's Durable Object and recorded in few: each
  *   call is the Worker's own work, which is what bounds a job's pace where one thread runs the Worker
  *   (docs/BENCHMARK.md, "Batch jobs"). Once the job is cancelled, the batch's items not started are dropped.
  */
-import type { AnalysisResponse } from "../../../contract/analysis.ts";
+import { type AnalysisParams, type AnalysisResponse, VALID_METRICS } from "../../../contract/analysis.ts";
 import { ApiError, internalError } from "../../../contract/errors.ts";
 import { acceptedFormat, mediaTypeOf, SNIFF_BYTES } from "../../../contract/formats.ts";
 import { elapsedMs } from "../../../contract/service.ts";
@@ -52,17 +54,38 @@ export function retryDelayS(attempts: number): number {
   return Math.min(MAX_RETRY_DELAY_S, 2 ** Math.max(1, attempts));
 }
 
-/** The analysis pipeline's outcome as a job item's outcome; `transient` when another try may succeed. */
-function itemOutcome(outcome: AnalysisOutcome, startedAt: number): ItemOutcome & { transient: boolean } {
+/**
+ * The parameters an item is analysed with: the job's, and `hash` (for the job's duplicates) whether the job asked
+ * for it or not, in the metrics' canonical order (so the cache key is that of a request with the same metrics).
+ *
+ * @example
+ * withHash({ metrics: ["brightness"], edgeMode: null, background: null }).metrics; // ["brightness", "hash"]
+ */
+export function withHash(params: AnalysisParams): AnalysisParams {
+  if (params.metrics.includes("hash")) return params;
+  return { ...params, metrics: VALID_METRICS.filter((m) => m === "hash" || params.metrics.includes(m)) };
+}
+
+/**
+ * The analysis pipeline's outcome as a job item's outcome; `transient` when another try may succeed. The item's
+ * hashes go with it; the result keeps `hash` only when the job asked for it.
+ */
+function itemOutcome(
+  outcome: AnalysisOutcome,
+  startedAt: number,
+  params: AnalysisParams,
+): ItemOutcome & { transient: boolean } {
   if (!outcome.ok) {
     return { ok: false, error: outcome.detail as LineError, transient: TRANSIENT_CODES.has(outcome.detail.code) };
   }
+  const { hash, ...rest } = outcome.result;
   const result: AnalysisResponse = {
-    ...outcome.result,
+    ...(params.metrics.includes("hash") ? outcome.result : rest),
     cached: outcome.container === undefined,
     processing_time_ms: elapsedMs(startedAt),
   };
-  return { ok: true, result, transient: false };
+  const hashes = hash ? { perceptual: hash.perceptual, sha256: hash.sha256 } : undefined;
+  return { ok: true, result, ...(hashes ? { hashes } : {}), transient: false };
 }
 
 /** An error thrown in the pipeline (a refused URL, a failed download) as a job item's outcome. */
@@ -125,10 +148,11 @@ async function analyseItem(
     priority: "batch" as const,
     lane: lanes.run,
   };
+  const params = withHash(claim.params);
   try {
     const { item } = claim;
     if (item.kind === "url") {
-      return itemOutcome(await analyseUrl(env, config, item.url as string, claim.params, options), startedAt);
+      return itemOutcome(await analyseUrl(env, config, item.url as string, params, options), startedAt, claim.params);
     }
     // A small file came with its claim; a bigger one waits in R2.
     let bytes = item.bytes;
@@ -142,8 +166,8 @@ async function analyseItem(
     const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), declaredType);
     const file = new File([bytes], item.ref ?? "image", { type: mediaTypeOf(format) });
     // The hash taken when the job was submitted (jobs submitted before it was kept: taken now).
-    const image = { file, sha256: item.sha256 ?? (await sha256Hex(bytes)), params: claim.params };
-    return itemOutcome(await analyseImage(env, config, image, options), startedAt);
+    const image = { file, sha256: item.sha256 ?? (await sha256Hex(bytes)), params };
+    return itemOutcome(await analyseImage(env, config, image, options), startedAt, claim.params);
   } catch (cause) {
     return thrownOutcome(cause, requestId);
   }

@@ -26,7 +26,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { AnalysisParams } from "../../../contract/analysis.ts";
+import { type Duplicates, groupDuplicates, type IndexGroup } from "../../../contract/duplicates.ts";
 import { ApiError } from "../../../contract/errors.ts";
+import { NEAR_DUPLICATE_MAX_DISTANCE } from "../../../contract/hamming.ts";
 import { JOBS_PATH, type Job, type JobResultLine } from "../../../contract/jobs.ts";
 import type { AnalysisResponseBody } from "../../../contract/schemas.ts";
 import { configFor, type Vars } from "../config.ts";
@@ -63,6 +65,19 @@ function sameText(a: string, b: string): boolean {
   const right = encoder.encode(b);
   return left.byteLength === right.byteLength && crypto.subtle.timingSafeEqual(left, right);
 }
+
+/**
+ * The duplicates as a job keeps them: the groups' item indexes only. The items' ids are joined when they are read
+ * (a thousand ids of 256 characters would not fit in a row twice).
+ */
+interface StoredDuplicates {
+  threshold: number;
+  compared: number;
+  groups: IndexGroup[];
+}
+
+/** What a job that has not ended answers where its final record is asked for (its duplicates, its ZIP). */
+export const UNFINISHED = "unfinished";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -344,6 +359,22 @@ export class BatchJob extends DurableObject<JobBindings> {
     this.#store.finish(status, now);
     const job = this.#store.job() as JobRow;
     log("info", "job finished", { job_id: job.job_id, status, total: job.total });
+    // Grouped once, now that every item is final; one that fails here is grouped when first read.
+    try {
+      const startedAt = performance.now();
+      const { groups, compared } = this.#groupDuplicates();
+      log("info", "job duplicates grouped", {
+        job_id: job.job_id,
+        compared,
+        groups: groups.length,
+        ms: Math.round((performance.now() - startedAt) * 10) / 10,
+      });
+    } catch (cause) {
+      log("warn", "job duplicates not grouped yet (grouped when read)", {
+        job_id: job.job_id,
+        cause: describeCause(cause),
+      });
+    }
     // One listing and one delete for all of them, rather than a delete per item on the way. One that fails
     // leaves them to the expiry's delete, and to the bucket's lifecycle rule.
     this.ctx.waitUntil(
@@ -392,6 +423,68 @@ export class BatchJob extends DurableObject<JobBindings> {
     });
     const last = rows.at(-1);
     return { lines, next: rows.length === RESULT_PAGE_SIZE && last ? last.idx : null };
+  }
+
+  /** Groups the items' hashes (contract/duplicates.ts) and keeps the groups. */
+  #groupDuplicates(): StoredDuplicates {
+    const items = this.#store.hashedItems();
+    const stored: StoredDuplicates = {
+      threshold: NEAR_DUPLICATE_MAX_DISTANCE,
+      compared: items.length,
+      groups: groupDuplicates(items, NEAR_DUPLICATE_MAX_DISTANCE),
+    };
+    this.#store.setDuplicates(JSON.stringify(stored));
+    return stored;
+  }
+
+  /** The finished job's duplicates, its items' ids joined. */
+  #duplicates(job: JobRow): Duplicates {
+    const stored = job.duplicates ? (JSON.parse(job.duplicates) as StoredDuplicates) : this.#groupDuplicates();
+    const ids = this.#store.refs([...new Set(stored.groups.flatMap((group) => group.indexes))]);
+    return {
+      groups: stored.groups.map((group) => ({
+        kind: group.kind,
+        items: group.indexes.map((index) => ({ index, id: ids.get(index) ?? null })),
+        max_distance: group.max_distance,
+      })),
+      threshold: stored.threshold,
+      compared: stored.compared,
+    };
+  }
+
+  /**
+   * The job's exact and near duplicates (contract/duplicates.ts), grouped when it ended; `UNFINISHED` while it
+   * runs; null for anyone but its owner.
+   *
+   * @example
+   * await job.duplicates("key:3f2a…"); // { groups: [{ kind: "exact", items: [{ index: 0, id: "a.jpg" }, …], max_distance: 0 }], … }
+   */
+  async duplicates(owner: string, token?: string | null): Promise<Duplicates | typeof UNFINISHED | null> {
+    const job = this.#owned(owner, token);
+    if (!job) return null;
+    if (job.status === "queued" || job.status === "running") return UNFINISHED;
+    return this.#duplicates(job);
+  }
+
+  /**
+   * What a finished job's ZIP holds besides its results (results.ts `jobArchive`): the job, its parameters and its
+   * duplicates; `UNFINISHED` while it runs; null for anyone but its owner.
+   *
+   * @example
+   * await job.archive("key:3f2a…"); // { job: { status: "succeeded", … }, params: { metrics: ["brightness"], … }, duplicates }
+   */
+  async archive(
+    owner: string,
+    token?: string | null,
+  ): Promise<{ job: Job; params: AnalysisParams; duplicates: Duplicates } | typeof UNFINISHED | null> {
+    const job = this.#owned(owner, token);
+    if (!job) return null;
+    if (job.status === "queued" || job.status === "running") return UNFINISHED;
+    return {
+      job: this.#view(job),
+      params: JSON.parse(job.params) as AnalysisParams,
+      duplicates: this.#duplicates(job),
+    };
   }
 
   /**

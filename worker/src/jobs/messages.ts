@@ -60,7 +60,18 @@ export interface Claim {
 /** The `error` of a result line: an error envelope's `detail`. */
 export type LineError = Extract<JobResultLine, { status: "failed" | "cancelled" }>["error"];
 
-export type ItemOutcome = { ok: true; result: AnalysisResponseBody } | { ok: false; error: LineError };
+/**
+ * An analysed item's file as the job keeps it for its duplicates (GET /v1/jobs/{job_id}/duplicates): the `hash`
+ * metric's perceptual hash and SHA-256, computed for every item whatever metrics the job asked for.
+ */
+export interface ItemHashes {
+  perceptual: string;
+  sha256: string;
+}
+
+export type ItemOutcome =
+  | { ok: true; result: AnalysisResponseBody; hashes?: ItemHashes }
+  | { ok: false; error: LineError };
 
 /** One item's outcome, for `recordMany`. */
 export interface RecordEntry {

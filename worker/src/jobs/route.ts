@@ -9,6 +9,7 @@
 import { createRoute, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { AnalysisQuerySchema } from "../../../contract/analysis.ts";
+import { DuplicatesSchema } from "../../../contract/duplicates.ts";
 import { ApiError, fieldError } from "../../../contract/errors.ts";
 import {
   IDEMPOTENCY_KEY_HEADER,
@@ -33,7 +34,8 @@ import { rememberJson } from "../openapi/body.ts";
 import { COMMON_ERRORS, jsonAnswer, KEY_SECURITY, Named, TOO_LARGE, UNPROCESSABLE } from "../openapi/index.ts";
 import { rateLimit } from "../ratelimit/index.ts";
 import { decodeCursor, encodeCursor, invalidCursor } from "./cursor.ts";
-import { resultStream } from "./results.ts";
+import { UNFINISHED } from "./job.ts";
+import { jobArchive, resultStream } from "./results.ts";
 import { ownerListPrefix } from "./store.ts";
 import { readJsonSubmission, readMultipartSubmission } from "./submit.ts";
 import { reserveOpenItems } from "./tenant.ts";
@@ -45,6 +47,7 @@ export const JobNamed = {
   JobRequest: JobRequestSchema.openapi("JobRequest"),
   JobResultLine: JobResultLineSchema.openapi("JobResultLine"),
   WebhookSecret: WebhookSecretSchema.openapi("WebhookSecret"),
+  Duplicates: DuplicatesSchema.openapi("Duplicates"),
 };
 
 /** A job's ID: `job_` and 32 hex digits. Anything else is not a job (404). */
@@ -84,6 +87,15 @@ export async function jobIdFor(owner: string, idempotencyKey: string | undefined
 }
 
 const jobNotFound = () => new ApiError(404, "not_found", "Job not found");
+
+/** A job's final record (its duplicates, its ZIP) asked for before it ended. */
+const jobNotFinished = (what: string) =>
+  new ApiError(409, "job_not_finished", `The job has not finished: its ${what} are made when every item is done`);
+
+const NOT_FINISHED = jsonAnswer(
+  "`job_not_finished`: the job is still queued or running (poll it until `status` is `succeeded` or `cancelled`).",
+  Named.ErrorEnvelope,
+);
 
 /**
  * Who asks for a job: its owner (the key, or on a public deployment the client's address) and, on a public
@@ -368,38 +380,57 @@ export const jobResultsRoute = createRoute({
   path: `${JOBS_PATH}/{job_id}/results`,
   operationId: "getJobResults",
   tags: ["jobs"],
-  summary: "A job's results, as NDJSON or CSV",
+  summary: "A job's results, as NDJSON, CSV or a ZIP of everything",
   description:
-    "Streamed in item order; while the job runs, only the items already finished. NDJSON by default; CSV with `Accept: text/csv` or `format=csv` (one row per item; a header row whose columns follow from the job's parameters alone, nested fields flattened with dotted names; a value a result does not have is an empty cell; a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so no spreadsheet runs it as a formula).",
+    "Streamed in item order; while the job runs, only the items already finished. NDJSON by default; CSV with `Accept: text/csv` or `format=csv` (one row per item; a header row whose columns follow from the job's parameters alone, nested fields flattened with dotted names; a value a result does not have is an empty cell; a text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`, so no spreadsheet runs it as a formula). `format=zip` (a finished job only, else 409 `job_not_finished`): one ZIP, streamed, of `results.csv` and `results.ndjson` (the same bytes as the two formats), `duplicates.json` (as `GET /v1/jobs/{job_id}/duplicates`) and `manifest.json` (the job's parameters, its items' counts by status, its times, the engine and service versions).",
   security: KEY_SECURITY,
   middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
   request: {
     params: JobIdParam,
     headers: JobTokenHeader,
-    query: z.object({ format: z.enum(["ndjson", "csv"]).optional() }),
+    query: z.object({ format: z.enum(["ndjson", "csv", "zip"]).optional() }),
   },
   responses: {
     200: {
-      description: "One line (or row) per finished item.",
+      description: "One line (or row) per finished item; or the ZIP (`Content-Disposition: attachment`).",
       content: {
         "application/x-ndjson": { schema: JobNamed.JobResultLine },
         "text/csv": { schema: z.string() },
+        "application/zip": { schema: z.string().openapi({ format: "binary" }) },
       },
     },
     401: COMMON_ERRORS[401],
     404: NOT_FOUND,
+    409: NOT_FINISHED,
     429: COMMON_ERRORS[429],
   },
 });
 
+/** `format=zip`: the finished job's ZIP (results.ts `jobArchive`). */
+async function zipOfJob(c: Context<AppEnv>, jobId: string): Promise<Response> {
+  const stub = c.env.JOBS.getByName(jobId);
+  const { owner, token } = reader(c);
+  const archive = await stub.archive(owner, token);
+  if (!archive) throw jobNotFound();
+  if (archive === UNFINISHED) throw jobNotFinished("ZIP's contents");
+  const body = jobArchive(archive, (after) => stub.results(owner, after, token));
+  return c.body(body, 200, {
+    "Content-Type": "application/zip",
+    "Content-Disposition": `attachment; filename="${jobId}.zip"`,
+    "Cache-Control": "no-store",
+  });
+}
+
 /** `GET /v1/jobs/{job_id}/results`: NDJSON or CSV, streamed page by page in item order. */
 export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c) => {
   const jobId = c.req.valid("param").job_id;
+  if (c.req.valid("query").format === "zip") return (await zipOfJob(c, jobId)) as never;
   const stub = c.env.JOBS.getByName(jobId);
   const { owner, token } = reader(c);
   const first = await stub.results(owner, -1, token);
   if (!first) throw jobNotFound();
-  const format = c.req.valid("query").format ?? (/\btext\/csv\b/.test(c.req.header("Accept") ?? "") ? "csv" : "ndjson");
+  const format = (c.req.valid("query").format ??
+    (/\btext\/csv\b/.test(c.req.header("Accept") ?? "") ? "csv" : "ndjson")) as "csv" | "ndjson";
   // The columns follow from the job's parameters alone (contract/result-columns.ts), never from its results.
   const params = format === "csv" ? await stub.params(owner, token) : null;
   if (format === "csv" && !params) throw jobNotFound(); // deleted since its first page was read
@@ -410,6 +441,36 @@ export const jobResults: RouteHandler<typeof jobResultsRoute, AppEnv> = async (c
     "Cache-Control": "no-store",
   };
   return c.body(body, 200, headers) as never;
+};
+
+export const jobDuplicatesRoute = createRoute({
+  method: "get",
+  path: `${JOBS_PATH}/{job_id}/duplicates`,
+  operationId: "getJobDuplicates",
+  tags: ["jobs"],
+  summary: "A finished job's exact and near duplicates",
+  description:
+    "Grouped once, when the job ended: `exact` groups are items with the same file (SHA-256); `near` groups are the connected components of the job's files whose 64-bit perceptual hashes differ in at most `threshold` bits (docs/METRICS.md, Near-duplicates in a job). Every item is hashed whatever the job's metrics; an item that failed is in no group. Groups in order of their first item, items in item order. While the job runs: 409 `job_not_finished`.",
+  security: KEY_SECURITY,
+  middleware: [authenticate<AppEnv>(), rateLimit<AppEnv>()] as const,
+  request: { params: JobIdParam, headers: JobTokenHeader },
+  responses: {
+    200: jsonAnswer("The groups.", JobNamed.Duplicates),
+    401: COMMON_ERRORS[401],
+    404: NOT_FOUND,
+    409: NOT_FINISHED,
+    429: COMMON_ERRORS[429],
+  },
+});
+
+/** `GET /v1/jobs/{job_id}/duplicates`: the groups its job kept when it ended. */
+export const jobDuplicates: RouteHandler<typeof jobDuplicatesRoute, AppEnv> = async (c) => {
+  const { owner, token } = reader(c);
+  const duplicates = await c.env.JOBS.getByName(c.req.valid("param").job_id).duplicates(owner, token);
+  if (!duplicates) throw jobNotFound();
+  if (duplicates === UNFINISHED) throw jobNotFinished("duplicates");
+  c.header("Cache-Control", "no-store");
+  return c.json(duplicates, 200);
 };
 
 export const deleteJobRoute = createRoute({

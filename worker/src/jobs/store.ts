@@ -25,8 +25,16 @@ const UNFINISHED = "('pending','queued','running')";
 
 /** Columns added after the first release, per table: a job created before gets them (empty) when next read. */
 const LATER_COLUMNS: Record<"job" | "items", string[]> = {
-  // Uploaded files' checked facts and small files' bytes; the claim's time (its lease runs from it).
-  items: ["media_type TEXT", "sha256 TEXT", "bytes BLOB", "claimed_at INTEGER"],
+  // Uploaded files' checked facts and small files' bytes; the claim's time (its lease runs from it); an analysed
+  // item's perceptual hash and its file's SHA-256 (the `hash` metric's), for the job's duplicates.
+  items: [
+    "media_type TEXT",
+    "sha256 TEXT",
+    "bytes BLOB",
+    "claimed_at INTEGER",
+    "perceptual_hash TEXT",
+    "content_sha256 TEXT",
+  ],
   // Whether the owner's list has the job, whether the key's budget has let it go, whether the key let it run;
   // a public deployment's job token.
   job: [
@@ -34,6 +42,8 @@ const LATER_COLUMNS: Record<"job" | "items", string[]> = {
     "released INTEGER NOT NULL DEFAULT 0",
     "admitted INTEGER NOT NULL DEFAULT 0",
     "access_token TEXT",
+    // The duplicates, grouped once when the job ended (duplicates.ts's stored form).
+    "duplicates TEXT",
   ],
 };
 
@@ -56,6 +66,7 @@ export interface JobRow {
   released: number;
   admitted: number;
   access_token: string | null;
+  duplicates: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -75,6 +86,8 @@ export interface ItemRow {
   attempts: number;
   result: string | null;
   error: string | null;
+  perceptual_hash: string | null;
+  content_sha256: string | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -274,11 +287,15 @@ export class JobStore {
    */
   record(index: number, outcome: ItemOutcome): boolean {
     const tally = this.counts(); // read before the row changes
+    const hashes = outcome.ok ? outcome.hashes : undefined;
     const { rowsWritten } = this.#sql.exec(
-      `UPDATE items SET state = ?, result = ?, error = ?, bytes = NULL WHERE idx = ? AND state IN ${UNFINISHED}`,
+      `UPDATE items SET state = ?, result = ?, error = ?, bytes = NULL, perceptual_hash = ?, content_sha256 = ?
+       WHERE idx = ? AND state IN ${UNFINISHED}`,
       outcome.ok ? "succeeded" : "failed",
       outcome.ok ? JSON.stringify(outcome.result) : null,
       outcome.ok ? null : JSON.stringify(outcome.error),
+      hashes?.perceptual ?? null,
+      hashes?.sha256 ?? null,
       index,
     );
     if (rowsWritten === 0) return false;
@@ -311,6 +328,32 @@ export class JobStore {
         limit,
       )
       .toArray();
+  }
+
+  /** The succeeded items that have their hashes, in item order: what the duplicates are grouped from. */
+  hashedItems(): { index: number; sha256: string; perceptual: string }[] {
+    return this.#sql
+      .exec<{ index: number; sha256: string; perceptual: string }>(
+        `SELECT idx AS "index", content_sha256 AS sha256, perceptual_hash AS perceptual FROM items
+         WHERE state = 'succeeded' AND content_sha256 IS NOT NULL AND perceptual_hash IS NOT NULL ORDER BY idx`,
+      )
+      .toArray();
+  }
+
+  /** The callers' references of the items among `indexes`, by index. */
+  refs(indexes: number[]): Map<number, string | null> {
+    const rows = this.#sql
+      .exec<{ idx: number; ref: string | null }>(
+        "SELECT idx, ref FROM items WHERE idx IN (SELECT value FROM json_each(?))",
+        JSON.stringify(indexes),
+      )
+      .toArray();
+    return new Map(rows.map((row) => [row.idx, row.ref]));
+  }
+
+  /** Keeps the job's duplicates (their stored form), grouped once. */
+  setDuplicates(json: string): void {
+    this.#sql.exec("UPDATE job SET duplicates = ?", json);
   }
 
   /** Running items claimed at `cutoff` or before go back to `pending`; how many did. */
