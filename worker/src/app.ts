@@ -26,6 +26,8 @@ import {
   deleteJobRoute,
   getJob,
   getJobRoute,
+  jobDuplicates,
+  jobDuplicatesRoute,
   jobResults,
   jobResultsRoute,
   listJobs,
@@ -97,6 +99,7 @@ export function createApp() {
     .openapi(listJobsRoute, listJobs)
     .openapi(getJobRoute, getJob)
     .openapi(jobResultsRoute, jobResults)
+    .openapi(jobDuplicatesRoute, jobDuplicates)
     .openapi(deleteJobRoute, deleteJob)
     .openapi(webhookSecretRoute, webhookSecret);
 
