@@ -10,13 +10,22 @@
  * forever on a box of size 0 (measured: one such file would hang the process). Nothing here throws: a
  * malformed block gives what exifr could read of it, or nothing. Pure: bytes and facts in, a plain object out.
  */
-import exifr from "exifr";
+import * as exifrModule from "exifr";
 import type { z } from "zod";
 import type { InsightsV3Schemas } from "../../../contract/schemas.ts";
 import type { FileFacts } from "../decode.ts";
 import { profileDescription } from "../icc.ts";
 import { round2 } from "./contrast.ts";
 import type { Pixels } from "./luminance.ts";
+
+/**
+ * exifr's two functions used here. Its ES module build (vitest's resolution) leaves `sidecar` out of the default
+ * export; its CommonJS build (Node's) has everything there and may name nothing on the namespace.
+ */
+const exifr = {
+  parse: exifrModule.parse ?? exifrModule.default.parse,
+  sidecar: exifrModule.sidecar ?? exifrModule.default.sidecar,
+};
 
 export type Metadata = z.infer<typeof InsightsV3Schemas.metadata>;
 type PrivacyItem = Metadata["privacy"][number];
