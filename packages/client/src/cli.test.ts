@@ -14,6 +14,8 @@ import { promisify } from "node:util";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAnalysisParams } from "../../../contract/analysis.ts";
+import { DuplicatesSchema } from "../../../contract/duplicates.ts";
+import { NEAR_DUPLICATE_MAX_DISTANCE } from "../../../contract/hamming.ts";
 import { resultColumns } from "../../../contract/result-columns.ts";
 import { type LocalStack, startLocalStack } from "../../../scripts/local-stack.ts";
 import { ROUTES } from "./client.ts";
@@ -289,6 +291,58 @@ describe("image-insights analyze", () => {
     expect(await jobCount()).toBe(jobsBefore);
     expect(readFileSync(out, "utf8").trim().split("\n")).toHaveLength(13);
   }, 30_000);
+
+  it("writes the duplicates beside the CSV with --duplicates, and takes the v3 metrics in --metrics", async () => {
+    const folder = join(dir, "dups");
+    mkdirSync(folder);
+    // Noise from a linear congruential generator: two pictures of no common structure, 24×24.
+    const noise = (seed: number) => {
+      let state = seed;
+      return Buffer.from(
+        Array.from({ length: 24 * 24 * 3 }, () => {
+          state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+          return state >> 23;
+        }),
+      );
+    };
+    const raw = { raw: { width: 24, height: 24, channels: 3 as const } };
+    const x = await sharp(noise(1), raw).png({ compressionLevel: 9 }).toBuffer();
+    const sameInOtherBytes = await sharp(noise(1), raw).png({ compressionLevel: 0 }).toBuffer();
+    expect(sameInOtherBytes.equals(x)).toBe(false);
+    writeFileSync(join(folder, "a.png"), x);
+    writeFileSync(join(folder, "b.png"), x);
+    writeFileSync(join(folder, "c.png"), sameInOtherBytes);
+    writeFileSync(join(folder, "d.png"), await sharp(noise(2), raw).png().toBuffer());
+    const out = join(dir, "dups.csv");
+    const duplicates = join(dir, "dups.json");
+    const run = await cli([
+      "analyze",
+      folder,
+      "--out",
+      out,
+      "--duplicates",
+      duplicates,
+      "--metrics",
+      "brightness,hash,thumbhash",
+      "--api",
+      stack.url,
+    ]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`2 duplicate groups (1 exact): ${duplicates}`);
+    const item = (index: number, name: string) => ({ index, id: join(folder, name) });
+    expect(DuplicatesSchema.parse(JSON.parse(readFileSync(duplicates, "utf8")))).toEqual({
+      groups: [
+        { kind: "exact", items: [item(0, "a.png"), item(1, "b.png")], max_distance: 0 },
+        { kind: "near", items: [item(0, "a.png"), item(1, "b.png"), item(2, "c.png")], max_distance: 0 },
+      ],
+      threshold: NEAR_DUPLICATE_MAX_DISTANCE,
+      compared: 4,
+    });
+    const text = readFileSync(out, "utf8");
+    expect(text.slice(0, text.indexOf("\n"))).toBe(headerFor("metrics=brightness,hash,thumbhash"));
+    expect(text).toContain("result.hash.perceptual");
+  }, 60_000);
 
   it("calls the routes the Worker declares", async () => {
     const doc = (await (await fetch(`${stack.url}/openapi.json`)).json()) as { paths: Record<string, object> };

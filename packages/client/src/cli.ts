@@ -8,6 +8,8 @@
  * - Resumable: each job's Idempotency-Key is a hash of its images and parameters, and `<out>.jobs.json`
  *   remembers the jobs; started again with the same arguments it picks its jobs up instead of uploading again.
  * - A progress bar on a terminal, plain lines otherwise; a summary at the end (items, failures by code, time).
+ * - `--duplicates FILE` writes the jobs' exact and near duplicates as JSON once they have ended (the API's answer,
+ *   its indexes the places among all images, as in the results file). Images are compared within their job only.
  * - Exit 0 when the jobs ran (items may have failed: the file and the summary say which), 1 when a job could not
  *   be submitted or run, 2 for a usage error.
  */
@@ -20,6 +22,7 @@ import {
   VALID_ALGORITHMS,
   VALID_EDGE_MODES,
 } from "../../../contract/analysis.ts";
+import type { DuplicateGroup, Duplicates } from "../../../contract/duplicates.ts";
 import { ApiError } from "../../../contract/errors.ts";
 import type { Job, JobRequest, JobResultLine } from "../../../contract/jobs.ts";
 import { jobsApi, RunError } from "./jobs-api.ts";
@@ -33,6 +36,7 @@ interface Options {
   colors?: string;
   algorithm?: string;
   out: string;
+  duplicates?: string;
   api: string;
   key?: string;
 }
@@ -145,6 +149,20 @@ async function analyze(inputs: string[], options: Options, say: (line: string) =
         `(${unlisted.join(", ")}): the API is newer than this image-insights; --out with .ndjson keeps every field`,
     );
   say(summary(lines, skipped.length, (Date.now() - startedAt) / 1000, options.out));
+  if (options.duplicates) {
+    const answers = [];
+    for (const id of ids) answers.push(await client.duplicates(id));
+    const merged = mergeDuplicates(
+      answers,
+      jobs.map((job) => job.positions),
+    );
+    writeFileSync(options.duplicates, `${JSON.stringify(merged, null, 2)}\n`);
+    const groups = merged.groups.length;
+    say(
+      `${groups} duplicate group${groups === 1 ? "" : "s"} (${merged.groups.filter((g) => g.kind === "exact").length} exact): ${options.duplicates}` +
+        (ids.length > 1 ? ` (images are compared within their job: ${ids.length} jobs)` : ""),
+    );
+  }
 
   const cancelled = views.filter((view) => view.status === "cancelled");
   if (cancelled.length > 0) {
@@ -155,6 +173,31 @@ async function analyze(inputs: string[], options: Options, say: (line: string) =
     );
   }
   return 0;
+}
+
+/**
+ * The jobs' duplicates as one answer: each job's groups with their indexes turned into places among all images
+ * (`positions[job][index]`), in order of their first item (an exact group before a near one), as the API orders them.
+ *
+ * @example
+ * mergeDuplicates([answer], [[3, 0, 1]]); // the job's item 0 is image 3 of the arguments
+ */
+export function mergeDuplicates(answers: Duplicates[], positions: number[][]): Duplicates {
+  const groups: DuplicateGroup[] = answers.flatMap((answer, n) =>
+    answer.groups.map((group) => ({
+      ...group,
+      items: group.items
+        .map((item) => ({ ...item, index: positions[n]?.[item.index] ?? -1 }))
+        .sort((a, b) => a.index - b.index),
+    })),
+  );
+  const first = (group: DuplicateGroup) => group.items[0]?.index ?? -1;
+  groups.sort((a, b) => first(a) - first(b) || (a.kind === b.kind ? 0 : a.kind === "exact" ? -1 : 1));
+  return {
+    groups,
+    threshold: answers[0]?.threshold ?? 0,
+    compared: answers.reduce((sum, answer) => sum + answer.compared, 0),
+  };
 }
 
 /** The progress bar while one is drawn, so an interrupt can put the terminal back first. */
@@ -247,6 +290,10 @@ export async function main(argv: string[]): Promise<number> {
       "--out <file>",
       "results file, .csv or .ndjson (its jobs are remembered in <file>.jobs.json)",
       "results.csv",
+    )
+    .option(
+      "--duplicates <file>",
+      "also write the exact and near duplicates among the images (JSON), once the jobs have ended",
     )
     .addOption(
       new Option("--api <url>", "the API's address").env("IMAGE_INSIGHTS_API").default("http://localhost:8787"),

@@ -12,6 +12,7 @@ import type { Hono } from "hono";
 import { hc } from "hono/client";
 import type { z } from "zod";
 import type { AnalysisQuerySchema, UrlRequestSchema } from "../../../contract/analysis.ts";
+import type { Duplicates } from "../../../contract/duplicates.ts";
 import type { ErrorEnvelope, ValidationEnvelope } from "../../../contract/errors.ts";
 import type { Job, JobListSchema, JobRequest, WebhookSecretSchema } from "../../../contract/jobs.ts";
 import type {
@@ -28,7 +29,7 @@ export type JobList = z.infer<typeof JobListSchema>;
 export type WebhookSecret = z.infer<typeof WebhookSecretSchema>;
 export type HealthResponse = z.infer<typeof HealthResponseSchema>;
 export type DeepHealthResponse = z.infer<typeof DeepHealthResponseSchema>;
-export type { AnalysisResponseBody, ErrorEnvelope, Job, JobRequest, ValidationEnvelope };
+export type { AnalysisResponseBody, Duplicates, ErrorEnvelope, Job, JobRequest, ValidationEnvelope };
 
 /** One answer of a route: its status, its body, and how the body is read. */
 type Answer<Status extends number, Body, Format extends "json" | "text" = "json"> = {
@@ -74,8 +75,19 @@ export type ImageInsightsRoutes = {
     $delete: Route<JobParam, Answer<200, Job> | Answer<204, null>, 401 | 404 | 429>;
   };
   "/v1/jobs/:job_id/results": {
-    /** NDJSON (one JobResultLine a line) or CSV: text either way. */
-    $get: Route<JobParam & { query?: { format?: "ndjson" | "csv" } }, Answer<200, string, "text">, 401 | 404 | 429>;
+    /**
+     * NDJSON (one JobResultLine a line) or CSV: text either way. `zip`: a finished job's ZIP (results.csv,
+     * results.ndjson, duplicates.json, manifest.json), read with `res.arrayBuffer()` or `res.body`; 409 before it ends.
+     */
+    $get: Route<
+      JobParam & { query?: { format?: "ndjson" | "csv" | "zip" } },
+      Answer<200, string, "text">,
+      401 | 404 | 409 | 429
+    >;
+  };
+  "/v1/jobs/:job_id/duplicates": {
+    /** A finished job's exact and near duplicates; 409 `job_not_finished` before it ends. */
+    $get: Route<JobParam, Answer<200, Duplicates>, 401 | 404 | 409 | 429>;
   };
   "/v1/webhooks/secret": { $get: Route<{}, Answer<200, WebhookSecret>, 401 | 404 | 429> };
   "/health": {
@@ -94,6 +106,7 @@ export const ROUTES = {
   "/v1/jobs": ["post", "get"],
   "/v1/jobs/{job_id}": ["get", "delete"],
   "/v1/jobs/{job_id}/results": ["get"],
+  "/v1/jobs/{job_id}/duplicates": ["get"],
   "/v1/webhooks/secret": ["get"],
   "/health": ["get"],
 } as const satisfies {

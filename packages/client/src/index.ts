@@ -4,6 +4,12 @@
  */
 
 export {
+  type DuplicateGroup,
+  DuplicateGroupSchema,
+  type Duplicates,
+  DuplicatesSchema,
+} from "../../../contract/duplicates.ts";
+export {
   JobListSchema,
   type JobResultLine,
   JobResultLineSchema,

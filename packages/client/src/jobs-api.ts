@@ -4,6 +4,7 @@
  * turned into words a user can act on.
  */
 import type { ClientResponse } from "hono/client";
+import { type Duplicates, DuplicatesSchema } from "../../../contract/duplicates.ts";
 import {
   IDEMPOTENCY_KEY_HEADER,
   JOB_TOKEN_HEADER,
@@ -34,6 +35,10 @@ export interface JobsApi {
   /** The job, or null when the API does not know it (404). */
   get(jobId: string): Promise<Job | null>;
   results(jobId: string): Promise<JobResultLine[]>;
+  /** A finished job's exact and near duplicates (GET /v1/jobs/{job_id}/duplicates). */
+  duplicates(jobId: string): Promise<Duplicates>;
+  /** A finished job's ZIP (results.csv, results.ndjson, duplicates.json, manifest.json), as it streams in. */
+  zip(jobId: string): Promise<ReadableStream<Uint8Array>>;
 }
 
 /**
@@ -134,6 +139,20 @@ export function jobsApi(base: string, key: string | undefined, note: (line: stri
         .split("\n")
         .filter((line) => line.trim() !== "")
         .map((line) => JobResultLineSchema.parse(JSON.parse(line)) as JobResultLine);
+    },
+    async duplicates(jobId) {
+      const res = await send(`reading ${jobId}'s duplicates`, () =>
+        client.v1.jobs[":job_id"].duplicates.$get({ param: { job_id: jobId } }, tokenOf(jobId)),
+      );
+      if (res.status !== 200) throw await refusal(`The duplicates of ${jobId} could not be read`, res);
+      return DuplicatesSchema.parse(await res.json());
+    },
+    async zip(jobId) {
+      const res = await send(`downloading ${jobId}'s ZIP`, () =>
+        client.v1.jobs[":job_id"].results.$get({ param: { job_id: jobId }, query: { format: "zip" } }, tokenOf(jobId)),
+      );
+      if (res.status !== 200 || !res.body) throw await refusal(`The ZIP of ${jobId} could not be downloaded`, res);
+      return res.body as ReadableStream<Uint8Array>;
     },
   };
 }
