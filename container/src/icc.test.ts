@@ -10,7 +10,7 @@ import {
   SRGB_TABLE,
   srgbDecode,
 } from "../test/icc-profiles.ts";
-import { type ProfileKind, readProfile, toSrgb } from "./icc.ts";
+import { type ProfileKind, profileDescription, readProfile, toSrgb } from "./icc.ts";
 
 /** What an embedded profile is, for decoding: "srgb" when converting from it to sRGB would change nothing. */
 function profileKind(profile: Uint8Array | undefined): ProfileKind {
@@ -89,6 +89,96 @@ describe("profileKind on damaged profiles", () => {
           const bytes = good.slice(0, Math.max(cut, 1));
           for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
           expect(["srgb", "matrix", "other"]).toContain(profileKind(bytes));
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+/** A version-4 profile whose only tag is a `desc` of type `mluc` with these records (language, country, text). */
+function mlucProfile(records: [string, string, string][]): Uint8Array {
+  const strings = records.map(([, , text]) =>
+    Uint8Array.from([...text].flatMap((c) => [c.charCodeAt(0) >> 8, c.charCodeAt(0) & 255])),
+  );
+  const tagSize = 16 + 12 * records.length + strings.reduce((sum, s) => sum + s.length, 0);
+  const profile = new Uint8Array(132 + 12 + tagSize);
+  const view = new DataView(profile.buffer);
+  const ascii = (at: number, text: string) =>
+    profile.set(
+      [...text].map((c) => c.charCodeAt(0)),
+      at,
+    );
+  view.setUint32(0, profile.length);
+  ascii(36, "acsp");
+  view.setUint32(128, 1);
+  ascii(132, "desc");
+  view.setUint32(136, 144);
+  view.setUint32(140, tagSize);
+  ascii(144, "mluc");
+  view.setUint32(152, records.length);
+  view.setUint32(156, 12);
+  let offset = 16 + 12 * records.length;
+  records.forEach(([language, country], i) => {
+    const at = 144 + 16 + 12 * i;
+    ascii(at, language + country);
+    view.setUint32(at + 4, (strings[i] as Uint8Array).length);
+    view.setUint32(at + 8, offset);
+    profile.set(strings[i] as Uint8Array, 144 + offset);
+    offset += (strings[i] as Uint8Array).length;
+  });
+  return profile;
+}
+
+describe("profileDescription", () => {
+  it("reads a version-2 textDescriptionType and libvips' own profiles", async () => {
+    expect(profileDescription(matrixProfile("sRGB IEC61966-2.1", SRGB_PRIMARIES, SRGB_TABLE))).toBe(
+      "sRGB IEC61966-2.1",
+    );
+    expect(profileDescription(await builtinProfile("p3"))).toMatch(/P3/);
+  });
+
+  it("reads a version-4 mluc: en-US first, else English, else the first record", () => {
+    expect(
+      profileDescription(
+        mlucProfile([
+          ["de", "DE", "Farbraum"],
+          ["en", "US", "Display P3"],
+        ]),
+      ),
+    ).toBe("Display P3");
+    expect(
+      profileDescription(
+        mlucProfile([
+          ["fr", "FR", "Espace"],
+          ["en", "GB", "Colour space"],
+        ]),
+      ),
+    ).toBe("Colour space");
+    expect(
+      profileDescription(
+        mlucProfile([
+          ["fr", "FR", "Espace"],
+          ["de", "DE", "Farbraum"],
+        ]),
+      ),
+    ).toBe("Espace");
+    expect(profileDescription(mlucProfile([]))).toBeUndefined();
+  });
+
+  it("is undefined without a profile or a description, and never throws on damaged bytes", () => {
+    expect(profileDescription(undefined)).toBeUndefined();
+    expect(profileDescription(new Uint8Array(200))).toBeUndefined();
+    const good = mlucProfile([["en", "US", "Display P3"]]);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(good.length - 1), fc.nat(255)), { minLength: 1, maxLength: 12 }),
+        fc.nat(good.length),
+        (edits, cut) => {
+          const bytes = good.slice(0, cut);
+          for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+          const description = profileDescription(bytes);
+          expect(description === undefined || typeof description === "string").toBe(true);
         },
       ),
       { numRuns: 2000 },
