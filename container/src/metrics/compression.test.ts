@@ -131,7 +131,7 @@ describe("jpegCompression", () => {
       0,
       2 + 1 + 128,
       0x10,
-      ...order.flatMap((i) => [(table[i] as number) >> 8, table[i] & 255]),
+      ...order.flatMap((i) => [(table[i] as number) >> 8, (table[i] as number) & 255]),
     ];
     const sof = [0xff, 0xc1, 0, 11, 8, 0, 16, 0, 16, 1, 1, 0x11, 0];
     const bytes = Uint8Array.of(0xff, 0xd8, ...dqt, ...sof, 0xff, 0xda, 0, 8, 1, 1, 0, 0, 63, 0);
