@@ -66,7 +66,7 @@ describe("README", () => {
         return `${(m[1] ?? "").toUpperCase()} ${path}`;
       }),
     );
-    expect(declared.length).toBe(10);
+    expect(declared.length).toBe(11);
     const glance = section(readme, "## The API at a glance");
     expect(declared.filter((route) => !glance.includes(`\`${route}\``))).toEqual([]);
   });
