@@ -159,11 +159,25 @@ function equalTables(a: Uint16Array, b: Uint16Array): boolean {
 function isStandardAt(tables: JpegCoding["tables"], quality: number): boolean {
   const [luma, chroma, third, fourth] = tables;
   if (!luma || third || fourth) return false;
-  return [true, false].some(
-    (baseline) =>
-      equalTables(luma, standardTable(STD_LUMINANCE_QUANT_TABLE, quality, baseline)) &&
-      (!chroma || equalTables(chroma, standardTable(STD_CHROMINANCE_QUANT_TABLE, quality, baseline))),
-  );
+  return [true, false].some((baseline) => {
+    const [standardLuma, standardChroma] = standardTables(quality, baseline);
+    return equalTables(luma, standardLuma) && (!chroma || equalTables(chroma, standardChroma));
+  });
+}
+
+/** libjpeg's two tables at each quality, baseline-clamped and not, made on first use (400 tables of 128 bytes at most). */
+const STANDARD_TABLES = new Map<number, readonly [Uint16Array, Uint16Array]>();
+function standardTables(quality: number, baseline: boolean): readonly [Uint16Array, Uint16Array] {
+  const key = baseline ? quality : -quality;
+  let tables = STANDARD_TABLES.get(key);
+  if (!tables) {
+    tables = [
+      standardTable(STD_LUMINANCE_QUANT_TABLE, quality, baseline),
+      standardTable(STD_CHROMINANCE_QUANT_TABLE, quality, baseline),
+    ];
+    STANDARD_TABLES.set(key, tables);
+  }
+  return tables;
 }
 
 /**
@@ -232,7 +246,7 @@ export function subsamplingOf(components: JpegCoding["components"]): Subsampling
  */
 export function jpegCompression(bytes: Uint8Array): JpegCompression {
   const coding = readJpegCoding(bytes);
-  if (coding?.precision !== 8 || !DCT_FRAMES.has(coding.frameMarker)) return NOT_JPEG;
+  if (coding?.precision !== 8 || !DCT_FRAMES.has(coding.frameMarker)) return { ...NOT_JPEG };
   const subsampling = subsamplingOf(coding.components);
   const progressive = PROGRESSIVE_FRAMES.has(coding.frameMarker);
   const estimate = imageMagickQuality(coding.tables);
