@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { InsightsV3Schemas } from "../../../contract/schemas.ts";
 import { ADOBE_PRIMARIES, matrixProfile, SRGB_PARA } from "../../test/icc-profiles.ts";
-import type { FileFacts } from "../decode.ts";
+import { type FileFacts, readFileFacts } from "../decode.ts";
 import { anyTransparent, MAX_DELAYS, MAX_STRING_CHARS, type Metadata, metadata } from "./metadata.ts";
 
 const FILES = new URL("../../test/golden-v3/metadata/files/", import.meta.url);
@@ -236,8 +236,11 @@ describe("metadata from an EXIF block", () => {
 
 describe("metadata of owners in XMP and IPTC", () => {
   it("flags XMP dc:creator in a PNG and IPTC By-line in a JPEG as owner", async () => {
-    expect((await metadata(file("camera.png"), facts(), false)).privacy).toEqual(["owner"]);
-    expect((await metadata(file("iptc.jpg"), facts(), false)).privacy).toEqual(["owner"]);
+    for (const name of ["camera.png", "iptc.jpg"]) {
+      const bytes = file(name);
+      expect((await metadata(bytes, await readFileFacts(bytes), false)).privacy).toEqual(["owner"]);
+    }
+    expect((await metadata(file("camera.png"), facts(), false)).privacy).toEqual([]); // XMP: libvips' packet only
   });
 
   it("reads dc:creator from the XMP packet libvips extracted, for formats exifr cannot read", async () => {
@@ -360,6 +363,19 @@ describe("metadata on hostile input", () => {
     new DataView(bad.buffer).setUint32(ftypSize, 0);
     const answer = await metadata(bad, facts({ exif: undefined }), false);
     expect(answer.exif).toBeNull();
+  });
+
+  it("gives exifr's XMP parser only a short dc:creator: a 1 MB hostile packet costs milliseconds", async () => {
+    const envelope = '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description>';
+    const creator = "<dc:creator><rdf:Seq><rdf:li>Jane Doe</rdf:li></rdf:Seq></dc:creator>";
+    const hostile = "<rdf:li>".repeat(128 * 1024); // 1 MB of unclosed tags: seconds for exifr's regular expressions
+    const started = performance.now();
+    const found = await metadata(WEBP, facts({ xmp: new TextEncoder().encode(envelope + hostile + creator) }), false);
+    expect(found.privacy).toEqual(["owner"]);
+    const long = `<dc:creator>${hostile}</dc:creator>`;
+    const skipped = await metadata(WEBP, facts({ xmp: new TextEncoder().encode(envelope + long) }), false);
+    expect(skipped.privacy).toEqual([]); // longer than 8 KB: not read
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it("ignores EXIF blocks that are not TIFF, and garbage XMP", async () => {

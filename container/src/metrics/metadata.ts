@@ -4,11 +4,12 @@
  * (CIPA DC-008-2023, "Exif 3.0"), whether it carries a GPS position, and `privacy`: which of location, serial
  * numbers, owner names and a unique image ID it reveals. Their values are never echoed.
  *
- * EXIF, XMP and IPTC are read by exifr (7.1.3, https://github.com/MikeKovarik/exifr), a maintained reader,
- * never by hand: from the file's own bytes for JPEG and PNG; from the EXIF block and XMP packet libvips already
+ * EXIF, IPTC and XMP are read by exifr (7.1.3, https://github.com/MikeKovarik/exifr), a maintained reader,
+ * never by hand. EXIF, IPTC and JFIF from the file's own bytes for JPEG and PNG; from the EXIF block libvips already
  * extracted (`FileFacts`) for WebP and GIF, which exifr cannot read, and for AVIF, whose box walk in exifr loops
- * forever on a box of size 0 (measured: one such file would hang the process). Nothing here throws: a
- * malformed block gives what exifr could read of it, or nothing. Pure: bytes and facts in, a plain object out.
+ * forever on a box of size 0 (measured: one such file would hang the process). XMP's dc:creator from libvips'
+ * packet, the element alone (exifr's XMP parser is quadratic on hostile text). Nothing here throws: a malformed
+ * block gives what exifr could read of it, or nothing. Pure: bytes and facts in, a plain object out.
  */
 import * as exifrModule from "exifr";
 import type { z } from "zod";
@@ -106,13 +107,26 @@ const TIFF_OPTIONS = {
   reviveValues: false,
   silentErrors: true,
 };
-/** For a JPEG or PNG file read whole: its XMP (dc:creator), IPTC (By-line) and JFIF (density) too. */
-const FILE_OPTIONS = { ...TIFF_OPTIONS, xmp: true, iptc: true, jfif: true };
+/** For a JPEG or PNG file read whole: its IPTC (By-line) and JFIF (density) too. */
+const FILE_OPTIONS = { ...TIFF_OPTIONS, iptc: true, jfif: true };
 /** JFIF's APP0 fields (JFIF 1.02), as exifr numbers them: the density unit (1: inch, 2: cm) and X density. */
 const JFIF_UNIT = 2;
 const JFIF_X_DENSITY = 3;
 /** For an XMP packet alone. */
 const XMP_OPTIONS = { xmp: true, tiff: false, mergeOutput: false, translateKeys: false, silentErrors: true };
+/**
+ * exifr's XMP parser is regular expressions whose time grows with the square of a hostile packet (measured: 0.1–0.3
+ * s for 64 KB of unclosed tags, 3 s for 260 KB). Only the dc:creator element is given to it, when it is at most
+ * this long (a list of names is well under 1 KB): about 5 ms at worst.
+ */
+const XMP_CREATOR_MAX_BYTES = 8 * 1024;
+const XMP_CREATOR_OPEN = "<dc:creator";
+const XMP_CREATOR_CLOSE = "</dc:creator>";
+const XMP_ENVELOPE = [
+  '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">' +
+    '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/">',
+  "</rdf:Description></rdf:RDF></x:xmpmeta>",
+] as const;
 
 /** What exifr returned: blocks of tags by number (TIFF, IPTC) or by name (XMP namespaces). */
 type Blocks = Record<string, Record<string, unknown> | undefined>;
@@ -199,25 +213,43 @@ const startsWith = (bytes: Uint8Array, magic: readonly number[]) => magic.every(
 /** exifr's reading: of the file for JPEG and PNG, else of libvips' EXIF block and XMP packet. `{}` on failure. */
 async function readBlocks(bytes: Uint8Array, facts: FileFacts): Promise<Blocks> {
   try {
+    let blocks: Blocks;
     if (startsWith(bytes, JPEG_MAGIC) || startsWith(bytes, PNG_MAGIC)) {
-      const blocks = ((await exifr.parse(bytes, FILE_OPTIONS)) as Blocks | undefined) ?? {};
+      blocks = ((await exifr.parse(bytes, FILE_OPTIONS)) as Blocks | undefined) ?? {};
       // EXIF where exifr does not look (a PNG's "Raw profile type exif" text chunk) but libvips found it.
-      if (!blocks.ifd0 && !blocks.exif && tiffBlock(facts.exif)) return { ...blocks, ...(await readTiff(facts.exif)) };
-      return blocks;
+      if (!blocks.ifd0 && !blocks.exif && tiffBlock(facts.exif))
+        blocks = { ...blocks, ...(await readTiff(facts.exif)) };
+    } else {
+      blocks = await readTiff(facts.exif);
     }
-    const blocks = await readTiff(facts.exif);
-    if (facts.xmp && facts.xmp.length > 0) {
+    const creator = creatorPacket(facts.xmp);
+    if (creator) {
       try {
-        const xmp = (await exifr.sidecar(facts.xmp, XMP_OPTIONS, "xmp")) as Blocks | undefined;
+        const xmp = (await exifr.sidecar(creator, XMP_OPTIONS, "xmp")) as Blocks | undefined;
         if (xmp?.dc) blocks.dc = xmp.dc;
       } catch {
-        // A malformed XMP packet tells nothing; the EXIF already read stands.
+        // A malformed element tells nothing; the EXIF already read stands.
       }
     }
     return blocks;
   } catch {
     return {};
   }
+}
+
+/**
+ * The XMP packet's first dc:creator element (XMP's owner: an rdf:Seq of names), alone in an XMP envelope for exifr;
+ * undefined when there is none or it is longer than XMP_CREATOR_MAX_BYTES. Only the element's bounds are searched.
+ */
+function creatorPacket(xmp: Uint8Array | undefined): Uint8Array | undefined {
+  if (!xmp || xmp.length === 0) return undefined;
+  const packet = Buffer.from(xmp.buffer, xmp.byteOffset, xmp.byteLength);
+  const start = packet.indexOf(XMP_CREATOR_OPEN);
+  if (start < 0) return undefined;
+  const end = packet.indexOf(XMP_CREATOR_CLOSE, start);
+  if (end < 0 || end + XMP_CREATOR_CLOSE.length - start > XMP_CREATOR_MAX_BYTES) return undefined;
+  const element = packet.subarray(start, end + XMP_CREATOR_CLOSE.length);
+  return Buffer.concat([Buffer.from(XMP_ENVELOPE[0]), element, Buffer.from(XMP_ENVELOPE[1])]);
 }
 
 /** exifr's reading of libvips' EXIF block (TIFF's IFD0, Exif and GPS IFDs). */
