@@ -5,6 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../../contract/hamming.ts";
 import {
   DIFFERENCE_HEIGHT_CELLS,
   DIFFERENCE_WIDTH_CELLS,
@@ -76,5 +77,59 @@ describe.each(Object.keys(golden.images))("golden image %s", (name) => {
 describe("the SHA-256 of the file", () => {
   it.each(REFERENCE_FILES)("of %s is sha256sum's", (file) => {
     expect(sha256Hex(referenceBytes(file))).toBe(golden.sha256sum[file]);
+  });
+});
+
+describe("the near-duplicate distance", () => {
+  // The corpus' hashes, made by hash-corpus.ts through the service's decode; calibrate.py made the tables from them.
+  const [head, ...lines] = readFileSync(new URL("./golden-v3/hash/hashes.csv", import.meta.url), "utf8")
+    .trim()
+    .split("\n");
+  const columns = (head as string).split(",");
+  const rows = lines.map((line) => Object.fromEntries(line.split(",").map((v, i) => [columns[i], v])));
+  const calibration = JSON.parse(
+    readFileSync(new URL("./golden-v3/hash/calibration.json", import.meta.url), "utf8"),
+  ) as Json;
+
+  it("is calibrated on at least 20 different photographs, each with all its copies", () => {
+    const pictures = new Set(rows.map((row) => row.picture));
+    expect(pictures.size).toBeGreaterThanOrEqual(20);
+    for (const picture of pictures) {
+      expect(
+        rows
+          .filter((row) => row.picture === picture)
+          .map((row) => row.variant)
+          .sort(),
+      ).toEqual(["original", ...calibration.variants].sort());
+    }
+  });
+
+  it("is the largest distance within which no two different pictures fall, as calibration.json says", () => {
+    let closest = 64;
+    for (let i = 0; i < rows.length; i++) {
+      for (let j = i + 1; j < rows.length; j++) {
+        if (rows[i]?.picture === rows[j]?.picture) continue;
+        const d = hammingDistance(rows[i]?.perceptual as string, rows[j]?.perceptual as string);
+        if (d < closest) closest = d;
+      }
+    }
+    expect(closest).toBeGreaterThan(NEAR_DUPLICATE_MAX_DISTANCE);
+    expect(NEAR_DUPLICATE_MAX_DISTANCE).toBe(closest - 1);
+    expect(calibration.perceptual.near_duplicate_max_distance).toBe(NEAR_DUPLICATE_MAX_DISTANCE);
+    expect(calibration.perceptual.different_all.min).toBe(closest);
+  });
+
+  it("finds the share of each kind of copy that the tables in METRICS.md give", () => {
+    const original = new Map(rows.filter((r) => r.variant === "original").map((r) => [r.picture, r.perceptual]));
+    for (const variant of calibration.variants as string[]) {
+      const distances = rows
+        .filter((r) => r.variant === variant)
+        .sort((a, b) => ((a.picture as string) < (b.picture as string) ? -1 : 1)) // as Python's sorted()
+        .map((r) => hammingDistance(original.get(r.picture) as string, r.perceptual as string));
+      const want = calibration.perceptual.same[variant];
+      expect(distances, variant).toEqual(want.distances);
+      const within = distances.filter((d) => d <= NEAR_DUPLICATE_MAX_DISTANCE).length / distances.length;
+      expect(within, variant).toBeCloseTo(want.within, 4);
+    }
   });
 });
