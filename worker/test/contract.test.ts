@@ -52,6 +52,7 @@ describe("GET /openapi.json", () => {
       "GET /health health",
       "GET /v1/jobs listJobs",
       "GET /v1/jobs/{job_id} getJob",
+      "GET /v1/jobs/{job_id}/duplicates getJobDuplicates",
       "GET /v1/jobs/{job_id}/results getJobResults",
       "GET /v1/webhooks/secret getWebhookSecret",
       "POST /v1/image/analysis analyseUpload",
@@ -61,6 +62,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.components.schemas).sort()).toEqual([
       "AnalysisResponse",
       "DeepHealthResponse",
+      "Duplicates",
       "ErrorEnvelope",
       "HealthResponse",
       "Job",
