@@ -6,6 +6,7 @@ import {
   lumaCells,
   PERCEPTUAL_SIDE_CELLS,
   perceptualBits,
+  pictureHash,
   sha256Hex,
 } from "./hash.ts";
 import { lumaPlane, type PixelImage } from "./planes.ts";
@@ -247,5 +248,14 @@ describe("the SHA-256 of the file", () => {
       "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
     );
     expect(sha256Hex(new Uint8Array())).toBe("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  });
+});
+
+describe("the hash object", () => {
+  it("is both pixel hashes and the SHA-256 of the bytes", () => {
+    const pixels = { data: noise(40 * 30 * 3, 3), width: 40, height: 30, channels: 3 };
+    const bytes = Uint8Array.of(1, 2, 3);
+    expect(imageHashes(pixels, bytes)).toEqual({ ...pictureHash(pixels), sha256: sha256Hex(bytes) });
+    expect(pictureHash(pixels, lumaPlane(pixels))).toEqual(pictureHash(pixels));
   });
 });

@@ -351,15 +351,18 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** The two hashes of the pixels, without the file's SHA-256. */
+export type PictureHash = Omit<Hash, "sha256">;
+
 /**
- * Both perceptual hashes of the analysed pixels (one pass over them) and the SHA-256 of the file. `luma` is the
- * rec709 luma plane (planes.ts `lumaPlane`) when the caller already has it: the same hashes, a little sooner.
+ * Both perceptual hashes of the analysed pixels, in one pass over them. `luma` is the rec709 luma plane
+ * (planes.ts `lumaPlane`, × 10 000) when the caller already has it: the same hashes, a little sooner.
  *
  * @example
- * imageHashes({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64, channels: 1 }, bytes);
- * // { perceptual: "8000000000000000", difference: "0000000000000000", sha256: "…" }
+ * pictureHash({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64, channels: 1 });
+ * // { perceptual: "8000000000000000", difference: "0000000000000000" }
  */
-export function imageHashes(pixels: PixelImage, bytes: Uint8Array, luma: Uint32Array | null = null): Hash {
+export function pictureHash(pixels: PixelImage, luma: Uint32Array | null = null): PictureHash {
   const [dct, difference] = lumaCells(
     pixels,
     [
@@ -368,9 +371,16 @@ export function imageHashes(pixels: PixelImage, bytes: Uint8Array, luma: Uint32A
     ],
     luma,
   ) as [LumaCells, LumaCells];
-  return {
-    perceptual: perceptualBits(dctLowFrequencies(dct)),
-    difference: differenceBits(difference),
-    sha256: sha256Hex(bytes),
-  };
+  return { perceptual: perceptualBits(dctLowFrequencies(dct)), difference: differenceBits(difference) };
+}
+
+/**
+ * Both perceptual hashes of the analysed pixels and the SHA-256 of the file's bytes: the `hash` object.
+ *
+ * @example
+ * imageHashes({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64, channels: 1 }, bytes);
+ * // { perceptual: "8000000000000000", difference: "0000000000000000", sha256: "…" }
+ */
+export function imageHashes(pixels: PixelImage, bytes: Uint8Array, luma: Uint32Array | null = null): Hash {
+  return { ...pictureHash(pixels, luma), sha256: sha256Hex(bytes) };
 }
