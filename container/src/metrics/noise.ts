@@ -9,7 +9,8 @@
  * plane and most of a smooth image: what is left is mostly noise (and fine texture, which it counts as noise).
  *
  * Measured on the full-resolution pixels, never the analysed ≤ 512 px copy: averaging n pixels into one divides
- * the noise's σ by about √n, so a 12 MP photo shrunk to 512 px would show ~8× less noise than it has.
+ * the noise's σ by about √n (a resize filter by more), so a 12 MP photo shrunk to 512 px would show 8–20× less
+ * noise than it has (docs/METRICS.md).
  *
  * N is separable, [1, −2, 1]ᵀ · [1, −2, 1]: one pass, each row's luma second difference across made once into a
  * ring of three rows, the second difference down taken from them as it is made. The luma weights are
