@@ -1,0 +1,462 @@
+/**
+ * `accessibility`: the image as people with a dichromacy see it. Each of protanopia, deuteranopia and tritanopia
+ * is simulated by G. M. Machado, M. M. Oliveira and L. A. F. Fernandes, "A Physiologically-based Model for
+ * Simulation of Color Vision Deficiency", IEEE TVCG 15(6), 2009: a 3 × 3 matrix applied to LINEAR sRGB (decode
+ * with the sRGB EOTF, multiply, clip to [0, 1], re-encode). The matrices are the paper's severity-1.0 ones, from its
+ * supplementary table (http://www.inf.ufrgs.br/~oliveira/pubs_files/CVD_Simulation/CVD_Simulation.html), the same
+ * numbers as colorspacious's `MACHADO_ET_AL_MATRICES[…][100]` (cvd.py), whose `cvd_space` ("sRGB1+CVD",
+ * severity 100) this reproduces.
+ *
+ * For each deficiency:
+ * - `dominant`: the dominant colours (colors.ts) simulated and rounded to 8-bit, in the same order and shares;
+ * - `least_distinguishable`: the pair of simulated dominant colours with the smallest CIEDE2000 ΔE;
+ * - `text_color`, `contrast_ratio`, `wcag_aa`: the overlay advice for normal vision (overlay.ts), and its WCAG 2
+ *   contrast over the SIMULATED image's 10th–90th percentile of relative luminance, worst case, as overlay
+ *   defines it. Black and white are fixed points of the three matrices (each row sums to 1 within 10⁻⁶), so the
+ *   advised text itself looks the same to these viewers: only the picture behind it changes.
+ *
+ * The simulated luminance of a pixel is a weighted sum of its clipped simulated linear channels, so it is
+ * counted per pixel: one pass for the three deficiencies, each channel a sum of three 256-entry tables in fixed
+ * point, each luminance into a 14-bit histogram (overlay.ts's Y14 resolution). Pure: typed arrays in, a plain
+ * object out.
+ */
+import type { z } from "zod";
+import type { DeficiencySchema, DeficiencyViewSchema, InsightsV3Schemas } from "../../../contract/schemas.ts";
+import { hexOf } from "./colors.ts";
+import { round2 } from "./contrast.ts";
+import { ciede2000, type Lab, srgbToLab } from "./lab.ts";
+import { OVERLAY_HIGH_PERCENTILE, OVERLAY_LOW_PERCENTILE, WCAG_AA, Y14_MAX } from "./overlay.ts";
+import type { PixelImage } from "./planes.ts";
+import { linearToSrgb8, SRGB8_TO_LINEAR } from "./scales.ts";
+
+export type Accessibility = z.infer<typeof InsightsV3Schemas.accessibility>;
+export type DeficiencyView = z.infer<typeof DeficiencyViewSchema>;
+export type Deficiency = z.infer<typeof DeficiencySchema>;
+type Matrix = readonly [
+  readonly [number, number, number],
+  readonly [number, number, number],
+  readonly [number, number, number],
+];
+/** A dominant colour as colors.ts gives it (only these fields are read). */
+export interface DominantColour {
+  hex: string;
+  rgb: readonly number[];
+  percent: number;
+}
+export type TextColour = "#000000" | "#FFFFFF";
+
+/** Machado, Oliveira & Fernandes (2009), severity 1.0: simulated linear RGB = M · linear RGB. */
+export const MACHADO_2009: Readonly<Record<Deficiency, Matrix>> = {
+  protanopia: [
+    [0.152286, 1.052583, -0.204868],
+    [0.114503, 0.786281, 0.099216],
+    [-0.003882, -0.048116, 1.051998],
+  ],
+  deuteranopia: [
+    [0.367322, 0.860646, -0.227968],
+    [0.280085, 0.672501, 0.047413],
+    [-0.01182, 0.04294, 0.968881],
+  ],
+  tritanopia: [
+    [1.255528, -0.076749, -0.178779],
+    [-0.078411, 0.930809, 0.147602],
+    [0.004733, 0.691367, 0.3039],
+  ],
+};
+export const DEFICIENCIES: readonly Deficiency[] = ["protanopia", "deuteranopia", "tritanopia"];
+
+/**
+ * A colour as a dichromat sees it: `rgb` (8-bit sRGB) decoded to linear light, multiplied by the deficiency's
+ * matrix, clipped to [0, 1], re-encoded and rounded to 8-bit.
+ *
+ * @example
+ * simulateColour("deuteranopia", [255, 0, 0]); // [163, 145, 0]
+ * simulateColour("tritanopia", [255, 255, 255]); // [255, 255, 255]
+ */
+export function simulateColour(deficiency: Deficiency, rgb: readonly number[]): [number, number, number] {
+  const [r, g, b] = rgb.map((v) => SRGB8_TO_LINEAR[v] as number) as [number, number, number];
+  return MACHADO_2009[deficiency].map(([mr, mg, mb]) =>
+    linearToSrgb8(Math.min(1, Math.max(0, mr * r + mg * g + mb * b))),
+  ) as [number, number, number];
+}
+
+/** Two colours' indices (first < second) and their CIEDE2000 difference. */
+export interface ColourPair {
+  first: number;
+  second: number;
+  deltaE: number;
+}
+
+/**
+ * The pair of colours with the smallest CIEDE2000 ΔE, the first such pair in order (first, then second) on a tie;
+ * `null` with fewer than two colours.
+ *
+ * @example
+ * leastDistinguishable([[255, 0, 0], [0, 0, 255], [250, 0, 0]]); // { first: 0, second: 2, deltaE: 1.1… }
+ */
+export function leastDistinguishable(colours: ReadonlyArray<readonly number[]>): ColourPair | null {
+  const labs: Lab[] = colours.map(([r, g, b]) => srgbToLab(r as number, g as number, b as number));
+  let best: ColourPair | null = null;
+  for (let i = 0; i < labs.length; i++) {
+    for (let j = i + 1; j < labs.length; j++) {
+      const deltaE = ciede2000(labs[i] as Lab, labs[j] as Lab);
+      if (best === null || deltaE < best.deltaE) best = { first: i, second: j, deltaE };
+    }
+  }
+  return best;
+}
+
+/**
+ * The WCAG 2 contrast of `textColor` at its worst over relative luminances `low`–`high` (0–1): black against
+ * `low`, white against `high`; rounded down to 2 decimals as overlay.ts's `adviceFor` does, so that a shown 4.50
+ * always passes AA.
+ *
+ * @example
+ * worstContrast("#000000", 0.2, 0.9); // 5
+ * worstContrast("#FFFFFF", 0.2, 0.9); // 1.1
+ */
+export function worstContrast(textColor: TextColour, low: number, high: number): number {
+  const ratio = textColor === "#000000" ? (low + 0.05) / 0.05 : 1.05 / (high + 0.05);
+  // A hair above the float's error, so that 4.5 computed as 4.4999999999 stays 4.5.
+  return Math.floor(ratio * 100 + 1e-9) / 100;
+}
+
+/** WCAG 2 relative luminance weights of linear R, G, B (as overlay.ts's Y14 tables). */
+const LUMINANCE_WEIGHTS = [0.2126, 0.7152, 0.0722] as const;
+/** The colour grid that says which pixels may clip: 2⁵ cells per channel (8 levels each). */
+const GRID_BITS = 5;
+const GRID_SHIFT = 8 - GRID_BITS;
+const GRID_CELLS = 1 << GRID_BITS;
+/** Two deficiencies' unclipped luminances share an int32 of a table: the second one's unit. */
+const PACK_UNIT = 65_536;
+
+/**
+ * The pass's tables for three matrices (one per deficiency). In Y14 units (overlay.ts: 1/16 383 of relative
+ * luminance), `channel[j][v · 9 + 3d + c]` is output channel c's share of the luminance from input channel j at
+ * level v, for deficiency d: round(w_c · M_d[c][j] · linear(v) · 16 383); `clip[c]`, round(w_c · 16 383), is where
+ * channel c saturates. With the identity matrix they are overlay.ts's Y14 tables, and the pass is its histogram.
+ *
+ * Most pixels have no simulated channel outside [0, 1]: then a pixel's luminance is the plain sum of the 9 entries,
+ * which `packed` holds per input channel and level (deficiencies 0 and 1 in one int32, 2 alone), three loads for
+ * the three deficiencies. `grid` marks, for each 8 × 8 × 8 cell of colours, the (d, c) channels (bit 3d + c) that
+ * may leave [0, clip] somewhere in the cell (their extremes are at the cell's corners: each entry is monotonic in
+ * its level); only those are computed per pixel, and their excess taken back. The result is exactly that of
+ * clipping every channel of every pixel (accessibility.test.ts).
+ */
+export interface SimulationTables {
+  channel: readonly [Int32Array, Int32Array, Int32Array];
+  clip: Int32Array;
+  packed: readonly [Int32Array, Int32Array, Int32Array];
+  single: readonly [Int32Array, Int32Array, Int32Array];
+  grid: Uint16Array;
+}
+
+/**
+ * The tables of the pass for `matrices` (see `SimulationTables`).
+ *
+ * @example
+ * const tables = simulationTables([MACHADO_2009.protanopia, MACHADO_2009.deuteranopia, MACHADO_2009.tritanopia]);
+ */
+export function simulationTables(matrices: readonly [Matrix, Matrix, Matrix]): SimulationTables {
+  const channel = [0, 1, 2].map((j) => {
+    const table = new Int32Array(256 * 9);
+    for (let v = 0; v < 256; v++) {
+      for (let d = 0; d < 3; d++) {
+        for (let c = 0; c < 3; c++) {
+          const m = (matrices[d] as Matrix)[c] as readonly number[];
+          table[v * 9 + d * 3 + c] = Math.round(
+            (LUMINANCE_WEIGHTS[c] as number) * (m[j] as number) * (SRGB8_TO_LINEAR[v] as number) * Y14_MAX,
+          );
+        }
+      }
+    }
+    return table;
+  }) as [Int32Array, Int32Array, Int32Array];
+  const clip = Int32Array.from({ length: 9 }, (_, k) => Math.round((LUMINANCE_WEIGHTS[k % 3] as number) * Y14_MAX));
+  const unclipped = (table: Int32Array, v: number, d: number) =>
+    (table[v * 9 + d * 3] as number) + (table[v * 9 + d * 3 + 1] as number) + (table[v * 9 + d * 3 + 2] as number);
+  const packed = channel.map((t) =>
+    Int32Array.from({ length: 256 }, (_, v) => unclipped(t, v, 0) + unclipped(t, v, 1) * PACK_UNIT),
+  ) as [Int32Array, Int32Array, Int32Array];
+  const single = channel.map((t) => Int32Array.from({ length: 256 }, (_, v) => unclipped(t, v, 2))) as [
+    Int32Array,
+    Int32Array,
+    Int32Array,
+  ];
+  const grid = new Uint16Array(GRID_CELLS ** 3);
+  const span = (1 << GRID_SHIFT) - 1;
+  for (let cell = 0; cell < grid.length; cell++) {
+    const first = [cell >> (2 * GRID_BITS), (cell >> GRID_BITS) & (GRID_CELLS - 1), cell & (GRID_CELLS - 1)].map(
+      (level) => level << GRID_SHIFT,
+    );
+    let flags = 0;
+    for (let k = 0; k < 9; k++) {
+      let low = 0;
+      let high = 0;
+      for (let j = 0; j < 3; j++) {
+        const a = (channel[j] as Int32Array)[(first[j] as number) * 9 + k] as number;
+        const b = (channel[j] as Int32Array)[((first[j] as number) + span) * 9 + k] as number;
+        low += Math.min(a, b);
+        high += Math.max(a, b);
+      }
+      if (low < 0 || high > (clip[k] as number)) flags |= 1 << k;
+    }
+    grid[cell] = flags;
+  }
+  return { channel, clip, packed, single, grid };
+}
+
+const MACHADO_TABLES = simulationTables([MACHADO_2009.protanopia, MACHADO_2009.deuteranopia, MACHADO_2009.tritanopia]);
+
+/** The simulated Y14 of one colour (0–255 each) under deficiency `d`: every channel clipped. */
+function simulatedY14(tables: SimulationTables, d: number, r: number, g: number, b: number): number {
+  const [tr, tg, tb] = tables.channel;
+  let sum = 0;
+  for (let c = 0; c < 3; c++) {
+    const k = d * 3 + c;
+    const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
+    const clip = tables.clip[k] as number;
+    sum += x < 0 ? 0 : x > clip ? clip : x;
+  }
+  return sum;
+}
+
+/** The simulated luminance histograms of an image (Y14, 0–16 383), weighted by alpha. */
+export interface SimulatedLuminance {
+  /** Protanopia, deuteranopia, tritanopia: the weight of each Y14 value. */
+  histograms: [Uint32Array, Uint32Array, Uint32Array];
+  /** The total weight, in units of `unit`. */
+  total: number;
+  /** 255 when every pixel is opaque (then the percentiles are of unweighted pixels, as overlay's), else 1. */
+  unit: number;
+}
+
+/**
+ * The three simulated images' histograms of 14-bit relative luminance (Y14, as overlay.ts counts it), each pixel
+ * weighted by its alpha (a pixel of alpha w counts as w copies).
+ *
+ * @example
+ * simulatedLuminance({ data: new Uint8Array([255, 0, 0]), width: 1, height: 1, channels: 3 });
+ * // { histograms: [protanopia, deuteranopia, tritanopia], total: 1, unit: 1 }
+ */
+export function simulatedLuminance(pixels: PixelImage, tables: SimulationTables = MACHADO_TABLES): SimulatedLuminance {
+  const { data, width, height, channels } = pixels;
+  const count = width * height;
+  if (!Number.isInteger(channels) || channels < 1 || channels > 4) {
+    throw new RangeError(`Expected 1–4 channels for accessibility but received ${channels}`);
+  }
+  if (data.length < count * channels) {
+    throw new RangeError(
+      `Expected ${count * channels} bytes for accessibility's ${width}×${height}×${channels} pixels but received ${data.length}`,
+    );
+  }
+  const histograms: [Uint32Array, Uint32Array, Uint32Array] = [
+    new Uint32Array(Y14_MAX + 1),
+    new Uint32Array(Y14_MAX + 1),
+    new Uint32Array(Y14_MAX + 1),
+  ];
+  const hasAlpha = channels === 2 || channels === 4;
+  let weight = 0;
+  if (channels < 3) {
+    // Grey: the weight of each level, then one simulation per level.
+    const levels = new Float64Array(256);
+    if (hasAlpha) {
+      for (let o = 0; o < count * 2; o += 2) {
+        const v = data[o] as number;
+        levels[v] = (levels[v] as number) + (data[o + 1] as number);
+      }
+    } else {
+      for (let o = 0; o < count; o++) {
+        const v = data[o] as number;
+        levels[v] = (levels[v] as number) + 1;
+      }
+    }
+    for (let v = 0; v < 256; v++) {
+      const w = levels[v] as number;
+      if (w === 0) continue;
+      weight += w;
+      for (let d = 0; d < 3; d++) {
+        const histogram = histograms[d] as Uint32Array;
+        const y = simulatedY14(tables, d, v, v, v);
+        histogram[y] = (histogram[y] as number) + w;
+      }
+    }
+  } else {
+    weight = countRgb(data, count, channels, tables, histograms);
+  }
+  // An opaque RGBA image counts 255 per pixel: the same percentiles as counting 1 (as overlay does) once divided.
+  const unit = hasAlpha && weight === 255 * count ? 255 : 1;
+  return { histograms, total: weight / unit, unit };
+}
+
+/**
+ * The pass over RGB(A) pixels: each pixel's three simulated luminances into the three histograms (see
+ * `SimulationTables`); returns the total weight. Opaque RGB and RGBA have a loop each (the same body): a weight read
+ * per pixel cost the opaque loop half as much again, measured. The tables are locals: a property is read again on
+ * every use in the loop.
+ */
+function countRgb(
+  data: Uint8Array,
+  count: number,
+  channels: number,
+  tables: SimulationTables,
+  histograms: [Uint32Array, Uint32Array, Uint32Array],
+): number {
+  return channels === 3 ? countOpaque(data, count, tables, histograms) : countWeighted(data, count, tables, histograms);
+}
+
+function countOpaque(
+  data: Uint8Array,
+  count: number,
+  tables: SimulationTables,
+  [hp, hd, ht]: [Uint32Array, Uint32Array, Uint32Array],
+): number {
+  const [tr, tg, tb] = tables.channel;
+  const [pr, pg, pb] = tables.packed;
+  const [sr, sg, sb] = tables.single;
+  const { grid, clip } = tables;
+  for (let o = 0, end = count * 3; o < end; o += 3) {
+    const r = data[o] as number;
+    const g = data[o + 1] as number;
+    const b = data[o + 2] as number;
+    // Deficiencies 0 and 1 unclipped, unpacked: the low 16 bits signed, then the rest.
+    const pair = (pr[r] as number) + (pg[g] as number) + (pb[b] as number);
+    let p = (pair << 16) >> 16;
+    let d = (pair - p) >> 16;
+    let t = (sr[r] as number) + (sg[g] as number) + (sb[b] as number);
+    let flags = grid[
+      ((r >> GRID_SHIFT) << (2 * GRID_BITS)) | ((g >> GRID_SHIFT) << GRID_BITS) | (b >> GRID_SHIFT)
+    ] as number;
+    while (flags !== 0) {
+      const k = 31 - Math.clz32(flags & -flags);
+      flags &= flags - 1;
+      const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
+      const top = clip[k] as number;
+      const excess = x < 0 ? x : x > top ? x - top : 0;
+      if (k < 3) p -= excess;
+      else if (k < 6) d -= excess;
+      else t -= excess;
+    }
+    hp[p] = (hp[p] as number) + 1;
+    hd[d] = (hd[d] as number) + 1;
+    ht[t] = (ht[t] as number) + 1;
+  }
+  return count;
+}
+
+function countWeighted(
+  data: Uint8Array,
+  count: number,
+  tables: SimulationTables,
+  [hp, hd, ht]: [Uint32Array, Uint32Array, Uint32Array],
+): number {
+  const [tr, tg, tb] = tables.channel;
+  const [pr, pg, pb] = tables.packed;
+  const [sr, sg, sb] = tables.single;
+  const { grid, clip } = tables;
+  let weight = 0;
+  for (let o = 0, end = count * 4; o < end; o += 4) {
+    const w = data[o + 3] as number;
+    if (w === 0) continue;
+    weight += w;
+    const r = data[o] as number;
+    const g = data[o + 1] as number;
+    const b = data[o + 2] as number;
+    // Deficiencies 0 and 1 unclipped, unpacked: the low 16 bits signed, then the rest.
+    const pair = (pr[r] as number) + (pg[g] as number) + (pb[b] as number);
+    let p = (pair << 16) >> 16;
+    let d = (pair - p) >> 16;
+    let t = (sr[r] as number) + (sg[g] as number) + (sb[b] as number);
+    let flags = grid[
+      ((r >> GRID_SHIFT) << (2 * GRID_BITS)) | ((g >> GRID_SHIFT) << GRID_BITS) | (b >> GRID_SHIFT)
+    ] as number;
+    while (flags !== 0) {
+      const k = 31 - Math.clz32(flags & -flags);
+      flags &= flags - 1;
+      const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
+      const top = clip[k] as number;
+      const excess = x < 0 ? x : x > top ? x - top : 0;
+      if (k < 3) p -= excess;
+      else if (k < 6) d -= excess;
+      else t -= excess;
+    }
+    hp[p] = (hp[p] as number) + w;
+    hd[d] = (hd[d] as number) + w;
+    ht[t] = (ht[t] as number) + w;
+  }
+  return weight;
+}
+
+/**
+ * The 10th and 90th percentiles (overlay.ts's method: position p·(W − 1)/100, linear between copies) of a Y14
+ * histogram whose counts are in units of `unit` weight, as relative luminance 0–1; one scan for both.
+ */
+function lowHighPercentiles(histogram: Uint32Array, total: number, unit: number): [number, number] {
+  const positions = [OVERLAY_LOW_PERCENTILE, OVERLAY_HIGH_PERCENTILE].map((p) => (p * (total - 1)) / 100);
+  const lows = positions.map((position) => Math.floor(position) * unit);
+  const highs = positions.map((position) => Math.ceil(position) * unit);
+  const lowValues = [-1, -1];
+  const out: [number, number] = [Number.NaN, Number.NaN];
+  let seen = 0;
+  for (let v = 0, pending = 2; v <= Y14_MAX && pending > 0; v++) {
+    seen += histogram[v] as number;
+    for (let t = 0; t < 2; t++) {
+      if (!Number.isNaN(out[t])) continue;
+      if ((lowValues[t] as number) < 0 && seen > (lows[t] as number)) lowValues[t] = v;
+      if (seen > (highs[t] as number)) {
+        const position = positions[t] as number;
+        const lowValue = lowValues[t] as number;
+        out[t] = (lowValue + (position - Math.floor(position)) * (v - lowValue)) / Y14_MAX;
+        pending--;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The `accessibility` result: for each of protanopia, deuteranopia and tritanopia, the dominant colours as such a
+ * viewer sees them, their least distinguishable pair, and how the normal-vision overlay advice (`textColor`) reads
+ * over the simulated image.
+ *
+ * @example
+ * accessibility(pixels, colors.dominant, overlay.text_color);
+ * // { protanopia: { dominant: [{ hex: "#8E7F00", rgb: [142, 127, 0], percent: 60 }, …],
+ * //                 least_distinguishable: { colors: ["#8E7F00", "#9A8A18"], delta_e: 3.12 },
+ * //                 text_color: "#000000", contrast_ratio: 6.4, wcag_aa: true }, deuteranopia: {…}, tritanopia: {…} }
+ */
+export function accessibility(
+  pixels: PixelImage,
+  dominant: ReadonlyArray<DominantColour>,
+  textColor: TextColour,
+): Accessibility {
+  const { histograms, total, unit } = simulatedLuminance(pixels);
+  if (total === 0) throw new RangeError("Expected a visible pixel for accessibility but received none");
+  const view = (deficiency: Deficiency, d: number): DeficiencyView => {
+    const simulated = dominant.map(({ rgb, percent }) => {
+      const colour = simulateColour(deficiency, rgb);
+      return { hex: hexOf(colour), rgb: colour, percent };
+    });
+    const pair = leastDistinguishable(simulated.map(({ rgb }) => rgb));
+    const [low, high] = lowHighPercentiles(histograms[d] as Uint32Array, total, unit);
+    const contrast = worstContrast(textColor, low, high);
+    return {
+      dominant: simulated,
+      least_distinguishable: pair && {
+        colors: [
+          (simulated[pair.first] as DeficiencyView["dominant"][number]).hex,
+          (simulated[pair.second] as DeficiencyView["dominant"][number]).hex,
+        ],
+        delta_e: round2(pair.deltaE),
+      },
+      text_color: textColor,
+      contrast_ratio: contrast,
+      wcag_aa: contrast >= WCAG_AA,
+    };
+  };
+  return {
+    protanopia: view("protanopia", 0),
+    deuteranopia: view("deuteranopia", 1),
+    tritanopia: view("tritanopia", 2),
+  };
+}
