@@ -2,10 +2,12 @@ import { describe, expect, it } from "vitest";
 import {
   dctLowFrequencies,
   differenceBits,
+  differenceHash,
   imageHashes,
   lumaCells,
   PERCEPTUAL_SIDE_CELLS,
   perceptualBits,
+  perceptualHash,
   pictureHash,
   sha256Hex,
 } from "./hash.ts";
@@ -257,5 +259,6 @@ describe("the hash object", () => {
     const bytes = Uint8Array.of(1, 2, 3);
     expect(imageHashes(pixels, bytes)).toEqual({ ...pictureHash(pixels), sha256: sha256Hex(bytes) });
     expect(pictureHash(pixels, lumaPlane(pixels))).toEqual(pictureHash(pixels));
+    expect({ perceptual: perceptualHash(pixels), difference: differenceHash(pixels) }).toEqual(pictureHash(pixels));
   });
 });

@@ -351,6 +351,28 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * The perceptual (DCT) hash alone, 16 hex digits. `pictureHash` makes both hashes in one pass, for little more.
+ *
+ * @example
+ * perceptualHash({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64, channels: 1 }); // "8000000000000000"
+ */
+export function perceptualHash(pixels: PixelImage, luma: Uint32Array | null = null): string {
+  const [cells] = lumaCells(pixels, [[PERCEPTUAL_SIDE_CELLS, PERCEPTUAL_SIDE_CELLS]], luma) as [LumaCells];
+  return perceptualBits(dctLowFrequencies(cells));
+}
+
+/**
+ * The difference hash alone, 16 hex digits. `pictureHash` makes both hashes in one pass, for little more.
+ *
+ * @example
+ * differenceHash({ data: new Uint8Array(64 * 64).fill(128), width: 64, height: 64, channels: 1 }); // "0000000000000000"
+ */
+export function differenceHash(pixels: PixelImage, luma: Uint32Array | null = null): string {
+  const [cells] = lumaCells(pixels, [[DIFFERENCE_WIDTH_CELLS, DIFFERENCE_HEIGHT_CELLS]], luma) as [LumaCells];
+  return differenceBits(cells);
+}
+
 /** The two hashes of the pixels, without the file's SHA-256. */
 export type PictureHash = Omit<Hash, "sha256">;
 
