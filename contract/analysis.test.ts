@@ -201,20 +201,19 @@ describe("parseCrop", () => {
     ["16x9", "Expected W:H with both sides above 0"],
     ["-1:1", "Expected W:H with both sides above 0"],
     ["21:1", "Expected a ratio from 1:20 to 20:1"],
-    ["1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1", "Expected W:H with both sides above 0"],
+    ["1.234:1", "Expected W:H with both sides above 0"],
   ])("refuses %s with a 400 that says what it expects", (raw, reason) => {
     const envelope = envelopeOf(() => parseCrop(raw));
     expect(envelope.status).toBe(400);
-    expect(envelope.detail.code).toBe("invalid_crop");
-    expect(envelope.detail.error).toBe("Invalid crop requested");
-    expect(String(envelope.detail.expected)).toContain(reason);
+    expect(envelope.detail).toMatchObject({ code: "invalid_crop", error: "Invalid crop requested", received: raw });
+    expect(JSON.stringify(envelope.detail)).toContain(reason);
   });
 
   it("refuses nine ratios", () => {
     const nine = ["1:1", "2:1", "3:1", "4:1", "5:1", "6:1", "7:1", "8:1", "9:1"].join(",");
     const envelope = envelopeOf(() => parseCrop(nine));
-    expect(envelope.detail.code).toBe("invalid_crop");
-    expect(String(envelope.detail.expected)).toContain("Expected at most 8 ratios");
+    expect(envelope.detail).toMatchObject({ code: "invalid_crop", received: nine });
+    expect(JSON.stringify(envelope.detail)).toContain("Expected at most 8 ratios");
     expect(parseCrop(nine.split(",").slice(0, 8).join(","))).toHaveLength(8);
   });
 

@@ -29,13 +29,13 @@ import {
 } from "../../contract/service.ts";
 import pkg from "../../package.json" with { type: "json" };
 import type { ContainerConfig } from "./config.ts";
-import { type DecodedImage, decodePixels, readHeader, setDecodeThreads } from "./decode.ts";
+import { type DecodedImage, readHeader, setDecodeThreads } from "./decode.ts";
+import { analyseImage, type ImageInsights } from "./engine.ts";
 import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
-import { type Analysis, analyse } from "./metrics/analyse.ts";
+import type { Analysis } from "./metrics/analyse.ts";
 import { roundRatio } from "./metrics/exact.ts";
 import { BUCKET_LABELS, PERCENT_BUCKET_LABELS } from "./metrics/histogram.ts";
-import { type Insights, insights } from "./metrics/insights.ts";
 import { brightnessScore, roundDuration } from "./metrics/luminance.ts";
 import { SCALES } from "./metrics/scales.ts";
 import { filePart } from "./multipart.ts";
@@ -234,7 +234,6 @@ export function createApp(config: ContainerConfig): Hono<ContainerAppEnv> {
     const bytes = file.bytes;
     const format = acceptedFormat(bytes.subarray(0, SNIFF_BYTES), file.type);
     const header = await readHeader(bytes, { format, maxInputPixels: config.maxInputPixels });
-    const timings = { decode: 0, analyse: 0 };
     // A client that went away while its request waited for a slot is never started.
     const signal = c.req.raw.signal;
     const queuedAt = performance.now();
@@ -244,29 +243,11 @@ export function createApp(config: ContainerConfig): Hono<ContainerAppEnv> {
           c.set("slotWaitMs", performance.now() - queuedAt);
           analysesTotal++;
           if (priority === "batch") batchAnalysesTotal++;
-          let t = performance.now();
-          const image = await decodePixels(bytes, header, {
-            format,
-            maxSidePx: config.analysisMaxSidePx,
-            maxInputPixels: config.maxInputPixels,
-            background: params.background,
-            timeoutS: config.processingTimeoutS,
-          });
-          timings.decode = performance.now() - t;
-          t = performance.now();
-          const analysis = analyse(image.pixels, {
-            median: params.metrics.includes("median"),
-            histogram: params.metrics.includes("histogram"),
-            edgeMode: params.edgeMode,
-            algorithm: params.algorithm,
-          });
-          const extra = insights(image.pixels, params.metrics, { colors: params.colors, edgeMode: params.edgeMode });
-          timings.analyse = performance.now() - t;
-          return { image, analysis, extra };
+          return analyseImage(bytes, format, header, params, config);
         },
         { signal, maxWaitMs: startBy - performance.now(), priority },
       );
-    const { image, analysis, extra } = await (header.progressive
+    const { image, analysis, extra, timings } = await (header.progressive
       ? progressiveLane.run(work, {
           signal,
           cost: header.progressiveBytes,
@@ -324,7 +305,7 @@ export function toResponse(
   image: DecodedImage,
   analysis: Analysis,
   processingTimeMs: number,
-  extra: Insights = {},
+  extra: ImageInsights = {},
 ): AnalysisResponse {
   const body: Partial<AnalysisResponse> = {};
   const algorithm = params.algorithm ?? DEFAULT_ALGORITHM;
@@ -361,7 +342,7 @@ export function toResponse(
     oriented_height: image.orientedHeight,
     analysed_width: image.pixels.width,
     analysed_height: image.pixels.height,
-    // The v2 insights asked for, one object per metric, after the v1 fields (metrics/insights.ts).
+    // The v2 and v3 insights asked for, one object per metric, after the v1 fields (engine.ts).
     ...extra,
   };
 }

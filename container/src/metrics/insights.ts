@@ -6,16 +6,24 @@
  *    contrast's coarse counts and deviation sums, when a luma metric is asked for too (otherwise `lumaPlane`
  *    makes the plane);
  * 2. sharpness and edge density read the luma plane once (neighbourhood.ts), and that pass makes contrast's fine
- *    counts; contrast without them reads the plane by itself.
+ *    counts; contrast without them reads the plane by itself;
+ * 3. the v3 metrics of the pixels read them by themselves: `accessibility` (accessibility.ts, which simulates the
+ *    dominant colours and the overlay advice of the colour pass: asked for alone, it has the pass make them),
+ *    `crop` (crop.ts), `thumbhash` (thumbhash.ts) and the two perceptual hashes of `hash` (hash.ts; its SHA-256 is
+ *    of the file, engine.ts).
  */
 import { DEFAULT_COLORS, type EdgeMode, type Metric } from "../../../contract/analysis.ts";
 import type { InsightsSchemas } from "../../../contract/schemas.ts";
+import { type Accessibility, accessibility } from "./accessibility.ts";
 import { type ColourResults, colourMetrics } from "./colour-pass.ts";
 import { type ContrastSums, contrast, contrastOfSums, contrastSums, countContrast } from "./contrast.ts";
+import { type Crop, cropHints } from "./crop.ts";
 import { edgeDensity } from "./edge-density.ts";
+import { type PictureHash, pictureHash } from "./hash.ts";
 import { neighbourhood } from "./neighbourhood.ts";
 import { alphaPlane, lumaAt, lumaPlane, type PixelImage } from "./planes.ts";
 import { sharpness } from "./sharpness.ts";
+import { thumbhash } from "./thumbhash.ts";
 import { passMemory } from "./wasm.ts";
 
 type Insight<K extends keyof typeof InsightsSchemas> = import("zod").z.infer<(typeof InsightsSchemas)[K]>;
@@ -28,6 +36,11 @@ export interface Insights {
   edge_density?: Insight<"edge_density">;
   overlay?: Insight<"overlay">;
   placeholder?: Insight<"placeholder">;
+  /** `hash` without its SHA-256, which is of the file (engine.ts adds it). */
+  pictureHashes?: PictureHash;
+  crop?: Crop;
+  accessibility?: Accessibility;
+  thumbhash?: string;
 }
 
 export interface InsightOptions {
@@ -35,6 +48,8 @@ export interface InsightOptions {
   colors?: number;
   /** The border bands, for `overlay`'s per-band advice. */
   edgeMode?: EdgeMode | null;
+  /** `crop`'s ratios, and the size its boxes are given in: the image as people see it. */
+  crop?: { ratios: readonly string[]; oriented: { width: number; height: number } };
 }
 
 /**
@@ -46,8 +61,13 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   const wants = (m: Metric) => metrics.includes(m);
   const wantNeighbourhood = wants("sharpness") || wants("edge_density");
   const needLuma = wants("contrast") || wantNeighbourhood;
-  const needPixels = wants("colorfulness") || wants("colors") || wants("overlay") || wants("placeholder");
-  if (!needLuma && !needPixels) return {};
+  // accessibility simulates the dominant colours and the overlay advice: the pass makes them when it is asked for.
+  const wantAccessibility = wants("accessibility");
+  const wantColors = wants("colors") || wantAccessibility;
+  const wantOverlay = wants("overlay") || wantAccessibility;
+  const needPixels = wants("colorfulness") || wantColors || wantOverlay || wants("placeholder");
+  const own = ownPassMetrics(pixels, wants, options);
+  if (!needLuma && !needPixels) return own;
   const { width, height } = pixels;
   const count = width * height;
   // The planes in the WebAssembly passes' memory, where they read them in place (wasm.ts).
@@ -61,8 +81,8 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   const colour: ColourResults = needPixels
     ? colourMetrics(pixels, weights, {
         colorfulness: wants("colorfulness"),
-        colors: wants("colors") ? (options.colors ?? DEFAULT_COLORS) : undefined,
-        overlay: wants("overlay") ? (options.edgeMode ?? null) : undefined,
+        colors: wantColors ? (options.colors ?? DEFAULT_COLORS) : undefined,
+        overlay: wantOverlay ? (wants("overlay") ? (options.edgeMode ?? null) : null) : undefined,
         placeholder: wants("placeholder"),
         luma: lumaMade ? { plane: lumaScratch, contrast: sums } : undefined,
       })
@@ -81,14 +101,29 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
       out.contrast = contrast(luma, weights, count) ?? undefined;
     }
   }
+  const simulated =
+    wantAccessibility && colour.colors && colour.overlay
+      ? accessibility(pixels, colour.colors.dominant, colour.overlay.text_color)
+      : undefined;
   // In the order the response has always listed them.
   return {
     ...(out.contrast && { contrast: out.contrast }),
     ...(out.sharpness && { sharpness: out.sharpness }),
     ...(out.edge_density && { edge_density: out.edge_density }),
     ...(colour.colorfulness && { colorfulness: colour.colorfulness }),
-    ...(colour.colors && { colors: colour.colors }),
-    ...(colour.overlay && { overlay: colour.overlay }),
+    ...(wants("colors") && colour.colors && { colors: colour.colors }),
+    ...(wants("overlay") && colour.overlay && { overlay: colour.overlay }),
     ...(colour.placeholder && { placeholder: colour.placeholder }),
+    ...own,
+    ...(simulated && { accessibility: simulated }),
   };
+}
+
+/** The v3 metrics that read the pixels by themselves (crop, thumbhash, the perceptual hashes). */
+function ownPassMetrics(pixels: PixelImage, wants: (m: Metric) => boolean, options: InsightOptions): Insights {
+  const out: Insights = {};
+  if (wants("hash")) out.pictureHashes = pictureHash(pixels);
+  if (wants("crop") && options.crop) out.crop = cropHints(pixels, options.crop.ratios, options.crop.oriented);
+  if (wants("thumbhash")) out.thumbhash = thumbhash(pixels);
+  return out;
 }

@@ -1,0 +1,108 @@
+/**
+ * One image's analysis, once it holds a decode slot: the decode (decode.ts), the brightness family
+ * (metrics/analyse.ts), the insights of the analysed pixels (metrics/insights.ts), and the v3 insights of the
+ * file itself, which need more than the analysed pixels: `compression` and `noise` the full-resolution image (a
+ * second decode, only when one of them is asked for), `metadata` the file's own facts, `hash` the SHA-256 of its
+ * bytes. app.ts admits, queues and answers; this computes.
+ */
+import type { AcceptedFormat, AnalysisParams } from "../../contract/analysis.ts";
+import type { ContainerConfig } from "./config.ts";
+import { type DecodedImage, decodeFullResolution, decodePixels, type ImageHeader, readFileFacts } from "./decode.ts";
+import { type Analysis, analyse } from "./metrics/analyse.ts";
+import { type Compression, compression } from "./metrics/compression.ts";
+import { sha256Hex } from "./metrics/hash.ts";
+import { type Insights, insights } from "./metrics/insights.ts";
+import { anyTransparent, type Metadata, metadata } from "./metrics/metadata.ts";
+import { type Noise, noise } from "./metrics/noise.ts";
+
+/** Every insight beside the brightness family, in the response's order (app.ts `toResponse`). */
+export type ImageInsights = Omit<Insights, "pictureHashes"> & {
+  compression?: Compression;
+  noise?: Noise;
+  hash?: { perceptual: string; difference: string; sha256: string };
+  metadata?: Metadata;
+};
+
+export interface ImageAnalysis {
+  image: DecodedImage;
+  analysis: Analysis;
+  extra: ImageInsights;
+  /** Milliseconds spent decoding (both decodes) and computing. */
+  timings: { decode: number; analyse: number };
+}
+
+/** The settings the engine reads. */
+export type EngineConfig = Pick<
+  ContainerConfig,
+  "analysisMaxSidePx" | "maxInputPixels" | "processingTimeoutS" | "fullResolutionMaxSidePx"
+>;
+
+/**
+ * @example
+ * const { image, analysis, extra } = await analyseImage(bytes, "jpeg", header, params, config);
+ */
+export async function analyseImage(
+  bytes: Uint8Array,
+  format: AcceptedFormat,
+  header: ImageHeader,
+  params: AnalysisParams,
+  config: EngineConfig,
+): Promise<ImageAnalysis> {
+  const wants = (metric: (typeof params.metrics)[number]) => params.metrics.includes(metric);
+  let t = performance.now();
+  const image = await decodePixels(bytes, header, {
+    format,
+    maxSidePx: config.analysisMaxSidePx,
+    maxInputPixels: config.maxInputPixels,
+    background: params.background,
+    timeoutS: config.processingTimeoutS,
+  });
+  const full =
+    wants("compression") || wants("noise")
+      ? await decodeFullResolution(bytes, header, {
+          format,
+          maxSidePx: config.fullResolutionMaxSidePx,
+          maxInputPixels: config.maxInputPixels,
+          timeoutS: config.processingTimeoutS,
+        })
+      : null;
+  const facts = wants("metadata") || wants("compression") ? await readFileFacts(bytes) : null;
+  const decodeMs = performance.now() - t;
+
+  t = performance.now();
+  const analysis = analyse(image.pixels, {
+    median: wants("median"),
+    histogram: wants("histogram"),
+    edgeMode: params.edgeMode,
+    algorithm: params.algorithm,
+  });
+  const { pictureHashes, ...pixelInsights } = insights(image.pixels, params.metrics, {
+    colors: params.colors,
+    edgeMode: params.edgeMode,
+    crop: params.crop && {
+      ratios: params.crop,
+      oriented: { width: image.orientedWidth, height: image.orientedHeight },
+    },
+  });
+  const { crop, accessibility, thumbhash, ...v2 } = pixelInsights;
+  const measured = full && wants("noise") ? noise(full.pixels) : null;
+  // In the response's order: the v2 insights, then the v3 ones as the schema lists them.
+  const extra: ImageInsights = {
+    ...v2,
+    ...(facts &&
+      wants("compression") && {
+        compression: compression(bytes, format, full?.pixels ?? null, {
+          width: header.width,
+          height: header.height,
+          pages: facts.pages,
+        }),
+      }),
+    ...(measured && { noise: measured }),
+    ...(pictureHashes && { hash: { ...pictureHashes, sha256: sha256Hex(bytes) } }),
+    ...(facts && wants("metadata") && { metadata: await metadata(bytes, facts, anyTransparent(image.pixels)) }),
+    ...(crop && { crop }),
+    ...(accessibility && { accessibility }),
+    ...(thumbhash !== undefined && { thumbhash }),
+  };
+  return { image, analysis, extra, timings: { decode: decodeMs, analyse: performance.now() - t } };
+}
