@@ -43,9 +43,12 @@ const LUMA_B = 722;
 const LUMA_UNIT = 10_000;
 const WHITE = 255;
 
-/** The area sums of the luma, `cells` = `width` × `height` of them, and the divisor that makes them 0–255 means. */
+/** A grid of `width` × `height` cells' exact luma sums, and the divisor that makes them 0–255 means. */
 export interface LumaCells {
-  /** Row-major sums: each the integral of the luma (× `unit`) over the cell, in (1/width px) × (1/height px) units. */
+  /**
+   * Row-major: each cell's integral of the luma over its area, a source pixel counting `width` × `height` units
+   * of area (so overlaps are whole), the luma in the luma plane's integers (× 10 000, × 255 more with alpha).
+   */
   sums: Float64Array;
   width: number;
   height: number;
