@@ -4,8 +4,8 @@
  * edge overlay; the v2 insights drawn from the API's own answer (swatches, gauges, sample text in the advised
  * colours, the BlurHash decoded as the `blurhash` package decodes it); the scale select; the v3 insights (crop boxes
  * outlined where the API put them, the colour-blind palettes, the metadata table and the privacy flag in words, the
- * ThumbHash decoded as the `thumbhash` package decodes it, duplicate groups in a job's table); work it with the
- * keyboard on a phone-sized screen, and keep screenshots in test-results/.
+ * ThumbHash decoded as the `thumbhash` package decodes it, a job's exact and near duplicate groups marked in its
+ * table); work it with the keyboard on a phone-sized screen, and keep screenshots in test-results/.
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
@@ -124,6 +124,26 @@ async function exifJpeg(): Promise<Buffer> {
         GPSLongitude: "2/1 17/1 4056/100",
       },
     })
+    .toBuffer();
+}
+
+/**
+ * A 240×160 picture of smooth waves in three colours: detail at the low frequencies a perceptual hash reads, so a
+ * JPEG of it keeps the hash (a flat or two-colour image has a hash of ties that compression noise flips). One
+ * random pixel makes it new to the dev server's cache on every run.
+ */
+async function wavesPng(): Promise<Buffer> {
+  const [width, height] = [240, 160];
+  const raw = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) {
+      const r = 128 + 100 * Math.sin(x / 20 + y / 45);
+      const g = 128 + 100 * Math.cos(y / 25);
+      raw.set([Math.round(r), Math.round(g), Math.round((x * 255) / width)], (y * width + x) * 3);
+    }
+  raw.fill(Math.floor(Math.random() * 256), 0, 3);
+  return sharp(raw, { raw: { width, height, channels: 3 } })
+    .png()
     .toBuffer();
 }
 
@@ -635,36 +655,63 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
     await page.close();
   }, 60_000);
 
-  it("marks a job's duplicates in its table: two uploads of one file are one group", async () => {
+  it("marks a job's duplicates in its table: two uploads of one file, and the same picture as a JPEG", async () => {
     const { page, failures } = await openPlayground();
-    const twin = await twoColourPng();
+    const twin = await wavesPng();
     await page.setInputFiles("#file", [
       { name: "twin.png", mimeType: "image/png", buffer: twin },
       { name: "other.png", mimeType: "image/png", buffer: await halfWhitePng() },
       { name: "copy.png", mimeType: "image/png", buffer: twin },
+      { name: "twin.jpg", mimeType: "image/jpeg", buffer: await sharp(twin).jpeg({ quality: 90 }).toBuffer() },
     ]);
-    await page.click("#send");
-    await page.waitForFunction(() => document.querySelectorAll("#job-table tbody tr").length === 3, null, {
+    const [answer] = await Promise.all([
+      page.waitForResponse((res) => new URL(res.url()).pathname.endsWith("/duplicates"), { timeout: 30_000 }),
+      page.click("#send"),
+    ]);
+    await page.waitForFunction(() => document.querySelectorAll("#job-table tbody tr").length === 4, null, {
       timeout: 30_000,
     });
+    // The API: the two uploads of one file are an exact group; with the JPEG, the same picture (a near group).
+    type Group = { kind: string; items: { index: number; id: string }[]; max_distance: number };
+    const groups = ((await answer.json()) as { groups: Group[] }).groups;
+    expect(groups.map((g) => [g.kind, g.items.map((item) => item.id)])).toEqual([
+      ["exact", ["twin.png", "copy.png"]],
+      ["near", ["twin.png", "copy.png", "twin.jpg"]],
+    ]);
+    const near = groups[1]?.max_distance === 0 ? "equal" : `at most ${groups[1]?.max_distance} bits apart`;
+
     expect(await page.textContent("#job-duplicates")).toBe(
-      "Duplicates: 1 group (1 of identical files), marked in the table.",
+      "Duplicates: 2 groups (1 of identical files, 1 of the same picture in different files), marked in the table.",
     );
     expect(await page.isVisible("#duplicates-column")).toBe(true);
     const headers = await page.$$eval("#job-table thead th", (ths) => ths.map((th) => th.id));
     const column = headers.indexOf("duplicates-column") + 1;
-    const cells = await page.$$eval(`#job-table tbody tr td:nth-child(${column})`, (tds) =>
-      tds.map((td) => [td.querySelector(".badge")?.textContent ?? null, td.textContent]),
-    );
-    expect(cells).toEqual([
-      ["group 1", "group 1the same file as copy.png"],
-      [null, "–"],
-      ["group 1", "group 1the same file as twin.png"],
+    const marks = () =>
+      page.$$eval(`#job-table tbody tr td:nth-child(${column})`, (tds) =>
+        tds.map((td) => {
+          const lines = Array.from(td.querySelectorAll(".mark"), (mark) => [
+            mark.querySelector(".badge")?.textContent,
+            mark.lastChild?.textContent,
+          ]);
+          return lines.length ? lines : td.textContent;
+        }),
+      );
+    expect(await marks()).toEqual([
+      [
+        ["group 1", "the same file as copy.png"],
+        ["group 2", `the same picture as copy.png and twin.jpg (perceptual hashes ${near})`],
+      ],
+      "–",
+      [
+        ["group 1", "the same file as twin.png"],
+        ["group 2", `the same picture as twin.png and twin.jpg (perceptual hashes ${near})`],
+      ],
+      [["group 2", `the same picture as twin.png and copy.png (perceptual hashes ${near})`]],
     ]);
-    // Sorting by the column brings the group together.
+    // Sorting by the column brings the groups together, the file without a duplicate last.
     await page.click("#job-table th button[data-sort=duplicate]");
     const names = await page.$$eval("#job-table tbody tr td:nth-child(1)", (tds) => tds.map((td) => td.textContent));
-    expect(names).toEqual(["twin.png", "copy.png", "other.png"]);
+    expect(names).toEqual(["twin.png", "copy.png", "twin.jpg", "other.png"]);
     expect(failures).toEqual([]);
     await page.screenshot({ path: `${RESULTS}playground-duplicates.png`, fullPage: true });
     await page.close();

@@ -1240,7 +1240,8 @@ function duplicatesInWords(duplicates) {
 }
 
 /**
- * Gives each row in a group its mark: the group's number, its kind and the other files in it.
+ * Gives each row a mark for each group it is in (an item can be in an exact group and in a near one): the group's
+ * number and, in words, its kind and the other files in it.
  *
  * @param {DuplicateGroup[]} groups
  */
@@ -1252,10 +1253,14 @@ function markDuplicates(groups) {
       const others = inWords(
         group.items.filter((o) => o.index !== item.index).map((o) => o.id ?? `item ${o.index + 1}`),
       );
-      row.duplicate =
+      const apart = group.max_distance === 0 ? "equal" : `at most ${group.max_distance} bits apart`;
+      row.marks.push([
+        `group ${g + 1}`,
         group.kind === "exact"
-          ? `group ${g + 1}: the same file as ${others}`
-          : `group ${g + 1}: the same picture as ${others} (hashes at most ${group.max_distance} bits apart)`;
+          ? `the same file as ${others}`
+          : `the same picture as ${others} (perceptual hashes ${apart})`,
+      ]);
+      row.duplicate = row.marks.map((mark) => mark.join(": ")).join("; ");
     }
   });
 }
@@ -1278,6 +1283,7 @@ function markDuplicates(groups) {
  *   noise: number | null,
  *   privacy: string | null,
  *   duplicate: string | null,
+ *   marks: Array<[group: string, words: string]>,
  *   index: number,
  *   error: string,
  * }} JobRow
@@ -1327,6 +1333,7 @@ function jobRow(line) {
       ? result.metadata.privacy.map((item) => item.replace("_", " ")).join(", ") || "nothing"
       : null,
     duplicate: null,
+    marks: [],
     index: line.index,
     error: error ? `${error.code}: ${error.error}` : "",
   };
@@ -1366,11 +1373,18 @@ function renderJobTable() {
         td.hidden = th.hidden;
         td.className = th.className;
         if (key === "colour" && row.colour) td.append(swatch({ hex: row.colour }, [["hex", row.colour]], "span"));
-        else if (key === "duplicate" && row.duplicate) {
-          const badge = document.createElement("span");
-          badge.className = "badge dup";
-          badge.textContent = row.duplicate.slice(0, row.duplicate.indexOf(":"));
-          td.append(badge, row.duplicate.slice(row.duplicate.indexOf(":") + 2));
+        else if (key === "duplicate" && row.marks.length) {
+          td.append(
+            ...row.marks.map(([group, words]) => {
+              const mark = document.createElement("p");
+              mark.className = "mark";
+              const badge = document.createElement("span");
+              badge.className = "badge dup";
+              badge.textContent = group;
+              mark.append(badge, words);
+              return mark;
+            }),
+          );
         } else td.textContent = String(row[key] ?? "–");
         tr.append(td);
       }
