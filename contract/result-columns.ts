@@ -240,8 +240,11 @@ export function jobCsv(params: AnalysisParams): JobCsv {
     const base = [line.index, line.id, line.source, line.status];
     if (line.status !== "succeeded") return [...base, line.error.code, line.error.error, ...columns.map(() => null)];
     const flat = flattenResult(line.result);
-    // A value with no column would be lost without a word: the columns are meant to cover every field.
-    for (const key of Object.keys(flat)) if (!listed.has(key)) unlisted.add(key);
+    // A value with no column would be lost without a word: the columns are meant to cover every field. A null
+    // object (a transparent band, a still image's animation) is its fields' empty cells.
+    for (const [key, value] of Object.entries(flat)) {
+      if (!listed.has(key) && !(value === null && columns.some((c) => c.startsWith(`${key}.`)))) unlisted.add(key);
+    }
     return [
       ...base,
       null,
