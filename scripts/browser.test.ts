@@ -16,6 +16,7 @@ import { type Browser, type BrowserContextOptions, chromium, type Page } from "p
 import sharp from "sharp";
 import { thumbHashToRGBA } from "thumbhash";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_CROP, VALID_METRICS } from "../contract/analysis.ts";
 import { type DevServer, startDevServer } from "./dev-server.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -501,6 +502,11 @@ describe.skipIf(!hasChromium)("the playground in Chromium", () => {
 
   it("draws the v3 insights from the API's answer: crop boxes, colour-blind palettes, metadata, the privacy flag in words, the ThumbHash", async () => {
     const { page, failures } = await openPlayground();
+    // A box for each of the API's metrics, in its order; the crop field starts at the API's default.
+    expect(
+      await page.$$eval("input[name=metric]", (boxes) => boxes.map((box) => (box as HTMLInputElement).value)),
+    ).toEqual([...VALID_METRICS]);
+    expect(await page.inputValue("#crop")).toBe(DEFAULT_CROP.join(","));
     await page.uncheck("#all");
     expect(await page.isVisible("#crop")).toBe(false); // crop= is offered only with crop
     for (const metric of ["colors", "overlay", "crop", "accessibility", "metadata", "compression", "noise", "hash"])

@@ -14,13 +14,11 @@
  * @typedef {Pick<Overlay, "text_color" | "contrast_ratio" | "wcag_aa" | "wcag_aa_large">} Advice Text advice for one
  *   region: the whole image, or one border band.
  * @typedef {NonNullable<AnalysisResponse["compression"]>} Compression
- * @typedef {NonNullable<AnalysisResponse["noise"]>} Noise
  * @typedef {NonNullable<AnalysisResponse["metadata"]>} Metadata
  * @typedef {NonNullable<AnalysisResponse["crop"]>} Crops
  * @typedef {Crops[string]} CropBox
  * @typedef {NonNullable<AnalysisResponse["accessibility"]>} Accessibility
  * @typedef {keyof Accessibility} Deficiency
- * @typedef {Accessibility[Deficiency]} DeficiencyView
  * @typedef {import("../../contract/jobs.ts").Job} Job
  * @typedef {import("../../contract/jobs.ts").JobResultLine} JobResultLine
  * @typedef {import("../../contract/duplicates.ts").DuplicateGroup} DuplicateGroup One group of
