@@ -16,10 +16,16 @@
  * beside it, the p50 of the container's own `analyse` time (Server-Timing: the brightness pass and the insights,
  * 0.1 ms resolution), which leaves out HTTP and the decode. The load average before and after is printed: other
  * work on the machine shows in every figure.
+ *
+ * Then the v3 metrics' cost (issue #23): the same interleaved rounds give `metrics=all` (v3: every metric) against
+ * v2's `all` (its ten metrics named), the difference against V3_COST_GOAL_MS; and each v3 metric alone against
+ * brightness alone. Last, what the full-resolution metrics (compression's blockiness, noise) cost on a 12 MP
+ * photo (4000 × 3000, made from sample 3): p50 of `metrics=compression,noise` against `metrics=brightness`.
  */
 import { cpus, loadavg } from "node:os";
 import sharp from "sharp";
 import { startContainerProcess } from "../../scripts/container-process.ts";
+import { referenceSample } from "../test/images.ts";
 import { benchImages, writeBenchImages } from "./images.ts";
 
 const QUERY = process.env.QUERY ?? "metrics=brightness,median,histogram&edge_mode=all";
@@ -38,6 +44,22 @@ const COST_QUERIES = ["metrics=brightness", "metrics=all&colors=5", "metrics=all
 const COST_ROUNDS = 200;
 const COST_WARMUP_ROUNDS = 30;
 const COST_IMAGES = ["sample1-536x354-grayscale.jpg", "sample2-536x354.jpg"];
+/** v2's `all`: its ten metrics, named (`all` now means v3's seventeen). */
+const V2_ALL =
+  "metrics=brightness,median,histogram,contrast,sharpness,colorfulness,colors,edge_density,overlay,placeholder&colors=5";
+/** The v3 metrics' cost goal: `metrics=all` adds at most this to v2's `all` on the colour sample, in ms. */
+const V3_COST_GOAL_MS = 4;
+/** v2's all, then v3's all; then each v3 metric alone, against brightness alone. */
+const V3_QUERIES = [
+  V2_ALL,
+  "metrics=all&colors=5",
+  "metrics=brightness",
+  ...["compression", "noise", "hash", "metadata", "crop", "accessibility", "thumbhash"].map((m) => `metrics=${m}`),
+];
+const V3_COST_IMAGE = "sample2-536x354.jpg";
+/** The full-resolution metrics on a 12 MP photo: rounds, and the queries compared. */
+const FULL_RESOLUTION_ROUNDS = 20;
+const FULL_RESOLUTION_QUERIES = ["metrics=brightness", "metrics=compression,noise"];
 
 const writeAt = process.argv.indexOf("--write-images");
 if (writeAt >= 0) {
@@ -91,14 +113,21 @@ async function post(
  * The p50 latency and the p50 `analyse` time of each of COST_QUERIES on one image: COST_ROUNDS rounds, each one
  * request per query, the order rotating from round to round, so that a burst of load elsewhere hits all alike.
  */
-async function costOf(url: string, name: string, bytes: Uint8Array): Promise<Array<{ p50: number; analyse: number }>> {
-  const latencies = COST_QUERIES.map(() => [] as number[]);
-  const analyses = COST_QUERIES.map(() => [] as number[]);
-  for (let round = 0; round < COST_WARMUP_ROUNDS + COST_ROUNDS; round++) {
-    for (let k = 0; k < COST_QUERIES.length; k++) {
-      const q = (round + k) % COST_QUERIES.length;
-      const { ms, analyse } = await post(url, name, bytes, COST_QUERIES[q] as string);
-      if (round < COST_WARMUP_ROUNDS) continue;
+async function costOf(
+  url: string,
+  name: string,
+  bytes: Uint8Array,
+  queries: readonly string[] = COST_QUERIES,
+  rounds = COST_ROUNDS,
+  warmupRounds = COST_WARMUP_ROUNDS,
+): Promise<Array<{ p50: number; analyse: number }>> {
+  const latencies = queries.map(() => [] as number[]);
+  const analyses = queries.map(() => [] as number[]);
+  for (let round = 0; round < warmupRounds + rounds; round++) {
+    for (let k = 0; k < queries.length; k++) {
+      const q = (round + k) % queries.length;
+      const { ms, analyse } = await post(url, name, bytes, queries[q] as string);
+      if (round < warmupRounds) continue;
       latencies[q]?.push(ms);
       analyses[q]?.push(analyse);
     }
@@ -108,7 +137,7 @@ async function costOf(url: string, name: string, bytes: Uint8Array): Promise<Arr
       values.sort((a, b) => a - b),
       50,
     );
-  return COST_QUERIES.map((_, q) => ({ p50: p50(latencies[q] as number[]), analyse: p50(analyses[q] as number[]) }));
+  return queries.map((_, q) => ({ p50: p50(latencies[q] as number[]), analyse: p50(analyses[q] as number[]) }));
 }
 
 const loadBefore = loadavg()[0] as number;
@@ -116,6 +145,7 @@ const images = await benchImages();
 const container = await startContainerProcess({ env: { ANALYSIS_CONCURRENCY: String(cpus().length) } });
 const rows: string[][] = [];
 const costRows: string[][] = [];
+const v3Rows: string[][] = [];
 try {
   for (const { name, bytes } of images) {
     const decodeMs = await timeDecode(bytes, bytes.length > 1_000_000 ? 10 : 40);
@@ -169,6 +199,62 @@ try {
       ]);
     }
   }
+  const sample = images.find((candidate) => candidate.name === V3_COST_IMAGE);
+  if (!sample) throw new Error(`Expected the bench image ${V3_COST_IMAGE}`);
+  const [v2, v3, brightness, ...alone] = await costOf(container.url, V3_COST_IMAGE, sample.bytes, V3_QUERIES);
+  if (!v2 || !v3 || !brightness) throw new Error("Expected the v3 cost queries");
+  const added = (other: { p50: number }, base: { p50: number }) => {
+    const ms = other.p50 - base.p50;
+    return `${ms >= 0 ? "+" : ""}${ms.toFixed(2)}`;
+  };
+  const v3Added = v3.p50 - v2.p50;
+  v3Rows.push(
+    [V3_COST_IMAGE, "v2 all", v2.p50.toFixed(2), v2.analyse.toFixed(2), "", ""],
+    [
+      V3_COST_IMAGE,
+      "all (v3)",
+      v3.p50.toFixed(2),
+      v3.analyse.toFixed(2),
+      `${added(v3, v2)} over v2 all`,
+      v3Added <= V3_COST_GOAL_MS ? `met (≤ ${V3_COST_GOAL_MS} ms)` : `missed (> ${V3_COST_GOAL_MS} ms)`,
+    ],
+    [V3_COST_IMAGE, "brightness", brightness.p50.toFixed(2), brightness.analyse.toFixed(2), "", ""],
+    ...alone.map((cost, k) => [
+      V3_COST_IMAGE,
+      (V3_QUERIES[k + 3] as string).replace("metrics=", ""),
+      cost.p50.toFixed(2),
+      cost.analyse.toFixed(2),
+      `${added(cost, brightness)} over brightness`,
+      "",
+    ]),
+  );
+  // The full-resolution metrics on a 12 MP photo.
+  const twelve = new Uint8Array(
+    await sharp(referenceSample("sample3-color-5000x3330.jpg"))
+      .resize(4000, 3000, { fit: "cover" })
+      .jpeg({ quality: 90, mozjpeg: false })
+      .toBuffer(),
+  );
+  const [plain, full] = await costOf(
+    container.url,
+    "photo-4000x3000.jpg",
+    twelve,
+    FULL_RESOLUTION_QUERIES,
+    FULL_RESOLUTION_ROUNDS,
+    2,
+  );
+  if (!plain || !full) throw new Error("Expected the full-resolution queries");
+  v3Rows.push(
+    ["photo-4000x3000.jpg", "brightness", plain.p50.toFixed(1), plain.analyse.toFixed(1), "", ""],
+    [
+      "photo-4000x3000.jpg",
+      "compression,noise",
+      full.p50.toFixed(1),
+      full.analyse.toFixed(1),
+      `${added(full, plain)} over brightness`,
+      "",
+    ],
+  );
 } finally {
   await container.stop();
 }
@@ -193,3 +279,7 @@ console.log(
   `\nv2 metrics' cost: p50 at c=1 over ${COST_ROUNDS} interleaved rounds; the goal: every metric adds ≤ ${COST_GOAL_MS} ms over brightness alone (load average ${loadBefore.toFixed(2)} before, ${(loadavg()[0] as number).toFixed(2)} after)`,
 );
 printTable(["image", "query", "p50 ms (c=1)", "analyse p50 ms", "added ms", "goal"], costRows);
+console.log(
+  `\nv3 metrics' cost: p50 at c=1 over ${COST_ROUNDS} interleaved rounds (the 12 MP photo: ${FULL_RESOLUTION_ROUNDS}); the goal: all adds ≤ ${V3_COST_GOAL_MS} ms over v2's all (load average ${(loadavg()[0] as number).toFixed(2)})`,
+);
+printTable(["image", "query", "p50 ms (c=1)", "analyse p50 ms", "added ms", "goal"], v3Rows);
