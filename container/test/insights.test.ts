@@ -1,7 +1,8 @@
 /**
  * The v2 insights through the container's HTTP surface (real sharp, the real app): asked for by name or with
  * `all`, absent unless asked for, and right on images whose answers are obvious; and insights() itself, whose
- * shared passes must give exactly what each metric's own function gives.
+ * shared passes (and the planes it lends crop and the perceptual hashes) must give exactly what each metric's own
+ * function gives, v3's included.
  */
 import fc from "fast-check";
 import sharp from "sharp";
@@ -10,13 +11,17 @@ import type { EdgeMode, Metric } from "../../contract/analysis.ts";
 import { AnalysisResponseSchema } from "../../contract/schemas.ts";
 import { createApp } from "../src/app.ts";
 import { loadConfig } from "../src/config.ts";
+import { accessibility } from "../src/metrics/accessibility.ts";
 import { contrast } from "../src/metrics/contrast.ts";
+import { cropHints } from "../src/metrics/crop.ts";
 import { edgeDensity } from "../src/metrics/edge-density.ts";
+import { pictureHash } from "../src/metrics/hash.ts";
 import { insights } from "../src/metrics/insights.ts";
 import { neighbourhood } from "../src/metrics/neighbourhood.ts";
 import { placeholder } from "../src/metrics/placeholder.ts";
 import { alphaPlane, lumaPlane, type PixelImage } from "../src/metrics/planes.ts";
 import { sharpness } from "../src/metrics/sharpness.ts";
+import { thumbhash } from "../src/metrics/thumbhash.ts";
 import { anyImage } from "./arbitrary-images.ts";
 import { goldenImages } from "./golden-v2/pixels.ts";
 import { colorfulness } from "./reference/colorfulness.ts";
@@ -148,18 +153,40 @@ describe("insights() in as few passes as it can", () => {
       colors: colors(pixels, weights, n),
       overlay: overlayFromPixels(pixels, weights, edgeMode),
       placeholder: placeholder(pixels, weights),
+      crop: cropHints(pixels, RATIOS, ORIENTED(pixels)),
+      hash: pictureHash(pixels),
+      thumbhash: thumbhash(pixels),
     } as Record<Metric, unknown>;
-    // A metric with nothing visible is absent, as insights() leaves it.
-    return Object.fromEntries(metrics.map((m) => [m, all[m] ?? undefined]));
+    const palette = colors(pixels, weights, n);
+    const advice = overlayFromPixels(pixels, weights, null);
+    all.accessibility = palette && advice ? accessibility(pixels, palette.dominant, advice.text_color) : null;
+    // A metric with nothing visible is absent, as insights() leaves it; the perceptual hashes are `pictureHashes`
+    // (engine.ts adds the file's SHA-256 to make `hash`).
+    return Object.fromEntries(metrics.map((m) => [m === "hash" ? "pictureHashes" : m, all[m] ?? undefined]));
   }
   const V2: Metric[] = ["contrast", "sharpness", "edge_density", "colorfulness", "colors", "overlay", "placeholder"];
+  const V3: Metric[] = ["crop", "hash", "thumbhash", "accessibility"];
+  const RATIOS = ["1:1", "16:9", "3:4"];
+  /** The oriented image three times the analysed one: crop boxes are scaled to it. */
+  const ORIENTED = (pixels: PixelImage) => ({ width: pixels.width * 3, height: pixels.height * 3 });
 
   it("gives exactly each metric's own result on the golden images, grey and with alpha, for any set asked", async () => {
     const images = await goldenImages();
-    const subsets: Metric[][] = [V2, ["contrast"], ["contrast", "colors"], ["sharpness", "overlay"], ["placeholder"]];
+    const subsets: Metric[][] = [
+      [...V2, ...V3],
+      V2,
+      V3,
+      ["contrast"],
+      ["contrast", "colors"],
+      ["sharpness", "overlay"],
+      ["placeholder"],
+      ["accessibility"],
+      ["crop", "sharpness"],
+    ];
     for (const [name, pixels] of Object.entries(images)) {
       for (const metrics of subsets) {
-        const got = JSON.parse(JSON.stringify(insights(pixels, metrics, { colors: 5, edgeMode: "all" })));
+        const options = { colors: 5, edgeMode: "all" as const, crop: { ratios: RATIOS, oriented: ORIENTED(pixels) } };
+        const got = JSON.parse(JSON.stringify(insights(pixels, metrics, options)));
         expect(got, `${name}: ${metrics}`).toEqual(JSON.parse(JSON.stringify(separately(pixels, metrics, 5, "all"))));
       }
     }
@@ -168,10 +195,18 @@ describe("insights() in as few passes as it can", () => {
   it("gives exactly each metric's own result on any small image, in any layout", () => {
     const image = anyImage(20, 6);
     fc.assert(
-      fc.property(image, fc.subarray(V2, { minLength: 1 }), fc.integer({ min: 1, max: 10 }), (pixels, metrics, n) => {
-        const got = JSON.parse(JSON.stringify(insights(pixels, metrics, { colors: n, edgeMode: "top_bottom" })));
-        expect(got).toEqual(JSON.parse(JSON.stringify(separately(pixels, metrics, n, "top_bottom"))));
-      }),
+      fc.property(
+        image,
+        fc.subarray([...V2, ...V3], { minLength: 1 }),
+        fc.integer({ min: 1, max: 10 }),
+        (pixels, metrics, n) => {
+          const crop = { ratios: RATIOS, oriented: ORIENTED(pixels) };
+          const got = JSON.parse(
+            JSON.stringify(insights(pixels, metrics, { colors: n, edgeMode: "top_bottom", crop })),
+          );
+          expect(got).toEqual(JSON.parse(JSON.stringify(separately(pixels, metrics, n, "top_bottom"))));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -21,7 +21,7 @@ import { type Crop, cropHints } from "./crop.ts";
 import { edgeDensity } from "./edge-density.ts";
 import { type PictureHash, pictureHash } from "./hash.ts";
 import { neighbourhood } from "./neighbourhood.ts";
-import { alphaPlane, lumaAt, lumaPlane, type PixelImage } from "./planes.ts";
+import { alphaPlane, lumaAt, lumaPlane, type PixelImage, type Weights } from "./planes.ts";
 import { sharpness } from "./sharpness.ts";
 import { thumbhash } from "./thumbhash.ts";
 import { passMemory } from "./wasm.ts";
@@ -66,8 +66,9 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   const wantColors = wants("colors") || wantAccessibility;
   const wantOverlay = wants("overlay") || wantAccessibility;
   const needPixels = wants("colorfulness") || wantColors || wantOverlay || wants("placeholder");
-  const own = ownPassMetrics(pixels, wants, options);
-  if (!needLuma && !needPixels) return own;
+  // crop and the perceptual hashes read the luma plane and the weights: made once for all who need them.
+  const wantPlanes = wants("hash") || wants("crop");
+  if (!needLuma && !needPixels && !wantPlanes) return ownPassMetrics(pixels, wants, options);
   const { width, height } = pixels;
   const count = width * height;
   // The planes in the WebAssembly passes' memory, where they read them in place (wasm.ts).
@@ -89,8 +90,8 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
     : {};
 
   const out: Insights = {};
-  if (needLuma) {
-    const luma = lumaMade ? lumaScratch : lumaPlane(pixels, lumaScratch);
+  const luma = lumaMade ? lumaScratch : needLuma || wantPlanes ? lumaPlane(pixels, lumaScratch) : null;
+  if (needLuma && luma) {
     if (sums && !lumaMade) countContrast(luma, weights, count, sums);
     if (wantNeighbourhood) {
       const stats = neighbourhood(luma, width, height, weights, sums ?? undefined);
@@ -101,6 +102,7 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
       out.contrast = contrast(luma, weights, count) ?? undefined;
     }
   }
+  const own = ownPassMetrics(pixels, wants, options, luma ? { luma, weights } : undefined);
   const simulated =
     wantAccessibility && colour.colors && colour.overlay
       ? accessibility(pixels, colour.colors.dominant, colour.overlay.text_color)
@@ -119,11 +121,21 @@ export function insights(pixels: PixelImage, metrics: readonly Metric[], options
   };
 }
 
-/** The v3 metrics that read the pixels by themselves (crop, thumbhash, the perceptual hashes). */
-function ownPassMetrics(pixels: PixelImage, wants: (m: Metric) => boolean, options: InsightOptions): Insights {
+/**
+ * The v3 metrics that read the pixels by themselves (crop, thumbhash, the perceptual hashes), from the luma plane
+ * and weights already made when given.
+ */
+function ownPassMetrics(
+  pixels: PixelImage,
+  wants: (m: Metric) => boolean,
+  options: InsightOptions,
+  planes?: { luma: Uint32Array; weights: Weights },
+): Insights {
   const out: Insights = {};
-  if (wants("hash")) out.pictureHashes = pictureHash(pixels);
-  if (wants("crop") && options.crop) out.crop = cropHints(pixels, options.crop.ratios, options.crop.oriented);
+  if (wants("hash")) out.pictureHashes = pictureHash(pixels, planes?.luma ?? null);
+  if (wants("crop") && options.crop) {
+    out.crop = cropHints(pixels, options.crop.ratios, options.crop.oriented, planes);
+  }
   if (wants("thumbhash")) out.thumbhash = thumbhash(pixels);
   return out;
 }
