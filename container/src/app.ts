@@ -30,7 +30,7 @@ import {
 import pkg from "../../package.json" with { type: "json" };
 import type { ContainerConfig } from "./config.ts";
 import { type DecodedImage, readHeader, setDecodeThreads } from "./decode.ts";
-import { analyseImage, type ImageInsights } from "./engine.ts";
+import { analyseImage, type ImageInsights, jpegDecodes } from "./engine.ts";
 import { CallerGoneError, Limiter, QueueFullError, QueueTimeoutError } from "./limiter.ts";
 import { describeCause, log } from "./log.ts";
 import type { Analysis } from "./metrics/analyse.ts";
@@ -250,7 +250,7 @@ export function createApp(config: ContainerConfig): Hono<ContainerAppEnv> {
     const { image, analysis, extra, timings } = await (header.progressive
       ? progressiveLane.run(work, {
           signal,
-          cost: header.progressiveBytes,
+          cost: header.progressiveBytes * jpegDecodes(params),
           maxWaitMs: startBy - performance.now(),
           priority,
         })

@@ -37,6 +37,22 @@ export type EngineConfig = Pick<
   "analysisMaxSidePx" | "maxInputPixels" | "processingTimeoutS" | "fullResolutionMaxSidePx"
 >;
 
+/** `compression` and `noise` need the full-resolution image, a second decode. */
+function needsFullResolution(params: AnalysisParams): boolean {
+  return params.metrics.includes("compression") || params.metrics.includes("noise");
+}
+
+/**
+ * How many decodes of the file an analysis makes at once: a progressive JPEG's each hold its DCT coefficients, so
+ * its lane (app.ts) counts its `progressiveBytes` this many times.
+ *
+ * @example
+ * jpegDecodes({ metrics: ["noise"], edgeMode: null, background: null }); // 2
+ */
+export function jpegDecodes(params: AnalysisParams): number {
+  return needsFullResolution(params) ? 2 : 1;
+}
+
 /**
  * @example
  * const { image, analysis, extra } = await analyseImage(bytes, "jpeg", header, params, config);
@@ -50,23 +66,26 @@ export async function analyseImage(
 ): Promise<ImageAnalysis> {
   const wants = (metric: (typeof params.metrics)[number]) => params.metrics.includes(metric);
   let t = performance.now();
-  const image = await decodePixels(bytes, header, {
-    format,
-    maxSidePx: config.analysisMaxSidePx,
-    maxInputPixels: config.maxInputPixels,
-    background: params.background,
-    timeoutS: config.processingTimeoutS,
-  });
-  const full =
-    wants("compression") || wants("noise")
-      ? await decodeFullResolution(bytes, header, {
+  // The decodes run side by side on libvips' threads (one each: decode.ts), so the second costs the request
+  // little time where a core is free (a progressive JPEG's lane counts both: `jpegDecodes`).
+  const [image, full, facts] = await Promise.all([
+    decodePixels(bytes, header, {
+      format,
+      maxSidePx: config.analysisMaxSidePx,
+      maxInputPixels: config.maxInputPixels,
+      background: params.background,
+      timeoutS: config.processingTimeoutS,
+    }),
+    needsFullResolution(params)
+      ? decodeFullResolution(bytes, header, {
           format,
           maxSidePx: config.fullResolutionMaxSidePx,
           maxInputPixels: config.maxInputPixels,
           timeoutS: config.processingTimeoutS,
         })
-      : null;
-  const facts = wants("metadata") || wants("compression") ? await readFileFacts(bytes) : null;
+      : null,
+    wants("metadata") || wants("compression") ? readFileFacts(bytes) : null,
+  ]);
   const decodeMs = performance.now() - t;
 
   t = performance.now();
