@@ -59,6 +59,28 @@ describe("Worker → Durable Object → container process", () => {
     expect(await on("?metrics=brightness,histogram")).toMatchObject({ algorithm: "rec709", cached: true });
   });
 
+  it("passes the v3 metrics and crop= through, and caches each crop set under its own key", async () => {
+    const query = "?metrics=compression,noise,hash,metadata,crop,accessibility,thumbhash&crop=16:9,1:1";
+    const res = await upload(GREY_PNG, { query });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as Record<string, Record<string, unknown>>;
+    // GREY_PNG: an 8 × 8 PNG of grey 128, no metadata of its own.
+    expect(body.compression).toMatchObject({ quality: null, subsampling: null, progressive: null });
+    expect(body.noise).toEqual({ sigma: 0, measured_width: 8, measured_height: 8 });
+    const digest = await crypto.subtle.digest("SHA-256", GREY_PNG);
+    const sha256 = [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+    expect(body.hash).toMatchObject({ sha256 });
+    expect(body.metadata).toMatchObject({ gps: false, privacy: [], exif: null, pages: 1 });
+    expect(Object.keys(body.crop ?? {})).toEqual(["16:9", "1:1"]);
+    expect(body.crop?.["1:1"]).toMatchObject({ left: 0, top: 0, width: 8, height: 8 });
+    expect(body.accessibility?.deuteranopia).toMatchObject({ text_color: "#000000" });
+    expect(typeof body.thumbhash).toBe("string");
+    const again = await upload(GREY_PNG, { query });
+    expect(await again.json()).toMatchObject({ cached: true });
+    const other = await upload(GREY_PNG, { query: query.replace("16:9,1:1", "1:1") });
+    expect(await other.json()).toMatchObject({ cached: false, crop: { "1:1": { width: 8 } } });
+  });
+
   it("answers GET /health from the Worker with no container process running", async () => {
     await control("stop");
     try {

@@ -84,6 +84,13 @@ describe("invalid requests never reach a container", () => {
     ["an invalid background", () => upload(png(2), { query: "?background=red" }), 400, "invalid_background"],
     ["an invalid colors", () => upload(png(2), { query: "?metrics=colors&colors=11" }), 400, "invalid_colors"],
     ["an invalid algorithm", () => upload(png(2), { query: "?algorithm=hsp" }), 400, "invalid_algorithm"],
+    ["a crop ratio of 0:1", () => upload(png(2), { query: "?metrics=crop&crop=0:1" }), 400, "invalid_crop"],
+    [
+      "nine crop ratios",
+      () => upload(png(2), { query: "?metrics=crop&crop=1:1,2:1,3:1,4:1,5:1,6:1,7:1,8:1,9:1" }),
+      400,
+      "invalid_crop",
+    ],
     ["an empty file", () => upload(new Uint8Array(0)), 400, "empty_image"],
     [
       "SVG bytes labelled PNG",

@@ -202,15 +202,17 @@ describe("the request body", () => {
     expect(await broken.json()).toMatchObject({ detail: [{ type: "json_invalid", loc: ["body"] }] });
   });
 
-  it("validates metrics, edge_mode and background before any download", async () => {
+  it("validates metrics, edge_mode, background, algorithm and crop before any download", async () => {
     const before = (await sourceHits())["/image.png"] ?? 0;
     for (const [field, value, code] of [
       ["metrics", "colour", "invalid_metrics"],
       ["edge_mode", "middle", "invalid_edge_mode"],
       ["background", "blue", "invalid_background"],
       ["algorithm", "hsp", "invalid_algorithm"],
+      ["crop", "16:0", "invalid_crop"],
     ] as const) {
-      const res = await analyseUrl({ url: `${source()}/image.png?v=${field}`, [field]: value });
+      const extra = field === "crop" ? { metrics: "crop" } : {};
+      const res = await analyseUrl({ url: `${source()}/image.png?v=${field}`, [field]: value, ...extra });
       expect(res.status).toBe(400);
       expect(await detail(res)).toMatchObject({ code });
     }
