@@ -504,3 +504,163 @@ export function bandLuminance(
   }
   return total;
 }
+
+// The sums fullResolutionPass adds to, f64 at `totals` (wasm.ts reads them by these indices), apart from the
+// other passes' so that no pass reads another's.
+const IMMERKAER_SUM = 12;
+const BOUNDARY_SUM = 13;
+const INTERIOR_SUM = 14;
+
+/** The luma ×10 000 of a grey level (planes.ts LUMA_UNIT). */
+const GREY: i32 = 10_000;
+/** The side of a JPEG block (compression.ts). */
+const BLOCK: i32 = 8;
+/**
+ * The four-lane |·| sums are widened to 64 bits every this many vectors: a lane then holds at most 32 × 40 800 000
+ * (Immerkær's |response| is at most 16 × 255 × 10 000) < 2^31.
+ */
+const WIDEN_EVERY: i32 = 32;
+
+/**
+ * Rows [y0, y1) of the full-resolution image (`width` pixels of `channels` bytes a row, 1–4; the rows from `pixels`,
+ * with 16 bytes readable past the last), continuing from the rows before, whose state is in `ring`: two rows of
+ * luma ×10 000 (this one and the one above, by y & 1) then three of its second difference across (by y % 3),
+ * `width` i32 each. Each row's luma is made once and feeds both sums the full-resolution metrics need: Immerkær's
+ * Σ |I ∗ N| over the interior (noise.ts: the second difference down of the second differences across), and the
+ * absolute luma steps to the left and up, apart across the 8 × 8 block boundaries and inside blocks
+ * (compression.ts blockiness). Adds them to `totals` (IMMERKAER_SUM, BOUNDARY_SUM, INTERIOR_SUM), exact integers
+ * below 2^53.
+ */
+export function fullResolutionPass(pixels: usize, ring: usize, width: i32, channels: i32, y0: i32, y1: i32): void {
+  const rowBytes = <usize>width << 2;
+  for (let y = y0; y < y1; y++) {
+    const luma = ring + (<usize>(y & 1)) * rowBytes;
+    const above = ring + (<usize>((y + 1) & 1)) * rowBytes;
+    const across = ring + (<usize>(2 + (y % 3))) * rowBytes;
+    const middle = ring + (<usize>(2 + ((y + 2) % 3))) * rowBytes;
+    const top = ring + (<usize>(2 + ((y + 1) % 3))) * rowBytes;
+    lumaRow(pixels + <usize>((y - y0) * width * channels), luma, width, channels);
+    if (y >= 2) stepsRow(luma, above, top, middle, across, width, y, true, true);
+    else if (y == 1) stepsRow(luma, above, top, middle, across, width, y, true, false);
+    else stepsRow(luma, above, top, middle, across, width, y, false, false);
+  }
+}
+
+/**
+ * One row's luma ×10 000 into `out`: Rec. 709 from R, G, B (3 or 4 channels), 10 000 × grey (1 or 2), four pixels
+ * at a time: a 16-byte load, each channel's four bytes spread to 32-bit lanes by a swizzle (an index past 15 gives
+ * 0); the pixels left over one at a time.
+ */
+@inline
+function lumaRow(src: usize, out: usize, width: i32, channels: i32): void {
+  // Lane k's byte 0 takes byte c·k (+ 1 for green, + 2 for blue); bytes 1–3 take 0 (index 255).
+  const red = v128.or(i32x4.splat(-256), i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(channels)));
+  const green = i32x4.add(red, i32x4.splat(1));
+  const blue = i32x4.add(red, i32x4.splat(2));
+  const step = <usize>(channels << 2);
+  let x: i32 = 0;
+  let o = src;
+  if (channels >= 3) {
+    const wr = i32x4.splat(WR);
+    const wg = i32x4.splat(WG);
+    const wb = i32x4.splat(WB);
+    for (; x + 4 <= width; x += 4, o += step) {
+      const v = v128.load(o);
+      const l = i32x4.add(
+        i32x4.add(i32x4.mul(v128.swizzle(v, red), wr), i32x4.mul(v128.swizzle(v, green), wg)),
+        i32x4.mul(v128.swizzle(v, blue), wb),
+      );
+      v128.store(out + (<usize>x << 2), l);
+    }
+    for (; x < width; x++, o += <usize>channels) {
+      store<i32>(
+        out + (<usize>x << 2),
+        WR * <i32>load<u8>(o) + WG * <i32>load<u8>(o, 1) + WB * <i32>load<u8>(o, 2),
+      );
+    }
+  } else {
+    const grey = i32x4.splat(GREY);
+    for (; x + 4 <= width; x += 4, o += step) {
+      v128.store(out + (<usize>x << 2), i32x4.mul(v128.swizzle(v128.load(o), red), grey));
+    }
+    for (; x < width; x++, o += <usize>channels) store<i32>(out + (<usize>x << 2), GREY * <i32>load<u8>(o));
+  }
+}
+
+/**
+ * Row y's steps from its `luma` (and the row `above`): the second difference across into `across` (interior
+ * columns), and, when `withNoise`, Σ |top − 2 · middle + across| over them; Σ |step left|, apart across the block
+ * boundaries (columns 8k − 1 and 8k); when `withDown`, Σ |step up|, across a boundary when y is a multiple of 8.
+ * Four columns at a time while the right neighbour is in the row, the rest one at a time.
+ */
+@inline
+function stepsRow(
+  luma: usize,
+  above: usize,
+  top: usize,
+  middle: usize,
+  across: usize,
+  width: i32,
+  y: i32,
+  withDown: bool,
+  withNoise: bool,
+): void {
+  const last = width - 1;
+  let noise64 = i64x2.splat(0);
+  let left64 = i64x2.splat(0);
+  let down64 = i64x2.splat(0);
+  let x: i32 = 1;
+  while (x < last - 3) {
+    const stop = min(last - 3, x + 4 * WIDEN_EVERY);
+    let noise32 = i32x4.splat(0);
+    let left32 = i32x4.splat(0);
+    let down32 = i32x4.splat(0);
+    for (; x < stop; x += 4) {
+      const at = <usize>x << 2;
+      const l = v128.load(luma + at - 4);
+      const c = v128.load(luma + at);
+      const r = v128.load(luma + at + 4);
+      const h = i32x4.sub(i32x4.add(l, r), i32x4.shl(c, 1));
+      v128.store(across + at, h);
+      if (withNoise) {
+        const v = i32x4.add(i32x4.sub(v128.load(top + at), i32x4.shl(v128.load(middle + at), 1)), h);
+        noise32 = i32x4.add(noise32, i32x4.abs(v));
+      }
+      left32 = i32x4.add(left32, i32x4.abs(i32x4.sub(c, l)));
+      if (withDown) down32 = i32x4.add(down32, i32x4.abs(i32x4.sub(c, v128.load(above + at))));
+    }
+    noise64 = i64x2.add(i64x2.add(noise64, i64x2.extend_low_i32x4_u(noise32)), i64x2.extend_high_i32x4_u(noise32));
+    left64 = i64x2.add(i64x2.add(left64, i64x2.extend_low_i32x4_u(left32)), i64x2.extend_high_i32x4_u(left32));
+    down64 = i64x2.add(i64x2.add(down64, i64x2.extend_low_i32x4_u(down32)), i64x2.extend_high_i32x4_u(down32));
+  }
+  let noise = i64x2.extract_lane(noise64, 0) + i64x2.extract_lane(noise64, 1);
+  let left = i64x2.extract_lane(left64, 0) + i64x2.extract_lane(left64, 1);
+  let down = i64x2.extract_lane(down64, 0) + i64x2.extract_lane(down64, 1);
+  // The columns left over: the second difference to the last but one, the step left to the last, up from 0.
+  for (; x < width; x++) {
+    const at = <usize>x << 2;
+    const c = load<i32>(luma + at);
+    const l = load<i32>(luma + at - 4);
+    if (x < last) {
+      const h = l + load<i32>(luma + at + 4) - 2 * c;
+      store<i32>(across + at, h);
+      if (withNoise) noise += <i64>abs(load<i32>(top + at) - 2 * load<i32>(middle + at) + h);
+    }
+    left += <i64>abs(c - l);
+    if (withDown) down += <i64>abs(c - load<i32>(above + at));
+  }
+  if (withDown) down += <i64>abs(load<i32>(luma) - load<i32>(above));
+  let boundary: i64 = 0;
+  for (let b: i32 = BLOCK; b < width; b += BLOCK) {
+    const at = <usize>b << 2;
+    boundary += <i64>abs(load<i32>(luma + at) - load<i32>(luma + at - 4));
+  }
+  let interior = left - boundary;
+  if (withDown) {
+    if (y % BLOCK == 0) boundary += down;
+    else interior += down;
+  }
+  if (withNoise) addTo(IMMERKAER_SUM, <f64>noise);
+  addTo(BOUNDARY_SUM, <f64>boundary);
+  addTo(INTERIOR_SUM, <f64>interior);
+}

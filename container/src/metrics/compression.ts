@@ -12,7 +12,8 @@
  * - Chroma subsampling from the frame's sampling factors (T.81 A.1.1), progressive from the frame type.
  * - Blockiness: the mean absolute Rec. 709 luma step across the 8×8 block boundaries over that between
  *   neighbours inside blocks, after the boundary-versus-interior differences of Wang, Sheikh & Bovik, "No-reference
- *   perceptual quality assessment of JPEG compressed images", Proc. IEEE ICIP 2002, I-477–480.
+ *   perceptual quality assessment of JPEG compressed images", Proc. IEEE ICIP 2002, I-477–480. Its sums come
+ *   from full-resolution.ts's pass, which makes each luma row once for this and noise's Immerkær sum.
  * - Bits per pixel: the file's bits over the pixels of all its frames.
  *
  * Pure: bytes and pixel arrays in, plain objects out.
@@ -22,11 +23,13 @@ import type { AcceptedFormat } from "../../../contract/analysis.ts";
 import type { InsightsV3Schemas } from "../../../contract/schemas.ts";
 import { type JpegCoding, readJpegCoding } from "../jpeg-header.ts";
 import { roundRatio } from "./exact.ts";
+import { type BlockinessSums, type FullResolutionSums, fullResolutionSums } from "./full-resolution.ts";
 import type { PixelImage } from "./planes.ts";
 
 export type Compression = z.infer<typeof InsightsV3Schemas.compression>;
 export type Subsampling = NonNullable<Compression["subsampling"]>;
 export type JpegCompression = Pick<Compression, "quality" | "quality_exact" | "subsampling" | "progressive">;
+export type { BlockinessSums };
 
 const NOT_JPEG: JpegCompression = { quality: null, quality_exact: null, subsampling: null, progressive: null };
 
@@ -262,97 +265,32 @@ export function jpegCompression(bytes: Uint8Array): JpegCompression {
   return { quality: estimate.quality, quality_exact: false, subsampling, progressive };
 }
 
-/** The side of a JPEG block in pixels. */
-const BLOCK_PX = 8;
-/** The smallest side with a block boundary and a whole block either side of it. */
-const BLOCKINESS_MIN_SIDE_PX = 16;
-const WR = 2126;
-const WG = 7152;
-const WB = 722;
-const UNIT = 10_000;
-
-/** One row's Rec. 709 luma ×10 000 (exact integers; 10 000 × grey for 1 and 2 channels). */
-function lumaRow(data: Uint8Array, from: number, channels: number, out: Int32Array): void {
-  const width = out.length;
-  if (channels === 3) {
-    for (let x = 0, o = from; x < width; x++, o += 3) {
-      out[x] = WR * (data[o] as number) + WG * (data[o + 1] as number) + WB * (data[o + 2] as number);
-    }
-  } else if (channels === 4) {
-    for (let x = 0, o = from; x < width; x++, o += 4) {
-      out[x] = WR * (data[o] as number) + WG * (data[o + 1] as number) + WB * (data[o + 2] as number);
-    }
-  } else if (channels === 1) {
-    for (let x = 0, o = from; x < width; x++, o++) out[x] = (data[o] as number) * UNIT;
-  } else {
-    for (let x = 0, o = from; x < width; x++, o += channels) out[x] = (data[o] as number) * UNIT;
-  }
-}
-
-/** The sums blockiness is the ratio of: absolute luma steps (×10 000) across block boundaries and inside blocks. */
-export interface BlockinessSums {
-  boundarySum: number;
-  boundaryPairs: number;
-  interiorSum: number;
-  interiorPairs: number;
-}
-
 /**
  * The absolute Rec. 709 luma differences (×10 000, exact integers) of every pair of horizontal and vertical
  * neighbours, summed apart for the pairs that straddle a block boundary (columns 8k − 1 and 8k, rows likewise)
- * and the others. One pass, one row of luma kept. Null below 16 × 16 px.
+ * and the others: full-resolution.ts's one pass (WebAssembly), which makes Immerkær's sum from the same luma rows;
+ * its JavaScript reference is container/test/reference/blockiness.ts. Null below 16 × 16 px.
  *
  * @example
  * blockinessSums({ data: new Uint8Array(16 * 16), width: 16, height: 16, channels: 1 });
  * // { boundarySum: 0, boundaryPairs: 32, interiorSum: 0, interiorPairs: 448 }
  */
 export function blockinessSums(pixels: PixelImage): BlockinessSums | null {
-  const { data, width, height, channels } = pixels;
-  if (width < BLOCKINESS_MIN_SIDE_PX || height < BLOCKINESS_MIN_SIDE_PX) return null;
-  // Two rows of luma, this one and the one above: each row is made in its own loop, then differenced, which V8
-  // runs several times faster than one loop doing both.
-  let row = new Int32Array(width);
-  let above = new Int32Array(width);
-  let boundarySum = 0;
-  let interiorSum = 0;
-  for (let y = 0; y < height; y++) {
-    lumaRow(data, y * width * channels, channels, row);
-    // Every horizontal step, then those across the row's block boundaries (columns 8k − 1 and 8k): no branch
-    // in the long loop.
-    let horizontal = 0;
-    for (let x = 1; x < width; x++) horizontal += Math.abs((row[x] as number) - (row[x - 1] as number));
-    let across = 0;
-    for (let x = BLOCK_PX; x < width; x += BLOCK_PX) across += Math.abs((row[x] as number) - (row[x - 1] as number));
-    boundarySum += across;
-    interiorSum += horizontal - across;
-    if (y > 0) {
-      let down = 0; // vertical steps from the row above
-      for (let x = 0; x < width; x++) down += Math.abs((row[x] as number) - (above[x] as number));
-      if (y % BLOCK_PX === 0) boundarySum += down;
-      else interiorSum += down;
-    }
-    const done = above;
-    above = row;
-    row = done;
-  }
-  const boundaryColumns = Math.floor((width - 1) / BLOCK_PX);
-  const boundaryRows = Math.floor((height - 1) / BLOCK_PX);
-  const boundaryPairs = boundaryColumns * height + boundaryRows * width;
-  const interiorPairs = (width - 1 - boundaryColumns) * height + (height - 1 - boundaryRows) * width;
-  return { boundarySum, boundaryPairs, interiorSum, interiorPairs };
+  return fullResolutionSums(pixels).blockiness;
 }
 
 /**
  * Blockiness: the mean absolute luma step across 8×8 block boundaries over the mean step between neighbours
  * inside blocks, both directions pooled (every neighbour pair counts once), rounded half away from zero to 3
  * decimals from the exact integer sums. 1: no blocking; above 1: blocky. `pixels` are the full-resolution image
- * in the file's stored orientation, (0, 0) on the block grid. Null below 16 × 16 px or when the interior is flat.
+ * in the file's stored orientation, (0, 0) on the block grid, or their `fullResolutionSums` (one pass with
+ * noise's). Null below 16 × 16 px or when the interior is flat.
  *
  * @example
  * blockiness(pixels); // 1.284
  */
-export function blockiness(pixels: PixelImage): number | null {
-  const sums = blockinessSums(pixels);
+export function blockiness(pixels: PixelImage | FullResolutionSums): number | null {
+  const sums = "data" in pixels ? blockinessSums(pixels) : pixels.blockiness;
   if (!sums || sums.interiorSum === 0) return null;
   return roundRatio(
     BigInt(sums.boundarySum) * BigInt(sums.interiorPairs),
@@ -379,7 +317,7 @@ export function bitsPerPixel(byteLength: number, width: number, height: number, 
 
 /**
  * The `compression` insight: the JPEG fields (null for other formats), blockiness when the full-resolution
- * pixels are given (every format), bits per pixel of the file.
+ * pixels or their `fullResolutionSums` are given (every format), bits per pixel of the file.
  *
  * @example
  * compression(bytes, "jpeg", pixels, { width: 536, height: 354, pages: 1 });
@@ -388,7 +326,7 @@ export function bitsPerPixel(byteLength: number, width: number, height: number, 
 export function compression(
   bytes: Uint8Array,
   format: AcceptedFormat,
-  fullResolution: PixelImage | null,
+  fullResolution: PixelImage | FullResolutionSums | null,
   size: { width: number; height: number; pages: number },
 ): Compression {
   return {

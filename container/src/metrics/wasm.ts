@@ -58,6 +58,7 @@ interface Passes {
     withContrast: boolean,
     shift: number,
   ): void;
+  fullResolutionPass(pixels: number, ring: number, width: number, channels: number, y0: number, y1: number): void;
 }
 
 const passes = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(new URL("./passes.wasm", import.meta.url))))
@@ -128,8 +129,9 @@ let offsets = { data: IMAGE, weights: IMAGE, plane: IMAGE };
  * const { plane } = passMemory(512 * 338); // a Uint32Array of 512 × 512 luma values, in the module's memory
  */
 export function passMemory(count: number): PassMemory {
-  if (views && count <= capacity) return views;
-  const room = Math.max(count, 512 * 512);
+  // The views are made again when memory grew (which detached them) for the full-resolution pass's scratch.
+  if (views && count <= capacity && views.data.buffer === passes.memory.buffer) return views;
+  const room = Math.max(count, capacity, 512 * 512);
   offsets = { data: IMAGE, weights: IMAGE + align(room * 4), plane: IMAGE + align(room * 4) + align(room) };
   const { memory } = passes;
   const bytes = offsets.plane + room * 4;
@@ -274,4 +276,59 @@ export function runBandLuminance(
     rect.x1,
     rect.y1,
   );
+}
+
+/** The full-resolution pass's pixels are copied into the module's memory this many bytes at a time (whole rows). */
+const BAND_BYTES = 256 * 1024;
+/** What a 16-byte load of a band's last pixels may read past them (the pass's luma row reads 16 bytes for 12). */
+const LOAD_SLACK_BYTES = 16;
+/** `totals`' indices of the full-resolution pass's sums (container/wasm/passes.ts). */
+const IMMERKAER_SUM = 12;
+const BOUNDARY_SUM = 13;
+const INTERIOR_SUM = 14;
+
+/** The full-resolution pass's sums, in luma ×10 000: exact integers below 2^53. */
+export interface FullResolutionTotals {
+  /** Immerkær's Σ |I ∗ N| over the interior pixels (noise.ts). */
+  immerkaer: number;
+  /** The absolute luma steps between neighbours across the 8 × 8 block boundaries, and inside blocks (compression.ts). */
+  boundary: number;
+  interior: number;
+}
+
+/**
+ * Runs the full-resolution pass (container/wasm/passes.ts `fullResolutionPass`) over `pixels` (1–4 channels, at
+ * least 1 × 1): each row's luma made once, for Immerkær's sum and blockiness' steps. The pixels are copied in
+ * bands of whole rows of about 256 KB into scratch past the image region (memory grows by that and five rows of
+ * luma, once), so a 12 MP photo costs no 48 MB copy; the scratch is free again when this returns.
+ *
+ * @example
+ * runFullResolutionPass({ data: new Uint8Array(9).fill(7), width: 3, height: 3, channels: 1 });
+ * // { immerkaer: 0, boundary: 0, interior: 0 }
+ */
+export function runFullResolutionPass(pixels: Pixels): FullResolutionTotals {
+  const { data, width, height, channels } = pixels;
+  const rowBytes = width * channels;
+  const bandRows = Math.max(1, Math.floor(BAND_BYTES / rowBytes));
+  passMemory(0);
+  const bandAt = align(offsets.plane + capacity * 4);
+  const ringAt = align(bandAt + bandRows * rowBytes + LOAD_SLACK_BYTES);
+  const bytes = ringAt + 5 * width * 4;
+  const { memory } = passes;
+  if (memory.buffer.byteLength < bytes) memory.grow(Math.ceil((bytes - memory.buffer.byteLength) / PAGE_BYTES));
+  const { totals } = passMemory(0);
+  totals[IMMERKAER_SUM] = 0;
+  totals[BOUNDARY_SUM] = 0;
+  totals[INTERIOR_SUM] = 0;
+  const band = new Uint8Array(memory.buffer, bandAt, bandRows * rowBytes);
+  for (let y0 = 0; y0 < height; y0 += bandRows) {
+    const y1 = Math.min(height, y0 + bandRows);
+    band.set(data.subarray(y0 * rowBytes, y1 * rowBytes));
+    passes.fullResolutionPass(bandAt, ringAt, width, channels, y0, y1);
+  }
+  return {
+    immerkaer: totals[IMMERKAER_SUM] as number,
+    boundary: totals[BOUNDARY_SUM] as number,
+    interior: totals[INTERIOR_SUM] as number,
+  };
 }
