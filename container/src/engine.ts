@@ -10,6 +10,7 @@ import type { ContainerConfig } from "./config.ts";
 import { type DecodedImage, decodeFullResolution, decodePixels, type ImageHeader, readFileFacts } from "./decode.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { type Compression, compression } from "./metrics/compression.ts";
+import { fullResolutionSums } from "./metrics/full-resolution.ts";
 import { sha256Hex } from "./metrics/hash.ts";
 import { type Insights, insights } from "./metrics/insights.ts";
 import { anyTransparent, type Metadata, metadata } from "./metrics/metadata.ts";
@@ -104,13 +105,15 @@ export async function analyseImage(
     },
   });
   const { crop, accessibility, thumbhash, ...v2 } = pixelInsights;
-  const measured = full && wants("noise") ? noise(full.pixels) : null;
+  // Noise's and blockiness' sums in one pass over the full-resolution pixels.
+  const fullSums = full && fullResolutionSums(full.pixels);
+  const measured = fullSums && wants("noise") ? noise(fullSums) : null;
   // In the response's order: the v2 insights, then the v3 ones as the schema lists them.
   const extra: ImageInsights = {
     ...v2,
     ...(facts &&
       wants("compression") && {
-        compression: compression(bytes, format, full?.pixels ?? null, {
+        compression: compression(bytes, format, fullSums, {
           width: header.width,
           height: header.height,
           pages: facts.pages,
