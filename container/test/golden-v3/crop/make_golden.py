@@ -9,9 +9,11 @@ numpy arrays and a brute-force search over every offset, on the exact analysed p
 Writes values.json beside this script (a few seconds). The definition is docs/METRICS.md's:
 
 - luma ×10 000 = 2126 R + 7152 G + 722 B (10 000 × grey for grey images), exact integers;
-- Gx, Gy: scipy.ndimage.sobel along each axis, mode="nearest" (edges replicated, OpenCV's BORDER_REPLICATE);
-- a pixel's detail: floor(√(Gx² + Gy²)) (checked against math.isqrt) × its alpha (1 for every pixel of an opaque
-  image);
+- the binned luma: sums over 2×2 bins (numpy's reshape and sum), an odd last column or row replicated first;
+- Gx, Gy: scipy.ndimage.sobel of the binned luma along each axis, mode="nearest" (edges replicated, OpenCV's
+  BORDER_REPLICATE); a bin's detail: |Gx| + |Gy| (an exact integer);
+- each analysed pixel takes its bin's detail (numpy's repeat, cropped back to the analysed size) × its alpha (1
+  for every pixel of an opaque image);
 - the box of ratio rw:rh in the oriented W×H image: the full height and round(H·rw/rh) wide (halves up) when
   W·rh > H·rw, else the full width and round(W·rh/rw) high; at least 1 px;
 - on the analysed w×h grid, its extent along the free axis is round(box·w/W) (or ·h/H), at least 1 and at most
@@ -41,21 +43,23 @@ def round_half_up(q):
 
 def detail_map(pixels):
     """The per-pixel detail (an int64 array, height × width)."""
-    channels = pixels.shape[2]
+    h, w, channels = pixels.shape
     p = pixels.astype(np.int64)
     if channels >= 3:
         luma = 2126 * p[:, :, 0] + 7152 * p[:, :, 1] + 722 * p[:, :, 2]
     else:
         luma = 10000 * p[:, :, 0]
-    l = luma.astype(np.float64)  # every value and every kernel sum below 2^53: exact
-    gx = ndimage.sobel(l, axis=1, mode="nearest")
-    gy = ndimage.sobel(l, axis=0, mode="nearest")
-    n = (gx.astype(np.int64) ** 2 + gy.astype(np.int64) ** 2)
-    m = np.floor(np.sqrt(n.astype(np.float64))).astype(np.int64)
-    # floor(sqrt) in floats is the integer square root here: check it exactly.
-    assert np.all(m * m <= n) and np.all((m + 1) * (m + 1) > n)
-    sample = n.reshape(-1)[:: max(1, n.size // 2000)]
-    assert all(math.isqrt(int(v)) == int(math.floor(math.sqrt(float(v)))) for v in sample)
+    if w % 2:
+        luma = np.concatenate([luma, luma[:, -1:]], axis=1)
+    if h % 2:
+        luma = np.concatenate([luma, luma[-1:, :]], axis=0)
+    bins = luma.reshape(luma.shape[0] // 2, 2, luma.shape[1] // 2, 2).sum(axis=(1, 3))
+    b = bins.astype(np.float64)  # every value and every kernel sum below 2^53: exact
+    gx = ndimage.sobel(b, axis=1, mode="nearest")
+    gy = ndimage.sobel(b, axis=0, mode="nearest")
+    assert np.all(gx == np.round(gx)) and np.all(gy == np.round(gy))
+    d = np.abs(gx.astype(np.int64)) + np.abs(gy.astype(np.int64))
+    m = np.repeat(np.repeat(d, 2, axis=0), 2, axis=1)[:h, :w]
     if channels in (2, 4):
         m = m * p[:, :, channels - 1]
     return m
