@@ -1,5 +1,5 @@
 /**
- * The two hot passes of the v2 metrics, in AssemblyScript, compiled to container/src/metrics/passes.wasm by
+ * The hot passes of the metrics, in AssemblyScript, compiled to container/src/metrics/passes.wasm by
  * `npm run build:wasm` (container/src/metrics/wasm.ts loads it and owns its memory; a test rebuilds it and
  * compares the bytes). Each computes the same sums as its JavaScript reference (container/test/reference/, which
  * the tests hold it to); WebAssembly runs it without bounds checks, type checks or deoptimisation, and each set of
@@ -10,6 +10,9 @@
  *   contrast's coarse counts and deviation sums.
  * - `neighbourhoodPass`: one pass over the luma plane (neighbourhood.ts): the Laplacian's sums, the Sobel edge
  *   count and contrast's fine counts.
+ * - `fullResolutionPass`: one pass over the full-resolution pixels, a band of rows at a time (full-resolution.ts):
+ *   each row's luma once, feeding Immerkær's sum (`noise`) and the block-boundary and interior steps
+ *   (`compression.blockiness`).
  *
  * Every pointer is a byte offset into this module's memory; nothing here allocates.
  */

@@ -1,13 +1,16 @@
 import { readFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
 import { describe, expect, it } from "vitest";
+import { blockinessSums } from "../../test/reference/blockiness.ts";
 import { colorfulness } from "../../test/reference/colorfulness.ts";
 import { colors } from "../../test/reference/colors.ts";
+import { immerkaerSum } from "../../test/reference/noise.ts";
 import { overlayFromPixels } from "../../test/reference/overlay.ts";
 import { colourMetrics } from "./colour-pass.ts";
+import { fullResolutionSums } from "./full-resolution.ts";
 import { neighbourhood } from "./neighbourhood.ts";
 import { alphaPlane, type PixelImage } from "./planes.ts";
-import { passMemory } from "./wasm.ts";
+import { passMemory, runFullResolutionPass } from "./wasm.ts";
 
 /** Pixels from a fixed-seed generator (xorshift32): the same image on every run. */
 function noise(width: number, height: number, channels: number, seed = 7): PixelImage {
@@ -74,5 +77,57 @@ describe("the WebAssembly passes", () => {
     // And an image of the old size once more, in the grown memory.
     const after = bothWays(noise(40, 30, 3, 5));
     expect(after.got).toEqual(after.want);
+  });
+
+  it("makes the full-resolution sums the JavaScript references make, at every width's leftover columns and channel count", () => {
+    let seed = 3;
+    for (const [width, height] of [
+      [3, 3],
+      [4, 7],
+      [5, 3],
+      [8, 9],
+      [16, 16],
+      [17, 18],
+      [21, 16],
+      [130, 41],
+      [536, 354],
+    ] as const) {
+      for (const channels of [1, 2, 3, 4]) {
+        const pixels = noise(width, height, channels, seed++);
+        const got = fullResolutionSums(pixels);
+        const label = `${width}×${height}×${channels}`;
+        expect(got.immerkaer, label).toEqual(immerkaerSum(pixels));
+        expect(got.blockiness, label).toEqual(blockinessSums(pixels));
+      }
+    }
+  });
+
+  it("carries its rows from band to band, and sums past 2^32 without wrapping", () => {
+    // 1 001 × 300 × 4 bytes is several 256 KB bands, the last one short.
+    const banded = noise(1001, 300, 4, 17);
+    expect(fullResolutionSums(banded).immerkaer).toEqual(immerkaerSum(banded));
+    expect(fullResolutionSums(banded).blockiness).toEqual(blockinessSums(banded));
+    // A black and white checkerboard is Immerkær's largest response, 8 · 255 levels at every interior pixel: a
+    // 2 000-pixel row sums to 4 × 10^10 (×10 000), past 32 bits in each lane's share.
+    const width = 2000;
+    const height = 40;
+    const board = new Uint8Array(width * height)
+      .map((_, i) => ((i % width) + Math.floor(i / width)) % 2)
+      .map((v) => v * 255);
+    const pixels = { data: board, width, height, channels: 1 };
+    const totals = runFullResolutionPass(pixels);
+    expect(totals.immerkaer).toBe(8 * 255 * 10_000 * (width - 2) * (height - 2));
+    expect(totals.boundary + totals.interior).toBe(255 * 10_000 * ((width - 1) * height + (height - 1) * width));
+    expect(fullResolutionSums(pixels).blockiness).toEqual(blockinessSums(pixels));
+  });
+
+  it("leaves the other passes' memory usable after growing it for its scratch", () => {
+    const before = bothWays(noise(40, 30, 4, 23));
+    const buffer = passMemory(0).data.buffer;
+    const wide = noise(40_000, 3, 3, 29); // a 120 KB row and 800 KB of luma rows: memory grows for them
+    expect(fullResolutionSums(wide).immerkaer).toEqual(immerkaerSum(wide));
+    expect(passMemory(0).data.buffer).not.toBe(buffer);
+    const after = bothWays(noise(40, 30, 4, 23));
+    expect(after.got).toEqual(before.want);
   });
 });
