@@ -111,40 +111,45 @@ export function detailProfile(
   for (let j = 0; j < binsHigh; j++) {
     // A window of three bin columns slides along the bin row: each column's vertical [1 2 1] smoothing `s` and
     // vertical [−1 0 1] difference `d`, so that Gx = s(i + 1) − s(i − 1) and Gy = d(i − 1) + 2 d(i) + d(i + 1);
-    // column −1 is column 0, column `binsWide` is column `last`. Every value fits 32 bits.
+    // column −1 is column 0. Every value fits 32 bits.
     let sa = (above[0] as number) + 2 * (here[0] as number) + (below[0] as number);
     let da = (below[0] as number) - (above[0] as number);
     let sb = sa;
     let db = da;
+    const y0 = 2 * j;
+    const pair = y0 + 1 < height;
+    // The opaque path's column sums: each pixel of a bin takes its detail, so a bin column adds it once per
+    // analysed row the bin holds (two, one for an odd last row); the weighted path sums pixel by pixel below.
+    const times = weights === null ? (pair ? 2 : 1) : 0;
     let sum = 0;
-    for (let i = 0; i < binsWide; i++) {
-      const n = i < last ? i + 1 : last;
-      const top = above[n] as number;
-      const bottom = below[n] as number;
-      const sc = top + 2 * (here[n] as number) + bottom;
+    for (let i = 0; i < last; i++) {
+      const top = above[i + 1] as number;
+      const bottom = below[i + 1] as number;
+      const sc = top + 2 * (here[i + 1] as number) + bottom;
       const dc = bottom - top;
       const d = Math.abs(sc - sa) + Math.abs(da + 2 * db + dc);
       detail[i] = d;
+      binColumns[i] = (binColumns[i] as number) + times * d;
       sum += d;
       sa = sb;
       da = db;
       sb = sc;
       db = dc;
     }
-    const y0 = 2 * j;
-    const pair = y0 + 1 < height;
+    // The last bin column: its right neighbour is itself (s(last + 1) = sb, d(last + 1) = db).
+    const end = Math.abs(sb - sa) + Math.abs(da + 3 * db);
+    detail[last] = end;
+    binColumns[last] = (binColumns[last] as number) + times * end;
+    sum += end;
     if (weights === null) {
-      // Every pixel of a bin takes its detail: a row of the bin sums each bin once per column it holds (two,
-      // one for an odd last column), a column of the bin once per row (two, one for an odd last row).
-      const row = 2 * sum - (width & 1 ? (detail[last] as number) : 0);
+      // A row of the bin sums each bin once per column it holds (two, one for an odd last column).
+      const row = 2 * sum - (width & 1 ? end : 0);
       rows[y0] = row;
       total += row;
       if (pair) {
         rows[y0 + 1] = row;
         total += row;
       }
-      const times = pair ? 2 : 1;
-      for (let i = 0; i < binsWide; i++) binColumns[i] = (binColumns[i] as number) + times * (detail[i] as number);
     } else if (sum > 0) {
       for (let y = y0; y < (pair ? y0 + 2 : y0 + 1); y++) {
         const o = y * width;
