@@ -10,12 +10,14 @@
  *
  * The pairs within `maxDistance` are found by multi-index hashing (Norouzi, Punjani & Fleet, "Fast Search in Hamming
  * Space with Multi-Index Hashing", CVPR 2012): the 64 bits are cut into m substrings; two hashes within d bits differ
- * in at most ⌊d/m⌋ bits in one substring at least (pigeonhole), so each hash is compared only with the hashes in the
- * m tables' buckets within ⌊d/m⌋ bits of its own substrings, instead of with every other hash. m (4 to 16) is the one
- * with the fewest expected probes and candidates for n hashes (`substringsFor`; the paper's m ≈ 64 / log2 n): 6 for
- * 1,000 or 10,000 hashes at d = 10, 72 probes a hash. 1,000 items take about 4 ms, 10,000 about 120 ms on the
- * development machine (duplicates.test.ts prints them; comparing all n²/2 pairs is about 10 ms and 1 s). Pure: plain
- * values in, plain values out.
+ * in at most ⌊d/m⌋ bits in one substring at least (pigeonhole), so each hash is compared only with the earlier
+ * hashes in the m tables' buckets within ⌊d/m⌋ bits of its own substrings, instead of with every other hash. m (an
+ * even count from 4 to 16) is the one with the least expected work for n hashes (`substringsFor`; the paper's
+ * m ≈ 64 / log2 n), and comparing all n²/2 pairs, one sequential sweep, is chosen instead when it is less work:
+ * at the calibrated threshold of 15 bits, up to about 3,000 hashes. The work per hash is then a constant number
+ * of probes (72 at d = 15 with 8 substrings) plus the bucket's hashes, growing as n / 2^(64/m), not as n.
+ * Measured on the development machine (2 cores, busy; duplicates.test.ts prints them): 1,000 items about 3 ms,
+ * 10,000 about 200–450 ms. Pure: plain values in, plain values out.
  */
 import { z } from "zod";
 
@@ -139,22 +141,53 @@ function probesOf(width: number, radius: number): number {
 }
 
 /**
- * How many substrings make the least work for `n` hashes at `maxDistance`: per hash, the probes (Σ over substrings of
- * the buckets within ⌊d/m⌋ bits) plus the hashes expected in them (n / 2^width each, for hashes spread evenly).
- * More substrings mean narrower ones, fewer probes each, fuller buckets: the paper's m ≈ 64 / log2(n) for small d.
+ * What a probe and what one comparison of all pairs cost, in candidates compared: a probe is a random read of a
+ * table, a candidate three reads the probe's chain leads to, and all pairs are compared in one sequential sweep of
+ * two typed arrays. Measured with nearPairs on 1,000 and 10,000 random hashes at d = 10 and 15 for every m (a
+ * probe costs 3 to 5 candidates, a comparison of all pairs about half of one, on the development machine).
+ */
+const PROBE_COST_IN_CANDIDATES = 4;
+const PAIR_COST_IN_CANDIDATES = 0.5;
+
+/**
+ * How many substrings make the least work for `n` hashes at `maxDistance`, or 0 when comparing all pairs is less:
+ * per hash, the probes (Σ over substrings of the buckets within ⌊d/m⌋ bits), each costing PROBE_COST_IN_CANDIDATES,
+ * plus the earlier hashes expected in them (n / 2 / 2^width each, for hashes spread evenly); against n / 2
+ * comparisons of PAIR_COST_IN_CANDIDATES. More substrings mean narrower ones, fewer probes each, fuller buckets:
+ * the paper's m ≈ 64 / log2(n) for small d. At the calibrated threshold (15 bits) all pairs win up to about 3,000
+ * hashes: a job's 1,000 at most are compared in about 3 ms either way.
  */
 export function substringsFor(n: number, maxDistance: number): number {
-  let best = MIN_SUBSTRINGS;
-  let bestCost = Number.POSITIVE_INFINITY;
-  for (let m = MIN_SUBSTRINGS; m <= MAX_SUBSTRINGS; m++) {
+  let best = 0;
+  let bestCost = (n / 2) * PAIR_COST_IN_CANDIDATES;
+  // Even counts only: an odd one cuts the halves unevenly (three 11-bit substrings and two 16-bit ones for 5), and
+  // its wide substrings' probes cost more than its narrow ones save (measured: every odd m slower than m ± 1).
+  for (let m = MIN_SUBSTRINGS; m <= MAX_SUBSTRINGS; m += 2) {
     const radius = Math.floor(maxDistance / m);
-    const cost = layout(m).reduce((sum, s) => sum + probesOf(s.width, radius) * (1 + n / 2 ** s.width), 0);
+    const cost = layout(m).reduce(
+      (sum, s) => sum + probesOf(s.width, radius) * (PROBE_COST_IN_CANDIDATES + n / 2 / 2 ** s.width),
+      0,
+    );
     if (cost < bestCost) {
       best = m;
       bestCost = cost;
     }
   }
   return best;
+}
+
+/** Every pair within `maxDistance`, by comparing each hash with each later one. */
+function allPairs(his: Int32Array, los: Int32Array, maxDistance: number): Array<[number, number, number]> {
+  const pairs: Array<[number, number, number]> = [];
+  for (let i = 0; i < his.length; i++) {
+    const hi = his[i] as number;
+    const lo = los[i] as number;
+    for (let j = i + 1; j < his.length; j++) {
+      const d = popcount32(hi ^ (his[j] as number)) + popcount32(lo ^ (los[j] as number));
+      if (d <= maxDistance) pairs.push([i, j, d]);
+    }
+  }
+  return pairs;
 }
 
 /** Every mask of `width` bits with at most `radius` bits set: the probes around a substring's value. */
@@ -166,8 +199,8 @@ function masksWithin(width: number, radius: number): Int32Array {
 
 /**
  * Every pair of `hashes` (16 hex digits each) whose Hamming distance is at most `maxDistance`, by multi-index
- * hashing: `[i, j, distance]` with i < j, ordered by i then j. `substrings` (4–16) is chosen by `substringsFor`
- * unless given (the tests try each).
+ * hashing: `[i, j, distance]` with i < j, ordered by i then j. `substrings` (4–16, or 0: compare all pairs) is
+ * chosen by `substringsFor` unless given (the tests try each).
  *
  * @example
  * nearPairs(["0000000000000000", "0000000000000003", "ffffffffffffffff"], 2); // [[0, 1, 2]]
@@ -180,8 +213,11 @@ export function nearPairs(
   if (!Number.isInteger(maxDistance) || maxDistance < 0 || maxDistance > PERCEPTUAL_HASH_BITS) {
     throw new RangeError(`Expected an integer from 0 to 64 for maxDistance but received ${maxDistance}`);
   }
-  if (!Number.isInteger(substrings) || substrings < MIN_SUBSTRINGS || substrings > MAX_SUBSTRINGS) {
-    throw new RangeError(`Expected an integer from 4 to 16 for substrings but received ${substrings}`);
+  if (
+    !Number.isInteger(substrings) ||
+    (substrings !== 0 && (substrings < MIN_SUBSTRINGS || substrings > MAX_SUBSTRINGS))
+  ) {
+    throw new RangeError(`Expected 0 or an integer from 4 to 16 for substrings but received ${substrings}`);
   }
   const n = hashes.length;
   const his = new Int32Array(n);
@@ -191,54 +227,43 @@ export function nearPairs(
     his[i] = h.hi;
     los[i] = h.lo;
   });
+  if (substrings === 0) return allPairs(his, los, maxDistance);
   const radius = Math.floor(maxDistance / substrings);
-  // One table per substring, in compressed rows: the hashes whose substring is v are entries[starts[v] …
-  // starts[v + 1]), in order. Typed arrays, not Maps: a probe is two reads.
+  // One table per substring, filled as the hashes are read: each hash is looked up among the earlier ones, then
+  // added, so each pair is met once, from its later hash. A table is a chain per substring value in typed arrays
+  // (head: the last hash with that value; next: the one before it), not Maps: a probe is a read or two.
   const tables = layout(substrings).map(({ word, shift, width }) => {
     const words = word === "hi" ? his : los;
     const mask = (1 << width) - 1;
-    const substringOf = (i: number) => ((words[i] as number) >>> shift) & mask;
-    const starts = new Int32Array((1 << width) + 1);
-    for (let i = 0; i < n; i++) {
-      const v = substringOf(i) + 1;
-      starts[v] = (starts[v] as number) + 1;
-    }
-    for (let v = 0; v < 1 << width; v++) starts[v + 1] = (starts[v + 1] as number) + (starts[v] as number);
-    const fill = starts.slice(0, 1 << width);
-    const entries = new Int32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = substringOf(i);
-      const at = fill[v] as number;
-      entries[at] = i;
-      fill[v] = at + 1;
-    }
-    return { substringOf, starts, entries, masks: masksWithin(width, radius) };
+    const values = Int32Array.from(words, (w) => (w >>> shift) & mask);
+    return {
+      values,
+      head: new Int32Array(1 << width).fill(-1),
+      next: new Int32Array(n),
+      masks: masksWithin(width, radius),
+    };
   });
   const pairs: Array<[number, number, number]> = [];
-  // Which hash last looked at each other one: a pair met in several buckets is compared once.
+  // Which hash last looked at each earlier one: a pair met in several buckets is compared once.
   const seenBy = new Int32Array(n).fill(-1);
-  const found: Array<[number, number, number]> = [];
   for (let i = 0; i < n; i++) {
     const hi = his[i] as number;
     const lo = los[i] as number;
-    found.length = 0;
-    for (const { substringOf, starts, entries, masks } of tables) {
-      const own = substringOf(i);
+    for (const { values, head, next, masks } of tables) {
+      const own = values[i] as number;
       for (let m = 0; m < masks.length; m++) {
-        const v = own ^ (masks[m] as number);
-        const end = starts[v + 1] as number;
-        for (let p = starts[v] as number; p < end; p++) {
-          const j = entries[p] as number;
-          if (j <= i || seenBy[j] === i) continue;
+        for (let j = head[own ^ (masks[m] as number)] as number; j >= 0; j = next[j] as number) {
+          if (seenBy[j] === i) continue;
           seenBy[j] = i;
           const d = popcount32(hi ^ (his[j] as number)) + popcount32(lo ^ (los[j] as number));
-          if (d <= maxDistance) found.push([i, j, d]);
+          if (d <= maxDistance) pairs.push([j, i, d]);
         }
       }
+      next[i] = head[own] as number;
+      head[own] = i;
     }
-    found.sort((x, y) => x[1] - y[1]);
-    for (const pair of found) pairs.push(pair);
   }
+  pairs.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
   return pairs;
 }
 
