@@ -95,7 +95,7 @@ describe("the Machado 2009 matrices", () => {
 describe("the simulated luminance pass", () => {
   it("is exactly the histogram of every pixel with every channel clipped (the grid skips none that clips)", () => {
     const pixels = randomPixels(40_000);
-    const { histograms, total, unit } = simulatedLuminance(pixels);
+    const { histograms, total, unit } = simulatedLuminance(pixels, undefined, 1);
     expect([total, unit]).toEqual([40_000, 1]);
     const { channel, clip } = simulationTables([
       MACHADO_2009.protanopia,
@@ -142,7 +142,7 @@ describe("the simulated luminance pass", () => {
       [0, 0, 1],
     ] as const;
     const pixels = randomPixels(5_000);
-    const { histograms } = simulatedLuminance(pixels, simulationTables([identity, identity, identity]));
+    const { histograms } = simulatedLuminance(pixels, simulationTables([identity, identity, identity]), 1);
     const want = new Uint32Array(Y14_MAX + 1);
     const [yr, yg, yb] = Y14;
     for (let i = 0; i < 5_000; i++) {
@@ -157,7 +157,7 @@ describe("the simulated luminance pass", () => {
 
   it("weights pixels by alpha, ignores transparent ones, and counts an opaque RGBA image as its RGB", () => {
     const rgba = randomPixels(2_000, 4);
-    const { histograms, total, unit } = simulatedLuminance(rgba);
+    const { histograms, total, unit } = simulatedLuminance(rgba, undefined, 1);
     let weight = 0;
     for (let i = 0; i < 2_000; i++) weight += rgba.data[i * 4 + 3] as number;
     expect([total, unit]).toEqual([weight, 1]);
@@ -166,17 +166,54 @@ describe("the simulated luminance pass", () => {
     const rgb = randomPixels(2_000);
     const opaque = new Uint8Array(8_000);
     for (let i = 0; i < 2_000; i++) opaque.set([...rgb.data.subarray(i * 3, i * 3 + 3), 255], i * 4);
-    const asRgba = simulatedLuminance({ ...rgb, data: opaque, channels: 4 });
+    const asRgba = simulatedLuminance({ ...rgb, data: opaque, channels: 4 }, undefined, 1);
     expect([asRgba.total, asRgba.unit]).toEqual([2_000, 255]);
-    expect(asRgba.histograms.map((h) => h.map((n) => n / 255))).toEqual(simulatedLuminance(rgb).histograms);
+    expect(asRgba.histograms.map((h) => h.map((n) => n / 255))).toEqual(
+      simulatedLuminance(rgb, undefined, 1).histograms,
+    );
   });
 
   it("counts a grey image (1 or 2 channels) as the same greys in RGB", () => {
     const levels = Uint8Array.from({ length: 300 }, (_, i) => (i * 37) % 256);
     const rgb = new Uint8Array(900);
     for (let i = 0; i < 300; i++) rgb.fill(levels[i] as number, i * 3, i * 3 + 3);
-    const grey = simulatedLuminance({ data: levels, width: 300, height: 1, channels: 1 });
-    expect(grey.histograms).toEqual(simulatedLuminance({ data: rgb, width: 300, height: 1, channels: 3 }).histograms);
+    const grey = simulatedLuminance({ data: levels, width: 300, height: 1, channels: 1 }, undefined, 1);
+    expect(grey.histograms).toEqual(
+      simulatedLuminance({ data: rgb, width: 300, height: 1, channels: 3 }, undefined, 1).histograms,
+    );
+  });
+
+  it("counts by default the quarter at even x and even y: the pixels of every other row and column, from the first", () => {
+    for (const channels of [1, 2, 3, 4]) {
+      const width = 37;
+      const height = 21;
+      const pixels = randomPixels(width * height, Math.max(3, channels));
+      const data = channels < 3 ? pixels.data.filter((_, i) => i % 3 < channels) : pixels.data;
+      const image = { data, width, height, channels };
+      const quarter = new Uint8Array(19 * 11 * channels);
+      for (let y = 0; y < height; y += 2) {
+        for (let x = 0; x < width; x += 2) {
+          const from = (y * width + x) * channels;
+          quarter.set(data.subarray(from, from + channels), ((y / 2) * 19 + x / 2) * channels);
+        }
+      }
+      const got = simulatedLuminance(image);
+      const want = simulatedLuminance({ data: quarter, width: 19, height: 11, channels }, undefined, 1);
+      expect(got.step).toBe(2);
+      expect([got.total, got.unit]).toEqual([want.total, want.unit]);
+      expect(got.histograms).toEqual(want.histograms);
+    }
+  });
+
+  it("counts every pixel when none of the quarter is visible", () => {
+    // 2 × 2 RGBA: only the pixel at (1, 1) is visible.
+    const data = new Uint8Array(16);
+    data.set([200, 10, 10, 255], 12);
+    const got = simulatedLuminance({ data, width: 2, height: 2, channels: 4 });
+    expect([got.step, got.total, got.unit]).toEqual([1, 255, 1]);
+    expect(accessibility({ data, width: 2, height: 2, channels: 4 }, [], "#FFFFFF").protanopia.text_color).toBe(
+      "#FFFFFF",
+    );
   });
 
   it("refuses what is not 1–4 channels of the size given, in words", () => {
@@ -186,6 +223,9 @@ describe("the simulated luminance pass", () => {
     expect(() => simulatedLuminance({ data: new Uint8Array(5), width: 2, height: 1, channels: 3 })).toThrow(
       "Expected 6 bytes for accessibility's 2×1×3 pixels but received 5",
     );
+    expect(() =>
+      simulatedLuminance({ data: new Uint8Array(3), width: 1, height: 1, channels: 3 }, undefined, 0),
+    ).toThrow("Expected a whole number of pixels ≥ 1 for accessibility's step but received 0");
   });
 });
 

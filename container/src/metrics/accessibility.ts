@@ -124,12 +124,23 @@ export function worstContrast(textColor: TextColour, low: number, high: number):
 
 /** WCAG 2 relative luminance weights of linear R, G, B (as overlay.ts's Y14 tables). */
 const LUMINANCE_WEIGHTS = [0.2126, 0.7152, 0.0722] as const;
-/** The colour grid that says which pixels may clip: 2⁵ cells per channel (8 levels each). */
+/** The colour grid of the clip states: 2⁵ cells per channel (8 levels each). */
 const GRID_BITS = 5;
 const GRID_SHIFT = 8 - GRID_BITS;
 const GRID_CELLS = 1 << GRID_BITS;
-/** Two deficiencies' unclipped luminances share an int32 of a table: the second one's unit. */
+/** Two deficiencies' luminances share an int32 of a table: the second one's unit. */
 const PACK_UNIT = 65_536;
+/** A cell's `cells` entry: its clip-state table's index above these bits, the channels to clip per pixel in them. */
+const CHANNEL_BITS = 9;
+const CHANNEL_MASK = (1 << CHANNEL_BITS) - 1;
+/** One clip state's table: for each input channel and level, the packed pair and the third deficiency. */
+const STATE_TABLE = 3 * 256 * 2;
+/** A simulated channel's clip state over a cell: within [0, clip] throughout, ≤ 0 throughout, ≥ clip throughout. */
+const FREE = 0;
+const LOW = 1;
+const HIGH = 2;
+/** The Y14 histograms of the three deficiencies, one after the other in one array (one base for the loop). */
+const HISTOGRAM = Y14_MAX + 1;
 
 /**
  * The pass's tables for three matrices (one per deficiency). In Y14 units (overlay.ts: 1/16 383 of relative
@@ -137,19 +148,24 @@ const PACK_UNIT = 65_536;
  * level v, for deficiency d: round(w_c · M_d[c][j] · linear(v) · 16 383); `clip[c]`, round(w_c · 16 383), is where
  * channel c saturates. With the identity matrix they are overlay.ts's Y14 tables, and the pass is its histogram.
  *
- * Most pixels have no simulated channel outside [0, 1]: then a pixel's luminance is the plain sum of the 9 entries,
- * which `packed` holds per input channel and level (deficiencies 0 and 1 in one int32, 2 alone), three loads for
- * the three deficiencies. `grid` marks, for each 8 × 8 × 8 cell of colours, the (d, c) channels (bit 3d + c) that
- * may leave [0, clip] somewhere in the cell (their extremes are at the cell's corners: each entry is monotonic in
- * its level); only those are computed per pixel, and their excess taken back. The result is exactly that of
- * clipping every channel of every pixel (accessibility.test.ts).
+ * A pixel's simulated luminance is the sum over c of its channel c (a sum of three entries) clipped to
+ * [0, clip[c]]. Each entry is monotonic in its level, so over an 8 × 8 × 8 cell of colours a channel's extremes are
+ * at the cell's corners: they say whether it stays within [0, clip], at or below 0, or at or above clip throughout
+ * the cell (its clip state), or crosses a bound somewhere in it. Where the nine channels' states are known, a
+ * pixel's three luminances are sums of three entries again: of the table for those states, which drops the channels
+ * at or below 0 and counts those at or above clip as clip (added to input 0's entries). `states` holds one such
+ * table per combination of states that some cell has (26 for Machado's matrices), each entry the first two
+ * deficiencies packed in one int32 (the second in units of 65 536) beside the third: `states[i · 1536 + (j · 256 +
+ * v) · 2 + {0, 1}]`. A channel that crosses a bound in its cell is taken as within bounds in the table and clipped
+ * per pixel: `cells[cell]` is the cell's table index × 2⁹ + those channels (bit 3d + c). Most pixels cost three
+ * pairs of loads for the three deficiencies. The result is exactly that of clipping every channel of every pixel
+ * (accessibility.test.ts).
  */
 export interface SimulationTables {
   channel: readonly [Int32Array, Int32Array, Int32Array];
   clip: Int32Array;
-  packed: readonly [Int32Array, Int32Array, Int32Array];
-  single: readonly [Int32Array, Int32Array, Int32Array];
-  grid: Uint16Array;
+  states: Int32Array;
+  cells: Uint32Array;
 }
 
 /**
@@ -174,23 +190,16 @@ export function simulationTables(matrices: readonly [Matrix, Matrix, Matrix]): S
     return table;
   }) as [Int32Array, Int32Array, Int32Array];
   const clip = Int32Array.from({ length: 9 }, (_, k) => Math.round((LUMINANCE_WEIGHTS[k % 3] as number) * Y14_MAX));
-  const unclipped = (table: Int32Array, v: number, d: number) =>
-    (table[v * 9 + d * 3] as number) + (table[v * 9 + d * 3 + 1] as number) + (table[v * 9 + d * 3 + 2] as number);
-  const packed = channel.map((t) =>
-    Int32Array.from({ length: 256 }, (_, v) => unclipped(t, v, 0) + unclipped(t, v, 1) * PACK_UNIT),
-  ) as [Int32Array, Int32Array, Int32Array];
-  const single = channel.map((t) => Int32Array.from({ length: 256 }, (_, v) => unclipped(t, v, 2))) as [
-    Int32Array,
-    Int32Array,
-    Int32Array,
-  ];
-  const grid = new Uint16Array(GRID_CELLS ** 3);
+  // Each cell's nine clip states (2 bits each, FREE for a channel that crosses a bound) and crossing channels.
+  const cells = new Uint32Array(GRID_CELLS ** 3);
+  const combinations = new Map<number, number>();
   const span = (1 << GRID_SHIFT) - 1;
-  for (let cell = 0; cell < grid.length; cell++) {
+  for (let cell = 0; cell < cells.length; cell++) {
     const first = [cell >> (2 * GRID_BITS), (cell >> GRID_BITS) & (GRID_CELLS - 1), cell & (GRID_CELLS - 1)].map(
       (level) => level << GRID_SHIFT,
     );
-    let flags = 0;
+    let states = 0;
+    let crossing = 0;
     for (let k = 0; k < 9; k++) {
       let low = 0;
       let high = 0;
@@ -200,11 +209,36 @@ export function simulationTables(matrices: readonly [Matrix, Matrix, Matrix]): S
         low += Math.min(a, b);
         high += Math.max(a, b);
       }
-      if (low < 0 || high > (clip[k] as number)) flags |= 1 << k;
+      const top = clip[k] as number;
+      if (high <= 0) states |= LOW << (2 * k);
+      else if (low >= top) states |= HIGH << (2 * k);
+      else if (low < 0 || high > top) crossing |= 1 << k;
     }
-    grid[cell] = flags;
+    let index = combinations.get(states);
+    if (index === undefined) {
+      index = combinations.size;
+      combinations.set(states, index);
+    }
+    cells[cell] = (index << CHANNEL_BITS) | crossing;
   }
-  return { channel, clip, packed, single, grid };
+  const states = new Int32Array(combinations.size * STATE_TABLE);
+  for (const [combination, index] of combinations) {
+    for (let j = 0; j < 3; j++) {
+      for (let v = 0; v < 256; v++) {
+        const y = [0, 0, 0];
+        for (let k = 0; k < 9; k++) {
+          const state = (combination >> (2 * k)) & 3;
+          const d = Math.floor(k / 3);
+          if (state === FREE) y[d] = (y[d] as number) + ((channel[j] as Int32Array)[v * 9 + k] as number);
+          else if (state === HIGH && j === 0) y[d] = (y[d] as number) + (clip[k] as number);
+        }
+        const at = index * STATE_TABLE + (j * 256 + v) * 2;
+        states[at] = (y[0] as number) + (y[1] as number) * PACK_UNIT;
+        states[at + 1] = y[2] as number;
+      }
+    }
+  }
+  return { channel, clip, states, cells };
 }
 
 const MACHADO_TABLES = simulationTables([MACHADO_2009.protanopia, MACHADO_2009.deuteranopia, MACHADO_2009.tritanopia]);
@@ -228,19 +262,33 @@ export interface SimulatedLuminance {
   histograms: [Uint32Array, Uint32Array, Uint32Array];
   /** The total weight, in units of `unit`. */
   total: number;
-  /** 255 when every pixel is opaque (then the percentiles are of unweighted pixels, as overlay's), else 1. */
+  /** 255 when every pixel counted is opaque (then the percentiles are of unweighted pixels, as overlay's), else 1. */
   unit: number;
+  /** The step between the pixels counted, in each direction: 2 for the quarter, 1 for every pixel. */
+  step: number;
 }
 
 /**
- * The three simulated images' histograms of 14-bit relative luminance (Y14, as overlay.ts counts it), each pixel
- * weighted by its alpha (a pixel of alpha w counts as w copies).
+ * The contrast's sample: every other pixel of every other row, from the first (x and y even), a quarter of the
+ * analysed pixels, as `placeholder` samples its cells.
+ */
+export const SAMPLE_STEP_PX = 2;
+
+/**
+ * The three simulated images' histograms of 14-bit relative luminance (Y14, as overlay.ts counts it) of the pixels
+ * at x and y multiples of `step` (SAMPLE_STEP_PX: a quarter; 1: every pixel), each weighted by its alpha (a pixel of
+ * alpha w counts as w copies). When none of those is visible, every pixel is counted instead (`step` 1 in the
+ * answer), so that an image with something to see always has an answer.
  *
  * @example
  * simulatedLuminance({ data: new Uint8Array([255, 0, 0]), width: 1, height: 1, channels: 3 });
- * // { histograms: [protanopia, deuteranopia, tritanopia], total: 1, unit: 1 }
+ * // { histograms: [protanopia, deuteranopia, tritanopia], total: 1, unit: 1, step: 2 }
  */
-export function simulatedLuminance(pixels: PixelImage, tables: SimulationTables = MACHADO_TABLES): SimulatedLuminance {
+export function simulatedLuminance(
+  pixels: PixelImage,
+  tables: SimulationTables = MACHADO_TABLES,
+  step: number = SAMPLE_STEP_PX,
+): SimulatedLuminance {
   const { data, width, height, channels } = pixels;
   const count = width * height;
   if (!Number.isInteger(channels) || channels < 1 || channels > 4) {
@@ -251,25 +299,25 @@ export function simulatedLuminance(pixels: PixelImage, tables: SimulationTables 
       `Expected ${count * channels} bytes for accessibility's ${width}×${height}×${channels} pixels but received ${data.length}`,
     );
   }
+  if (!Number.isInteger(step) || step < 1) {
+    throw new RangeError(`Expected a whole number of pixels ≥ 1 for accessibility's step but received ${step}`);
+  }
+  const all = new Uint32Array(3 * HISTOGRAM);
   const histograms: [Uint32Array, Uint32Array, Uint32Array] = [
-    new Uint32Array(Y14_MAX + 1),
-    new Uint32Array(Y14_MAX + 1),
-    new Uint32Array(Y14_MAX + 1),
+    all.subarray(0, HISTOGRAM),
+    all.subarray(HISTOGRAM, 2 * HISTOGRAM),
+    all.subarray(2 * HISTOGRAM),
   ];
   const hasAlpha = channels === 2 || channels === 4;
+  const counted = Math.ceil(width / step) * Math.ceil(height / step);
   let weight = 0;
   if (channels < 3) {
     // Grey: the weight of each level, then one simulation per level.
     const levels = new Float64Array(256);
-    if (hasAlpha) {
-      for (let o = 0; o < count * 2; o += 2) {
+    for (let y = 0; y < height; y += step) {
+      for (let o = y * width * channels, end = o + width * channels; o < end; o += step * channels) {
         const v = data[o] as number;
-        levels[v] = (levels[v] as number) + (data[o + 1] as number);
-      }
-    } else {
-      for (let o = 0; o < count; o++) {
-        const v = data[o] as number;
-        levels[v] = (levels[v] as number) + 1;
+        levels[v] = (levels[v] as number) + (hasAlpha ? (data[o + 1] as number) : 1);
       }
     }
     for (let v = 0; v < 256; v++) {
@@ -283,107 +331,72 @@ export function simulatedLuminance(pixels: PixelImage, tables: SimulationTables 
       }
     }
   } else {
-    weight = countRgb(data, count, channels, tables, histograms);
+    weight = countRgb(data, width, height, channels, step, tables, all);
   }
+  // Nothing visible in the sample: every pixel (nothing visible at all: an empty answer, as with step 1).
+  if (weight === 0 && step > 1) return simulatedLuminance(pixels, tables, 1);
   // An opaque RGBA image counts 255 per pixel: the same percentiles as counting 1 (as overlay does) once divided.
-  const unit = hasAlpha && weight === 255 * count ? 255 : 1;
-  return { histograms, total: weight / unit, unit };
+  const unit = hasAlpha && weight === 255 * counted ? 255 : 1;
+  return { histograms, total: weight / unit, unit, step };
 }
 
 /**
- * The pass over RGB(A) pixels: each pixel's three simulated luminances into the three histograms (see
- * `SimulationTables`); returns the total weight. Opaque RGB and RGBA have a loop each (the same body): a weight read
- * per pixel cost the opaque loop half as much again, measured. The tables are locals: a property is read again on
- * every use in the loop.
+ * The pass over the RGB(A) pixels at x and y multiples of `step`: each one's three simulated luminances into the
+ * three histograms of `all` (see `SimulationTables`); returns the total weight. Every array the loop reads is a
+ * local, and the three histograms are one array: each more array cost the loop a fifth more, measured. An opaque
+ * pixel weighs 1 (RGB) or its alpha (RGBA, transparent ones skipped).
  */
 function countRgb(
   data: Uint8Array,
-  count: number,
+  width: number,
+  height: number,
   channels: number,
+  step: number,
   tables: SimulationTables,
-  histograms: [Uint32Array, Uint32Array, Uint32Array],
+  all: Uint32Array,
 ): number {
-  return channels === 3 ? countOpaque(data, count, tables, histograms) : countWeighted(data, count, tables, histograms);
-}
-
-function countOpaque(
-  data: Uint8Array,
-  count: number,
-  tables: SimulationTables,
-  [hp, hd, ht]: [Uint32Array, Uint32Array, Uint32Array],
-): number {
+  const { states, cells, clip } = tables;
   const [tr, tg, tb] = tables.channel;
-  const [pr, pg, pb] = tables.packed;
-  const [sr, sg, sb] = tables.single;
-  const { grid, clip } = tables;
-  for (let o = 0, end = count * 3; o < end; o += 3) {
-    const r = data[o] as number;
-    const g = data[o + 1] as number;
-    const b = data[o + 2] as number;
-    // Deficiencies 0 and 1 unclipped, unpacked: the low 16 bits signed, then the rest.
-    const pair = (pr[r] as number) + (pg[g] as number) + (pb[b] as number);
-    let p = (pair << 16) >> 16;
-    let d = (pair - p) >> 16;
-    let t = (sr[r] as number) + (sg[g] as number) + (sb[b] as number);
-    let flags = grid[
-      ((r >> GRID_SHIFT) << (2 * GRID_BITS)) | ((g >> GRID_SHIFT) << GRID_BITS) | (b >> GRID_SHIFT)
-    ] as number;
-    while (flags !== 0) {
-      const k = 31 - Math.clz32(flags & -flags);
-      flags &= flags - 1;
-      const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
-      const top = clip[k] as number;
-      const excess = x < 0 ? x : x > top ? x - top : 0;
-      if (k < 3) p -= excess;
-      else if (k < 6) d -= excess;
-      else t -= excess;
-    }
-    hp[p] = (hp[p] as number) + 1;
-    hd[d] = (hd[d] as number) + 1;
-    ht[t] = (ht[t] as number) + 1;
-  }
-  return count;
-}
-
-function countWeighted(
-  data: Uint8Array,
-  count: number,
-  tables: SimulationTables,
-  [hp, hd, ht]: [Uint32Array, Uint32Array, Uint32Array],
-): number {
-  const [tr, tg, tb] = tables.channel;
-  const [pr, pg, pb] = tables.packed;
-  const [sr, sg, sb] = tables.single;
-  const { grid, clip } = tables;
+  const stride = step * channels;
+  const alpha = channels === 4;
   let weight = 0;
-  for (let o = 0, end = count * 4; o < end; o += 4) {
-    const w = data[o + 3] as number;
-    if (w === 0) continue;
-    weight += w;
-    const r = data[o] as number;
-    const g = data[o + 1] as number;
-    const b = data[o + 2] as number;
-    // Deficiencies 0 and 1 unclipped, unpacked: the low 16 bits signed, then the rest.
-    const pair = (pr[r] as number) + (pg[g] as number) + (pb[b] as number);
-    let p = (pair << 16) >> 16;
-    let d = (pair - p) >> 16;
-    let t = (sr[r] as number) + (sg[g] as number) + (sb[b] as number);
-    let flags = grid[
-      ((r >> GRID_SHIFT) << (2 * GRID_BITS)) | ((g >> GRID_SHIFT) << GRID_BITS) | (b >> GRID_SHIFT)
-    ] as number;
-    while (flags !== 0) {
-      const k = 31 - Math.clz32(flags & -flags);
-      flags &= flags - 1;
-      const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
-      const top = clip[k] as number;
-      const excess = x < 0 ? x : x > top ? x - top : 0;
-      if (k < 3) p -= excess;
-      else if (k < 6) d -= excess;
-      else t -= excess;
+  for (let row = 0; row < height; row += step) {
+    const first = row * width * channels;
+    const end = first + width * channels;
+    for (let o = first; o < end; o += stride) {
+      const w = alpha ? (data[o + 3] as number) : 1;
+      if (w === 0) continue;
+      weight += w;
+      const r = data[o] as number;
+      const g = data[o + 1] as number;
+      const b = data[o + 2] as number;
+      const cell = cells[
+        ((r >> GRID_SHIFT) << (2 * GRID_BITS)) | ((g >> GRID_SHIFT) << GRID_BITS) | (b >> GRID_SHIFT)
+      ] as number;
+      const base = (cell >>> CHANNEL_BITS) * STATE_TABLE;
+      const ro = base + r * 2;
+      const go = base + 512 + g * 2;
+      const bo = base + 1024 + b * 2;
+      // Deficiencies 0 and 1 unpacked: the low 16 bits signed, then the rest.
+      const pair = (states[ro] as number) + (states[go] as number) + (states[bo] as number);
+      let p = (pair << 16) >> 16;
+      let d = (pair - p) >> 16;
+      let t = (states[ro + 1] as number) + (states[go + 1] as number) + (states[bo + 1] as number);
+      let crossing = cell & CHANNEL_MASK;
+      while (crossing !== 0) {
+        const k = 31 - Math.clz32(crossing & -crossing);
+        crossing &= crossing - 1;
+        const x = (tr[r * 9 + k] as number) + (tg[g * 9 + k] as number) + (tb[b * 9 + k] as number);
+        const top = clip[k] as number;
+        const excess = x < 0 ? x : x > top ? x - top : 0;
+        if (k < 3) p -= excess;
+        else if (k < 6) d -= excess;
+        else t -= excess;
+      }
+      all[p] = (all[p] as number) + w;
+      all[HISTOGRAM + d] = (all[HISTOGRAM + d] as number) + w;
+      all[2 * HISTOGRAM + t] = (all[2 * HISTOGRAM + t] as number) + w;
     }
-    hp[p] = (hp[p] as number) + w;
-    hd[d] = (hd[d] as number) + w;
-    ht[t] = (ht[t] as number) + w;
   }
   return weight;
 }
@@ -391,8 +404,12 @@ function countWeighted(
 /**
  * The 10th and 90th percentiles (overlay.ts's method: position p·(W − 1)/100, linear between copies) of a Y14
  * histogram whose counts are in units of `unit` weight, as relative luminance 0–1; one scan for both.
+ *
+ * @example
+ * const { histograms, total, unit } = simulatedLuminance(pixels);
+ * lowHighPercentiles(histograms[1], total, unit); // deuteranopia's [p10, p90], e.g. [0.0356, 0.6848]
  */
-function lowHighPercentiles(histogram: Uint32Array, total: number, unit: number): [number, number] {
+export function lowHighPercentiles(histogram: Uint32Array, total: number, unit: number): [number, number] {
   const positions = [OVERLAY_LOW_PERCENTILE, OVERLAY_HIGH_PERCENTILE].map((p) => (p * (total - 1)) / 100);
   const lows = positions.map((position) => Math.floor(position) * unit);
   const highs = positions.map((position) => Math.ceil(position) * unit);
