@@ -13,9 +13,10 @@
  *
  * Why 2×2 bins and |Gx| + |Gy|: cost (issue #23's budget). The Sobel pass then reads a quarter of the pixels and
  * takes no square root: about 0.8–1.1× the cost of making the luma plane, against 3× for ⌊√(Gx² + Gy²)⌋ on every
- * pixel (and 1.6–2.2× for |Gx| + |Gy| on every pixel). The offsets are still chosen on the analysed grid, so a bin
- * of 2 px costs at most 1 analysed px of position; what changes is the measure: the bins average away 1-px texture
- * and noise, so a box leans a little more to edges and structure of 2–4 px than to grain. On the reference samples
+ * pixel (and 1.6–2.2× for |Gx| + |Gy| on every pixel). The offsets are still chosen on the analysed grid; the bins
+ * place detail to 2 analysed px and the kernel reaches 2 px each side instead of 1. What changes more is the
+ * measure: the bins average away 1-px texture and noise, so a box leans a little more to edges and structure of
+ * 2–4 px than to grain. On the reference samples
  * and 24 crops of sample 3 (232 boxes that can move), 168 boxes are within 1 analysed px of the per-pixel √
  * definition's, and they hold a median 0.02 and at most 1.7 points less of that definition's detail than its own
  * boxes (docs/METRICS.md).
