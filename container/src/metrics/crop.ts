@@ -16,10 +16,9 @@
  * pixel (and 1.6–2.2× for |Gx| + |Gy| on every pixel). The offsets are still chosen on the analysed grid; the bins
  * place detail to 2 analysed px and the kernel reaches 2 px each side instead of 1. What changes more is the
  * measure: the bins average away 1-px texture and noise, so a box leans a little more to edges and structure of
- * 2–4 px than to grain. On the reference samples
- * and 24 crops of sample 3 (232 boxes that can move), 168 boxes are within 1 analysed px of the per-pixel √
- * definition's, and they hold a median 0.02 and at most 1.7 points less of that definition's detail than its own
- * boxes (docs/METRICS.md).
+ * 2–4 px than to grain. On the reference samples and 24 crops of sample 3 (232 boxes that can move), 168 boxes
+ * are within 1 analysed px of the per-pixel √ definition's, and they hold a median 0.02 and at most 1.7 points
+ * less of that definition's detail than its own boxes (docs/METRICS.md).
  *
  * Why edge energy and not entropy: a pixel's gradient is additive over a box, so one pass makes the detail plane's
  * column and row sums and every position of every ratio then costs O(1) (a window's entropy is not a sum: each
@@ -44,7 +43,7 @@ export const RATIO_SIDE_UNIT = 100;
 /** `detail_percent`'s decimals. */
 export const DETAIL_PERCENT_DECIMALS = 1;
 
-/** The side of the square bins whose luma the detail is measured on, in analysed pixels. */
+/** The side of the square bins whose luma the detail is measured on, in analysed pixels (the code's pairs assume 2). */
 export const DETAIL_BIN_PX = 2;
 
 /**
