@@ -12,6 +12,7 @@ import { hammingDistance, NEAR_DUPLICATE_MAX_DISTANCE } from "../../../contract/
 import { type JobResultLine, JobSchema } from "../../../contract/jobs.ts";
 import { AnalysisResponseSchema } from "../../../contract/schemas.ts";
 import pkg from "../../../package.json" with { type: "json" };
+import { withHash } from "../../src/jobs/consumer.ts";
 import { pollUntil } from "../helpers.ts";
 import { pixelsPng, withText } from "./stripes.ts";
 import { readZip } from "./zip.ts";
@@ -68,6 +69,15 @@ const patterned = () => pixelsPng(32, 32, (x, y) => [((x ^ y) * 8) & 255, ((x * 
 const rings = () => pixelsPng(32, 32, (x, y) => [((x - 16) ** 2 + (y - 16) ** 2) % 256, 40, 200]);
 /** A PNG's signature and nothing of an image after it: accepted by its magic bytes, refused by the decoder. */
 const broken = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new Uint8Array(64).fill(7)]);
+
+describe("withHash", () => {
+  it("adds hash to a job's metrics in their canonical order, and leaves metrics that have it as they are", () => {
+    const params = { metrics: ["brightness", "thumbhash"] as const, edgeMode: null, background: null };
+    expect(withHash({ ...params, metrics: [...params.metrics] }).metrics).toEqual(["brightness", "hash", "thumbhash"]);
+    const asked = { metrics: ["hash" as const], edgeMode: null, background: null };
+    expect(withHash(asked)).toBe(asked);
+  });
+});
 
 describe("a finished job's duplicates and ZIP", () => {
   let jobId = "";
