@@ -81,6 +81,7 @@ describe("GET /openapi.json", () => {
       "query:background",
       "query:colors",
       "query:algorithm",
+      "query:crop",
     ]);
   });
 
