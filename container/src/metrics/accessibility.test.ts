@@ -4,6 +4,7 @@ import {
   accessibility,
   DEFICIENCIES,
   leastDistinguishable,
+  lowHighPercentiles,
   MACHADO_2009,
   simulateColour,
   simulatedLuminance,
@@ -247,6 +248,21 @@ describe("least distinguishable pair and contrast", () => {
     ).toEqual({ first: 0, second: 1, deltaE: 0 });
     expect(leastDistinguishable([[1, 2, 3]])).toBeNull();
     expect(leastDistinguishable([])).toBeNull();
+  });
+
+  it("takes the 10th and 90th percentiles as overlay does: position p·(W − 1)/100, linear between copies", () => {
+    // Ten pixels at Y14 0, 100, …, 900: p10 at position 0.9 (0 + 0.9 × 100), p90 at 8.1 (800 + 0.1 × 100).
+    const histogram = new Uint32Array(Y14_MAX + 1);
+    for (let i = 0; i < 10; i++) histogram[i * 100] = 1;
+    const [low, high] = lowHighPercentiles(histogram, 10, 1);
+    expect(low * Y14_MAX).toBeCloseTo(90, 9);
+    expect(high * Y14_MAX).toBeCloseTo(810, 9);
+    // The same weighted by 255 (unit 255), and one value only, and the top bin.
+    const weighted = histogram.map((n) => n * 255);
+    expect(lowHighPercentiles(weighted, 10, 255)).toEqual([low, high]);
+    const single = new Uint32Array(Y14_MAX + 1);
+    single[Y14_MAX] = 7;
+    expect(lowHighPercentiles(single, 7, 1)).toEqual([1, 1]);
   });
 
   it("takes black text against p10 and white against p90, rounded down to 2 decimals", () => {
