@@ -94,7 +94,7 @@ describe("the Machado 2009 matrices", () => {
 });
 
 describe("the simulated luminance pass", () => {
-  it("is exactly the histogram of every pixel with every channel clipped (the grid skips none that clips)", () => {
+  it("is exactly the histogram of every pixel with every channel clipped (the cells miss no clipping)", () => {
     const pixels = randomPixels(40_000);
     const { histograms, total, unit } = simulatedLuminance(pixels, undefined, 1);
     expect([total, unit]).toEqual([40_000, 1]);
@@ -114,6 +114,33 @@ describe("the simulated luminance pass", () => {
         let y = 0;
         for (let c = 0; c < 3; c++) {
           const k = d * 3 + c;
+          const x =
+            (channel[0][r * 9 + k] as number) + (channel[1][g * 9 + k] as number) + (channel[2][b * 9 + k] as number);
+          y += Math.min(clip[k] as number, Math.max(0, x));
+        }
+        (want[d] as Uint32Array)[y] = ((want[d] as Uint32Array)[y] as number) + 1;
+      }
+    }
+    expect(histograms).toEqual(want);
+  });
+
+  it("is exactly clipping every channel on a 52³ grid of colours too (every cell's clip states right)", () => {
+    const levels = Array.from({ length: 52 }, (_, i) => i * 5);
+    const data = new Uint8Array(52 ** 3 * 3);
+    let o = 0;
+    for (const r of levels) for (const g of levels) for (const b of levels) data.set([r, g, b], o++ * 3);
+    const { histograms } = simulatedLuminance({ data, width: 52 ** 2, height: 52, channels: 3 }, undefined, 1);
+    const want = [0, 1, 2].map(() => new Uint32Array(Y14_MAX + 1));
+    const { channel, clip } = simulationTables([
+      MACHADO_2009.protanopia,
+      MACHADO_2009.deuteranopia,
+      MACHADO_2009.tritanopia,
+    ]);
+    for (let i = 0; i < 52 ** 3; i++) {
+      const [r, g, b] = [data[i * 3], data[i * 3 + 1], data[i * 3 + 2]] as [number, number, number];
+      for (let d = 0; d < 3; d++) {
+        let y = 0;
+        for (let k = d * 3; k < d * 3 + 3; k++) {
           const x =
             (channel[0][r * 9 + k] as number) + (channel[1][g * 9 + k] as number) + (channel[2][b * 9 + k] as number);
           y += Math.min(clip[k] as number, Math.max(0, x));
