@@ -38,6 +38,9 @@ export type EngineConfig = Pick<
   "analysisMaxSidePx" | "maxInputPixels" | "processingTimeoutS" | "fullResolutionMaxSidePx"
 >;
 
+/** The formats whose files may hold more than one frame (a JPEG or a PNG here has one). */
+const MULTI_FRAME_FORMATS: ReadonlySet<AcceptedFormat> = new Set(["gif", "webp", "avif"]);
+
 /** `compression` and `noise` need the full-resolution image, a second decode. */
 function needsFullResolution(params: AnalysisParams): boolean {
   return params.metrics.includes("compression") || params.metrics.includes("noise");
@@ -85,7 +88,8 @@ export async function analyseImage(
           timeoutS: config.processingTimeoutS,
         })
       : null,
-    wants("metadata") || wants("compression") ? readFileFacts(bytes) : null,
+    // compression reads the frame count from the facts only where a file can hold frames.
+    wants("metadata") || (wants("compression") && MULTI_FRAME_FORMATS.has(format)) ? readFileFacts(bytes) : null,
   ]);
   const decodeMs = performance.now() - t;
 
@@ -111,14 +115,13 @@ export async function analyseImage(
   // In the response's order: the v2 insights, then the v3 ones as the schema lists them.
   const extra: ImageInsights = {
     ...v2,
-    ...(facts &&
-      wants("compression") && {
-        compression: compression(bytes, format, fullSums, {
-          width: header.width,
-          height: header.height,
-          pages: facts.pages,
-        }),
+    ...(wants("compression") && {
+      compression: compression(bytes, format, fullSums, {
+        width: header.width,
+        height: header.height,
+        pages: facts?.pages ?? 1,
       }),
+    }),
     ...(measured && { noise: measured }),
     ...(pictureHashes && { hash: { ...pictureHashes, sha256: sha256Hex(bytes) } }),
     ...(facts && wants("metadata") && { metadata: await metadata(bytes, facts, anyTransparent(image.pixels)) }),
