@@ -51,7 +51,7 @@ export const JobSchema = z.object({
   updated_at: z.string(),
   finished_at: z.string().nullable(),
   expires_at: z.string().describe("When the job, its results and its uploads are deleted (JOB_RETENTION)."),
-  links: z.object({ self: z.string(), results: z.string() }),
+  links: z.object({ self: z.string(), results: z.string(), duplicates: z.string() }),
   job_token: z
     .string()
     .optional()

@@ -119,7 +119,7 @@ export class BatchJob extends DurableObject<JobBindings> {
       updated_at: iso(job.updated_at) as string,
       finished_at: iso(job.finished_at),
       expires_at: iso(job.expires_at) as string,
-      links: { self, results: `${self}/results` },
+      links: { self, results: `${self}/results`, duplicates: `${self}/duplicates` },
     };
   }
 
