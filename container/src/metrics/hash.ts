@@ -19,7 +19,13 @@
 import { createHash } from "node:crypto";
 import type { z } from "zod";
 import type { InsightsV3Schemas } from "../../../contract/schemas.ts";
-import type { PixelImage } from "./planes.ts";
+import {
+  type PixelImage,
+  LUMA_B as PLANE_B,
+  LUMA_G as PLANE_G,
+  LUMA_R as PLANE_R,
+  LUMA_UNIT as PLANE_UNIT,
+} from "./planes.ts";
 
 export type Hash = z.infer<typeof InsightsV3Schemas.hash>;
 
@@ -36,11 +42,12 @@ export const DIFFERENCE_HEIGHT_CELLS = 8;
  */
 export const DCT_ZERO_EPSILON = 1e-6;
 
-const LUMA_R = 2126;
-const LUMA_G = 7152;
-const LUMA_B = 722;
+// Local copies of planes.ts' weights for the hot loops: an imported binding is read from its module cell on every use.
+const LUMA_R = PLANE_R;
+const LUMA_G = PLANE_G;
+const LUMA_B = PLANE_B;
 /** 10 000 per level of 0–255: the luma plane's unit (planes.ts). */
-const LUMA_UNIT = 10_000;
+const LUMA_UNIT = PLANE_UNIT;
 const WHITE = 255;
 
 /** A grid of `width` × `height` cells' exact luma sums, and the divisor that makes them 0–255 means. */

@@ -7,32 +7,12 @@
  *   node --import tsx container/test/golden-v2/export.ts /tmp/golden-v2
  *   /usr/bin/python3 container/test/golden-v2/make_golden.py /tmp/golden-v2
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { PixelImage } from "../../src/metrics/planes.ts";
-import { goldenImages, pixelsHash, qualityImages } from "./pixels.ts";
+import { exportGoldenPixels, goldenImages, qualityImages } from "./pixels.ts";
 
-const dir = process.argv[2] ?? "/tmp/golden-v2";
-mkdirSync(dir, { recursive: true });
-const manifest: Record<
-  string,
-  { width: number; height: number; channels: number; sha256: string; quality_only?: boolean }
-> = {};
-const sets: Array<[Record<string, PixelImage>, boolean]> = [
-  [await goldenImages(), false],
-  [await qualityImages(), true],
-];
-for (const [images, qualityOnly] of sets) {
-  for (const [name, pixels] of Object.entries(images)) {
-    writeFileSync(join(dir, `${name}.raw`), pixels.data);
-    manifest[name] = {
-      width: pixels.width,
-      height: pixels.height,
-      channels: pixels.channels,
-      sha256: pixelsHash(pixels),
-      ...(qualityOnly && { quality_only: true }),
-    };
-  }
-}
-writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-console.log(manifest);
+const quality = await qualityImages();
+const images = { ...(await goldenImages()), ...quality };
+console.log(
+  exportGoldenPixels(process.argv[2] ?? "/tmp/golden-v2", images, (name) =>
+    name in quality ? { quality_only: true } : {},
+  ),
+);

@@ -4,7 +4,8 @@
  * calibration. The metric modules themselves never see sharp.
  */
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import sharp from "sharp";
 import type { PixelImage } from "../../src/metrics/planes.ts";
 import { REFERENCE_DIR } from "../images.ts";
@@ -44,6 +45,31 @@ export async function cropThenAnalyse(bytes: Uint8Array, left: number, top: numb
 /** sha256 of the pixel bytes, so that goldens are known to be of the same pixels. */
 export function pixelsHash(pixels: PixelImage): string {
   return createHash("sha256").update(pixels.data).digest("hex");
+}
+
+/**
+ * Writes each image's pixels into `dir` as `<name>.raw`, what a golden script reads, and `manifest.json`: each
+ * image's size, layout and sha256 with `extra`'s fields, shaped by `wrap`. Returns the manifest.
+ *
+ * @example
+ * exportGoldenPixels("/tmp/golden-v3-hash", await hashImages());
+ */
+export function exportGoldenPixels(
+  dir: string,
+  images: Record<string, PixelImage>,
+  extra: (name: string, pixels: PixelImage) => object = () => ({}),
+  wrap: (entries: Record<string, object>) => object = (entries) => entries,
+): object {
+  mkdirSync(dir, { recursive: true });
+  const entries: Record<string, object> = {};
+  for (const [name, pixels] of Object.entries(images)) {
+    writeFileSync(join(dir, `${name}.raw`), pixels.data);
+    const { width, height, channels } = pixels;
+    entries[name] = { width, height, channels, sha256: pixelsHash(pixels), ...extra(name, pixels) };
+  }
+  const manifest = wrap(entries);
+  writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
 }
 
 /** The v2 golden images, by name: the reference samples, an alpha-weighted variant and a blurred one. */

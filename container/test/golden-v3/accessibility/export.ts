@@ -6,27 +6,18 @@
  *   node --import tsx container/test/golden-v3/accessibility/export.ts /tmp/golden-v3-accessibility
  *   /usr/bin/python3 container/test/golden-v3/accessibility/make_golden.py /tmp/golden-v3-accessibility
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { colourMetrics } from "../../../src/metrics/colour-pass.ts";
 import { alphaPlane } from "../../../src/metrics/planes.ts";
-import { pixelsHash } from "../../golden-v2/pixels.ts";
+import { exportGoldenPixels } from "../../golden-v2/pixels.ts";
 import { accessibilityImages } from "./pixels.ts";
 
-const dir = process.argv[2] ?? "/tmp/golden-v3-accessibility";
-mkdirSync(dir, { recursive: true });
-const manifest: Record<string, unknown> = {};
-for (const [name, pixels] of Object.entries(await accessibilityImages())) {
-  writeFileSync(join(dir, `${name}.raw`), pixels.data);
-  const n = name === "red_green" || name === "blue_yellow" ? 3 : 5;
-  const colours = colourMetrics(pixels, alphaPlane(pixels), { colors: n }).colors;
-  manifest[name] = {
-    width: pixels.width,
-    height: pixels.height,
-    channels: pixels.channels,
-    sha256: pixelsHash(pixels),
-    dominant: colours?.dominant.map(({ hex, rgb, percent }) => ({ hex, rgb, percent })),
-  };
-}
-writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+const manifest = exportGoldenPixels(
+  process.argv[2] ?? "/tmp/golden-v3-accessibility",
+  await accessibilityImages(),
+  (name, pixels) => {
+    const n = name === "red_green" || name === "blue_yellow" ? 3 : 5;
+    const colours = colourMetrics(pixels, alphaPlane(pixels), { colors: n }).colors;
+    return { dominant: colours?.dominant.map(({ hex, rgb, percent }) => ({ hex, rgb, percent })) };
+  },
+);
 console.log(Object.keys(manifest));

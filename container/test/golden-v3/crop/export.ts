@@ -6,24 +6,15 @@
  *   npx -y -p node@24 -- node --import tsx container/test/golden-v3/crop/export.ts /tmp/golden-v3-crop
  *   /usr/bin/python3 container/test/golden-v3/crop/make_golden.py /tmp/golden-v3-crop
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pixelsHash } from "../../golden-v2/pixels.ts";
+import { exportGoldenPixels } from "../../golden-v2/pixels.ts";
 import { cropGoldenImages, GOLDEN_RATIOS } from "./images.ts";
 
+const golden = await cropGoldenImages();
 const dir = process.argv[2] ?? "/tmp/golden-v3-crop";
-mkdirSync(dir, { recursive: true });
-const images: Record<string, object> = {};
-for (const [name, { pixels, oriented }] of Object.entries(await cropGoldenImages())) {
-  writeFileSync(join(dir, `${name}.raw`), pixels.data);
-  images[name] = {
-    width: pixels.width,
-    height: pixels.height,
-    channels: pixels.channels,
-    oriented_width: oriented.width,
-    oriented_height: oriented.height,
-    sha256: pixelsHash(pixels),
-  };
-}
-writeFileSync(join(dir, "manifest.json"), `${JSON.stringify({ ratios: GOLDEN_RATIOS, images }, null, 2)}\n`);
-console.log(`${Object.keys(images).length} images in ${dir}`);
+exportGoldenPixels(
+  dir,
+  Object.fromEntries(Object.entries(golden).map(([name, { pixels }]) => [name, pixels])),
+  (name) => ({ oriented_width: golden[name]?.oriented.width, oriented_height: golden[name]?.oriented.height }),
+  (images) => ({ ratios: GOLDEN_RATIOS, images }),
+);
+console.log(`${Object.keys(golden).length} images in ${dir}`);

@@ -6,22 +6,7 @@
  *     npx -y -p node@24 -- node --import tsx container/test/golden-v3/hash/export.ts /tmp/golden-v3-hash
  *     /usr/bin/python3 container/test/golden-v3/hash/make_golden.py /tmp/golden-v3-hash
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { pixelsHash } from "../../golden-v2/pixels.ts";
+import { exportGoldenPixels } from "../../golden-v2/pixels.ts";
 import { hashImages } from "./pixels.ts";
 
-const dir = process.argv[2] ?? "/tmp/golden-v3-hash";
-mkdirSync(dir, { recursive: true });
-const manifest: Record<string, { width: number; height: number; channels: number; sha256: string }> = {};
-for (const [name, pixels] of Object.entries(await hashImages())) {
-  writeFileSync(join(dir, `${name}.raw`), pixels.data);
-  manifest[name] = {
-    width: pixels.width,
-    height: pixels.height,
-    channels: pixels.channels,
-    sha256: pixelsHash(pixels),
-  };
-}
-writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-console.log(manifest);
+console.log(exportGoldenPixels(process.argv[2] ?? "/tmp/golden-v3-hash", await hashImages()));

@@ -7,22 +7,11 @@
  *   node --import tsx container/test/golden-v3/noise/export.ts /tmp/golden-v3-noise
  *   /usr/bin/python3 container/test/golden-v3/noise/make_golden.py /tmp/golden-v3-noise
  */
-import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ADDED_NOISE, noiseGoldenImages, pixelsHash } from "./pixels.ts";
+import { exportGoldenPixels } from "../../golden-v2/pixels.ts";
+import { ADDED_NOISE, noiseGoldenImages } from "./pixels.ts";
 
-const dir = process.argv[2] ?? "/tmp/golden-v3-noise";
-mkdirSync(dir, { recursive: true });
-const manifest: Record<string, object> = {};
-for (const [name, pixels] of Object.entries(await noiseGoldenImages())) {
-  writeFileSync(join(dir, `${name}.raw`), pixels.data);
-  manifest[name] = {
-    width: pixels.width,
-    height: pixels.height,
-    channels: pixels.channels,
-    sha256: pixelsHash(pixels),
-    ...(ADDED_NOISE[name] && { added: ADDED_NOISE[name] }),
-  };
-}
-writeFileSync(join(dir, "manifest.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-console.log(manifest);
+console.log(
+  exportGoldenPixels(process.argv[2] ?? "/tmp/golden-v3-noise", await noiseGoldenImages(), (name) =>
+    ADDED_NOISE[name] ? { added: ADDED_NOISE[name] } : {},
+  ),
+);

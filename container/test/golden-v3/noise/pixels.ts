@@ -4,7 +4,6 @@
  * its centred 1024 × 1024 window), flat grey with seeded Gaussian noise of known σ, sample 2 with the same noise
  * added, and smooth gradients. The metric modules never see sharp.
  */
-import { createHash } from "node:crypto";
 import sharp from "sharp";
 import type { PixelImage } from "../../../src/metrics/planes.ts";
 import { referenceSample } from "../../images.ts";
@@ -87,10 +86,7 @@ export function gradient(width: number, height: number): PixelImage {
   return { data, width, height, channels: 3 };
 }
 
-/** sha256 of the pixel bytes, so that the goldens are known to be of the same pixels. */
-export function pixelsHash(pixels: PixelImage): string {
-  return createHash("sha256").update(pixels.data).digest("hex");
-}
+export { pixelsHash } from "../../golden-v2/pixels.ts";
 
 /**
  * What was added to each synthetic image: Gaussian noise of a nominal `sigma` on top of `clean` (a flat colour's
