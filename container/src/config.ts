@@ -20,9 +20,10 @@ export const ANALYSIS_MAX_SIDE_PX = 512;
 /**
  * The full-resolution window `compression.blockiness` and `noise` are measured on, its longer side in pixels: an
  * image larger than this on a side is measured on its centred window (a 12 MP photo, 4000 × 3000, whole). Its
- * RGB pixels are held while measured: 48 MiB at most.
+ * RGB pixels are held while measured: 46 MiB at most, which keeps the container within its memory bound
+ * (docs/OPERATIONS.md).
  */
-export const FULL_RESOLUTION_MAX_SIDE_PX = 4096;
+export const FULL_RESOLUTION_MAX_SIDE_PX = 4000;
 /** Largest accepted width × height, read from the header before any decode (sharp's own 268 MP is far too high). */
 export const MAX_INPUT_PIXELS = 50_000_000;
 /** libvips' own deadline for one decode, in seconds: past it, 503 and the decode slot is freed. */

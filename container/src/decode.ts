@@ -360,7 +360,7 @@ function centredWindow(size: number, max: number): [origin: number, length: numb
  * here. An image larger than `maxSidePx` on a side is measured on its centred window (docs/METRICS.md).
  *
  * @example
- * const full = await decodeFullResolution(bytes, header, { format: "jpeg", maxInputPixels: 50e6, maxSidePx: 4096, timeoutS: 10 });
+ * const full = await decodeFullResolution(bytes, header, { format: "jpeg", maxInputPixels: 50e6, maxSidePx: 4000, timeoutS: 10 });
  */
 export async function decodeFullResolution(
   bytes: Uint8Array,
