@@ -389,3 +389,34 @@ export async function decodeFullResolution(
     throw decodeError(cause, options.timeoutS);
   }
 }
+
+/**
+ * Whether some pixel of the analysed image (first frame, at most `maxSidePx` a side, as `decodePixels` makes it)
+ * is not fully opaque: `metadata.alpha_used` when the analysed pixels were flattened onto `background=` and no
+ * longer say. A file without alpha is opaque without a decode.
+ *
+ * @example
+ * await alphaUsed(bytes, { format: "png", maxSidePx: 512, maxInputPixels: 50e6, background: null, timeoutS: 10 }, true); // true
+ */
+export async function alphaUsed(bytes: Uint8Array, options: DecodeOptions, hasAlpha: boolean): Promise<boolean> {
+  if (!hasAlpha) return false;
+  try {
+    const alpha = await sharp(bytes, {
+      failOn: "error",
+      ignoreIcc: true,
+      limitInputPixels: options.maxInputPixels,
+      autoOrient: true,
+      animated: false,
+      pages: 1,
+    })
+      .resize({ width: options.maxSidePx, height: options.maxSidePx, fit: "inside", withoutEnlargement: true })
+      .timeout({ seconds: options.timeoutS })
+      .toColourspace("srgb")
+      .extractChannel(3)
+      .raw({ depth: "uchar" })
+      .toBuffer();
+    return alpha.some((a) => a < 255);
+  } catch (cause) {
+    throw decodeError(cause, options.timeoutS);
+  }
+}

@@ -119,8 +119,13 @@ describe("v3 facts of a file", () => {
       pages: 3,
       animation: { loop: 0, duration_ms: 600, delays_ms: [100, 200, 300] },
     });
+    // Flattened onto background=, the analysed pixels are opaque: alpha_used still says what the file does.
+    const flattened = await analyse(webp, "image/webp", "metrics=metadata&background=ffffff");
+    expect(flattened.body.metadata).toMatchObject({ alpha: true, alpha_used: true });
     const opaque = new Uint8Array(await sharp(photo).ensureAlpha(1).png().toBuffer());
     const still = await analyse(opaque, "image/png", "metrics=metadata");
+    const stillFlattened = await analyse(opaque, "image/png", "metrics=metadata&background=000000");
+    expect(stillFlattened.body.metadata).toMatchObject({ alpha: true, alpha_used: false });
     expect(still.body.metadata).toMatchObject({
       alpha: true,
       alpha_used: false,

@@ -7,11 +7,20 @@
  */
 import type { AcceptedFormat, AnalysisParams } from "../../contract/analysis.ts";
 import type { ContainerConfig } from "./config.ts";
-import { type DecodedImage, decodeFullResolution, decodePixels, type ImageHeader, readFileFacts } from "./decode.ts";
+import {
+  alphaUsed,
+  type DecodedImage,
+  type DecodeOptions,
+  decodeFullResolution,
+  decodePixels,
+  type FileFacts,
+  type ImageHeader,
+  readFileFacts,
+} from "./decode.ts";
 import { type Analysis, analyse } from "./metrics/analyse.ts";
 import { type Compression, compression } from "./metrics/compression.ts";
 import { fullResolutionSums } from "./metrics/full-resolution.ts";
-import { sha256Hex } from "./metrics/hash.ts";
+import { type Hash, sha256Hex } from "./metrics/hash.ts";
 import { type Insights, insights } from "./metrics/insights.ts";
 import { anyTransparent, type Metadata, metadata } from "./metrics/metadata.ts";
 import { type Noise, noise } from "./metrics/noise.ts";
@@ -20,7 +29,7 @@ import { type Noise, noise } from "./metrics/noise.ts";
 export type ImageInsights = Omit<Insights, "pictureHashes"> & {
   compression?: Compression;
   noise?: Noise;
-  hash?: { perceptual: string; difference: string; sha256: string };
+  hash?: Hash;
   metadata?: Metadata;
 };
 
@@ -72,14 +81,18 @@ export async function analyseImage(
   let t = performance.now();
   // The decodes run side by side on libvips' threads (one each: decode.ts), so the second costs the request
   // little time where a core is free (a progressive JPEG's lane counts both: `jpegDecodes`).
+  const analysed: DecodeOptions = {
+    format,
+    maxSidePx: config.analysisMaxSidePx,
+    maxInputPixels: config.maxInputPixels,
+    background: params.background,
+    timeoutS: config.processingTimeoutS,
+  };
+  // metadata.alpha_used: the analysed pixels say, unless they were flattened onto `background=`.
+  const usesAlpha = async (image: DecodedImage, facts: FileFacts) =>
+    params.background ? alphaUsed(bytes, analysed, facts.hasAlpha) : anyTransparent(image.pixels);
   const [image, full, facts] = await Promise.all([
-    decodePixels(bytes, header, {
-      format,
-      maxSidePx: config.analysisMaxSidePx,
-      maxInputPixels: config.maxInputPixels,
-      background: params.background,
-      timeoutS: config.processingTimeoutS,
-    }),
+    decodePixels(bytes, header, analysed),
     needsFullResolution(params)
       ? decodeFullResolution(bytes, header, {
           format,
@@ -124,7 +137,7 @@ export async function analyseImage(
     }),
     ...(measured && { noise: measured }),
     ...(pictureHashes && { hash: { ...pictureHashes, sha256: sha256Hex(bytes) } }),
-    ...(facts && wants("metadata") && { metadata: await metadata(bytes, facts, anyTransparent(image.pixels)) }),
+    ...(facts && wants("metadata") && { metadata: await metadata(bytes, facts, await usesAlpha(image, facts)) }),
     ...(crop && { crop }),
     ...(accessibility && { accessibility }),
     ...(thumbhash !== undefined && { thumbhash }),
