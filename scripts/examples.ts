@@ -82,6 +82,10 @@ export async function realExamples(): Promise<Record<string, { summary: string; 
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const { writeFileSync } = await import("node:fs");
-  writeFileSync(`${ROOT}contract/examples.json`, `${JSON.stringify(await realExamples(), null, 2)}\n`);
+  const { execFileSync } = await import("node:child_process");
+  const path = `${ROOT}contract/examples.json`;
+  writeFileSync(path, `${JSON.stringify(await realExamples(), null, 2)}\n`);
+  // In the repository's format (short arrays on one line), so that `npm run lint` passes on what was written.
+  execFileSync(`${ROOT}node_modules/.bin/biome`, ["format", "--write", path], { stdio: "ignore" });
   console.log("wrote contract/examples.json");
 }
