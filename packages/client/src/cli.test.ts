@@ -211,7 +211,7 @@ describe("image-insights analyze", () => {
     writeFileSync(join(folder, "a-flat.png"), flat);
     writeFileSync(join(folder, "b-stripes.png"), stripes);
     writeFileSync(join(folder, "c-cut.png"), stripes.subarray(0, 60));
-    const query = "metrics=all&edge_mode=all&colors=5";
+    const query = "metrics=all&edge_mode=all&colors=5&crop=16:9";
     const out = join(dir, "mixed.csv");
     const run = await cli([
       "analyze",
@@ -226,12 +226,17 @@ describe("image-insights analyze", () => {
       "all",
       "--colors",
       "5",
+      "--crop",
+      "16:9",
     ]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const text = readFileSync(out, "utf8");
     expect(text.slice(0, text.indexOf("\n"))).toBe(headerFor(query));
     expect(text).toContain("result.overlay.bands.bottom.wcag_aa_large");
+    // --crop decides crop's columns: the ratio asked for, not the default ones.
+    expect(text).toContain("result.crop.16:9.detail_percent");
+    expect(text).not.toContain("result.crop.1:1.");
 
     // One job: the file is the API's own CSV of that job, byte for byte.
     const [jobId] = Object.values(JSON.parse(readFileSync(`${out}.jobs.json`, "utf8")) as Record<string, string>);
@@ -370,6 +375,9 @@ describe("image-insights analyze", () => {
     const metric = await cli(["analyze", photos, "--metrics", "colour", "--api", stack.url]);
     expect(metric.code).toBe(2);
     expect(metric.stderr).toContain("Invalid metrics requested (invalid_metrics: colour;");
+    const crop = await cli(["analyze", photos, "--metrics", "crop", "--crop", "0:1", "--api", stack.url]);
+    expect(crop.code).toBe(2);
+    expect(crop.stderr).toContain("Invalid crop requested (received: 0:1;");
     expect((await cli(["analyze", join(dir, "nowhere")])).code).toBe(2);
     expect((await cli(["analyze", photos, "--out", "results.xlsx"])).code).toBe(2);
     expect((await cli(["analyse-typo"])).code).toBe(2);

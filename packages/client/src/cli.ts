@@ -35,6 +35,7 @@ interface Options {
   background?: string;
   colors?: string;
   algorithm?: string;
+  crop?: string;
   out: string;
   duplicates?: string;
   api: string;
@@ -65,6 +66,7 @@ function queryOf(options: Options): { query: Record<string, string>; params: Ana
   if (options.background) query.background = options.background.replace(/^#/, "");
   if (options.colors) query.colors = options.colors;
   if (options.algorithm) query.algorithm = options.algorithm;
+  if (options.crop) query.crop = options.crop;
   try {
     return { query, params: parseAnalysisParams(new URLSearchParams(query)) };
   } catch (err) {
@@ -286,6 +288,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--background <RRGGBB>", "flatten transparency onto this colour")
     .option("--colors <n>", "how many dominant colours metrics=colors finds (1-10, default 5)")
     .addOption(new Option("--algorithm <scale>", "the brightness scale (default rec709)").choices(VALID_ALGORITHMS))
+    .option("--crop <ratios>", "aspect ratios metrics=crop finds boxes for, e.g. 1:1,16:9 (default 1:1,4:5,16:9)")
     .option(
       "--out <file>",
       "results file, .csv or .ndjson (its jobs are remembered in <file>.jobs.json)",
